@@ -1,1 +1,44 @@
-fn main() {}
+//! `pipe`: parse the command line, run the command, print errors and map them to exit codes.
+
+mod cli;
+mod commands;
+mod context;
+mod csvscan;
+mod dates;
+mod diag;
+mod error;
+mod field;
+mod journal;
+mod money;
+mod moves;
+mod pipeline;
+mod prospect;
+mod register;
+mod render;
+mod store;
+mod term;
+mod text;
+mod workset;
+
+use clap::Parser;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => code.code(),
+        Err(err) if error::is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            let color = std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            let prefix = if color {
+                "\x1b[1;31merror\x1b[0m"
+            } else {
+                "error"
+            };
+            let _ = writeln!(std::io::stderr(), "pipe: {prefix}: {err:#}");
+            error::exit_of(&err).code()
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! `pipe move`: change a prospect's stage, checking the pipeline's rules.
+
+use crate::cli::Global;
+use crate::context::{self, Context};
+use crate::error::{Exit, invalid, refused};
+use crate::moves::{MoveRequest, Moved, apply_move};
+use crate::render;
+use crate::workset::{EntryBase, Workset};
+use anyhow::{Context as _, Result};
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Move a prospect to another stage.
+///
+/// Checks that the stage may follow the current one (`next`), that the
+/// stage's required fields are filled once the `--set` values are applied,
+/// and for lost stages that the reason is one the stage accepts. Then updates
+/// the stage and its date in the register and records the move in the journal.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The prospect's id.
+    #[arg(required_unless_present = "batch")]
+    id: Option<String>,
+    /// The stage to move to (id or label; case and accents do not matter).
+    #[arg(required_unless_present = "batch")]
+    stage: Option<String>,
+    /// The date of the move (default: today).
+    #[arg(long, value_name = "DATE")]
+    on: Option<String>,
+    /// Why (for a lost stage, the lost reason if none is set).
+    #[arg(long, value_name = "TEXT")]
+    reason: Option<String>,
+    /// A note for the journal.
+    #[arg(long, value_name = "TEXT")]
+    note: Option<String>,
+    /// Who made the move (default: PIPE_USER, then the login name).
+    #[arg(long, value_name = "NAME")]
+    by: Option<String>,
+    /// Also set a field (repeatable), such as `--set expected_close=2027-01-15`.
+    #[arg(long = "set", value_name = "FIELD=VALUE", value_parser = super::parse_assignment)]
+    sets: Vec<(String, String)>,
+    /// Apply the moves listed in a CSV file, all or nothing: columns id, stage, and optionally date, reason, note, by and any field.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["id", "stage", "on", "reason", "note", "sets"])]
+    batch: Option<PathBuf>,
+    /// Show what would change and write nothing.
+    #[arg(long, short = 'n')]
+    dry_run: bool,
+}
+
+pub fn run(g: &Global, a: Args) -> Result<Exit> {
+    let ctx = Context::load(g)?;
+    let requests = match &a.batch {
+        Some(path) => read_batch(&ctx, path, a.by.as_deref())?,
+        None => vec![MoveRequest {
+            id: a.id.clone().unwrap_or_default(),
+            stage: a.stage.clone().unwrap_or_default(),
+            on: a
+                .on
+                .as_deref()
+                .map(|s| ctx.parse_date("--on", s))
+                .transpose()?,
+            reason: a.reason.clone().unwrap_or_default(),
+            note: a.note.clone().unwrap_or_default(),
+            by: String::new(),
+            sets: a.sets.clone(),
+        }],
+    };
+    let wanted: HashSet<String> = requests.iter().map(|r| r.id.clone()).collect();
+    let mut ws = Workset::load(&ctx.pipeline, |id| wanted.contains(id))?;
+    let base = EntryBase::new(&ctx, ctx.today, context::who(a.by.as_deref()))?;
+    let mut done: Vec<Moved> = Vec::new();
+    let mut refusals = Vec::new();
+    for (n, req) in requests.iter().enumerate() {
+        match apply_move(&mut ws, ctx.today, req, &base) {
+            Ok(Some(m)) => done.push(m),
+            Ok(None) => eprintln!("`{}` is already in {}; nothing to do", req.id, req.stage),
+            Err(why) => refusals.push(match &a.batch {
+                Some(path) => format!("{}:{}: {why}", path.display(), n + 2),
+                None => why,
+            }),
+        }
+    }
+    let p = &ctx.pipeline;
+    let mut out = std::io::stdout().lock();
+    if a.dry_run {
+        for m in &done {
+            writeln!(
+                out,
+                "would move {} ({}) from {} to {} on {}",
+                m.id,
+                m.name,
+                m.from,
+                m.to,
+                render::date(p, m.date)
+            )?;
+            for s in &m.sets {
+                writeln!(out, "  and set {s}")?;
+            }
+        }
+        for r in &refusals {
+            writeln!(out, "refused: {r}")?;
+        }
+        return Ok(if refusals.is_empty() {
+            Exit::Ok
+        } else {
+            Exit::Refused
+        });
+    }
+    if !refusals.is_empty() {
+        let head = if a.batch.is_some() {
+            format!(
+                "{} of {} moves refused; nothing was written\n",
+                refusals.len(),
+                requests.len()
+            )
+        } else {
+            String::new()
+        };
+        return Err(refused(format!("{head}{}", refusals.join("\n"))));
+    }
+    let journal_entries = ws.entries.len();
+    let file = ws.file.clone();
+    ws.commit()?;
+    for m in &done {
+        let sets = if m.sets.is_empty() {
+            String::new()
+        } else {
+            format!("; set {}", m.sets.join(", "))
+        };
+        eprintln!(
+            "moved {} ({}) from {} to {} on {}{sets}",
+            m.id,
+            m.name,
+            m.from,
+            m.to,
+            render::date(p, m.date)
+        );
+    }
+    if journal_entries > 0 {
+        eprintln!(
+            "wrote {file} and {journal_entries} journal entr{}",
+            if journal_entries == 1 { "y" } else { "ies" }
+        );
+    }
+    Ok(Exit::Ok)
+}
+
+/// Reads a batch of moves: a CSV with a header; `id` and `stage` required.
+fn read_batch(ctx: &Context, path: &PathBuf, by: Option<&str>) -> Result<Vec<MoveRequest>> {
+    let shown = path.display().to_string();
+    let bytes =
+        std::fs::read(path).with_context(|| format!("cannot read the batch file {shown}"))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        invalid(format!(
+            "{shown}: the batch file is not UTF-8\n  hint: save it as CSV UTF-8"
+        ))
+    })?;
+    let text = text.trim_start_matches('\u{feff}');
+    let first = text.lines().next().unwrap_or("");
+    let delimiter = if first.matches(';').count() > first.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| invalid(format!("{shown}:1: {e}")))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let col = |name: &str| headers.iter().position(|h| crate::text::fold(h) == name);
+    let (Some(id_col), Some(stage_col)) = (col("id"), col("stage")) else {
+        return Err(invalid(format!(
+            "{shown}:1: the batch file needs `id` and `stage` columns; its header is `{}`\n  hint: optional columns are date, reason, note, by and any field to set",
+            headers.join(",")
+        )));
+    };
+    let (date_col, reason_col, note_col, by_col) =
+        (col("date"), col("reason"), col("note"), col("by"));
+    let special = [
+        Some(id_col),
+        Some(stage_col),
+        date_col,
+        reason_col,
+        note_col,
+        by_col,
+    ];
+    let mut out = Vec::new();
+    for (n, rec) in rdr.records().enumerate() {
+        let line = n + 2;
+        let rec = rec.map_err(|e| invalid(format!("{shown}:{line}: {e}")))?;
+        let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("").trim().to_string();
+        let date = get(date_col);
+        let on = if date.is_empty() {
+            None
+        } else {
+            Some(
+                ctx.pipeline
+                    .register
+                    .date_formats
+                    .parse_date(&date)
+                    .ok_or_else(|| {
+                        invalid(format!(
+                            "{shown}:{line}:{}: `{date}` is not a date\n  hint: write it as {}",
+                            date_col.unwrap_or(0) + 1,
+                            ctx.pipeline.register.date_formats.describe()
+                        ))
+                    })?,
+            )
+        };
+        let sets = headers
+            .iter()
+            .enumerate()
+            .filter(|(c, _)| !special.contains(&Some(*c)))
+            .filter_map(|(c, h)| {
+                rec.get(c)
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| (h.clone(), v.to_string()))
+            })
+            .collect();
+        let who = get(by_col);
+        out.push(MoveRequest {
+            id: get(Some(id_col)),
+            stage: get(Some(stage_col)),
+            on,
+            reason: get(reason_col),
+            note: get(note_col),
+            by: if who.is_empty() {
+                by.unwrap_or_default().to_string()
+            } else {
+                who
+            },
+            sets,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,126 @@
+//! `pipe show`: one prospect's fields and its history, with the time spent in each stage.
+
+use crate::cli::Global;
+use crate::context::Context;
+use crate::error::{Exit, refused};
+use crate::field::Field;
+use crate::journal::Journal;
+use crate::register::Reader;
+use crate::render;
+use anyhow::Result;
+use std::io::Write;
+
+/// Show a prospect: its fields, then its journal history.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The prospect's id.
+    id: String,
+}
+
+pub fn run(g: &Global, a: Args) -> Result<Exit> {
+    let ctx = Context::load(g)?;
+    let p = &ctx.pipeline;
+    let mut reader = Reader::open(p)?;
+    let id_col = reader.schema.col(Field::Id).expect("id column");
+    let mut found = None;
+    while let Some(row) = reader.next_row()? {
+        if row
+            .cell(id_col)
+            .map_err(|d| crate::error::invalid(d.to_string()))?
+            .trim()
+            == a.id
+        {
+            found = Some(
+                row.cells()
+                    .map_err(|d| crate::error::invalid(d.to_string()))?,
+            );
+            break;
+        }
+    }
+    let Some(cells) = found else {
+        return Err(refused(format!(
+            "no prospect has the id `{}` in {}\n  hint: `pipe list` shows the prospects and their ids",
+            a.id, reader.file
+        )));
+    };
+    let mut out = std::io::stdout().lock();
+    let width = reader
+        .schema
+        .headers
+        .iter()
+        .map(|h| h.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (h, v) in reader.schema.headers.iter().zip(&cells) {
+        let v = v
+            .replace("\r\n", "\n")
+            .replace('\n', &format!("\n{:width$}  ", ""));
+        writeln!(out, "{h:width$}  {v}")?;
+    }
+    let (journal, _) = Journal::read(&p.register.journal, p)?;
+    let entries: Vec<_> = journal.entries.iter().filter(|e| e.id == a.id).collect();
+    if entries.is_empty() {
+        writeln!(out, "\nno history in {}", journal.file)?;
+        return Ok(Exit::Ok);
+    }
+    writeln!(out, "\nHistory ({})", journal.file)?;
+    let events = journal
+        .stage_events(p)
+        .remove(a.id.as_str())
+        .unwrap_or_default();
+    let mut t = render::table(&["Date", "Change", "By", "Reason / note", "Days"]);
+    for e in &entries {
+        let label = |v: &str| {
+            p.find_stage(v)
+                .map_or(v.to_string(), |i| p.stages[i].label.clone())
+        };
+        let change = if e.is_stage() {
+            match (e.from.is_empty(), e.to.is_empty()) {
+                (true, false) => format!("{} → {}", e.kind.key(), label(&e.to)),
+                (false, true) => format!("{}: {} → (removed)", e.kind.key(), label(&e.from)),
+                _ => format!("{}: {} → {}", e.kind.key(), label(&e.from), label(&e.to)),
+            }
+        } else {
+            format!(
+                "{} {}: {} → {}",
+                e.kind.key(),
+                e.field,
+                if e.from.is_empty() {
+                    "(empty)"
+                } else {
+                    &e.from
+                },
+                if e.to.is_empty() { "(empty)" } else { &e.to }
+            )
+        };
+        let days = if e.is_stage() {
+            events.iter().position(|ev| ev.line == e.line).map(|k| {
+                let end = events.get(k + 1).map_or(ctx.today, |n| n.date);
+                let n = (end - e.date).num_days();
+                if k + 1 == events.len() {
+                    format!("{n} (so far)")
+                } else {
+                    n.to_string()
+                }
+            })
+        } else {
+            None
+        };
+        let why = [e.reason.as_str(), e.note.as_str()]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" — ");
+        t.add_row(vec![
+            render::date(p, e.date),
+            change,
+            e.by.clone(),
+            why,
+            days.unwrap_or_default(),
+        ]);
+    }
+    render::align_right(&mut t, &[4]);
+    writeln!(out, "{t}")?;
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,150 @@
+//! `pipe undo`: revert the last change recorded in the journal by recording its inverse.
+
+use crate::cli::Global;
+use crate::context::{self, Context};
+use crate::error::{Exit, refused};
+use crate::field::Field;
+use crate::journal::{Journal, Kind, format_at};
+use crate::prospect;
+use crate::workset::{EntryBase, Workset};
+use anyhow::Result;
+use std::collections::HashSet;
+
+/// Revert the last change (every entry one command recorded) by recording its inverse.
+///
+/// Repeated, it walks back through earlier changes. It refuses when the
+/// register no longer holds what the change left (edited since).
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Who is undoing.
+    #[arg(long, value_name = "NAME")]
+    by: Option<String>,
+    /// Show what would be reverted and write nothing.
+    #[arg(long, short = 'n')]
+    dry_run: bool,
+}
+
+pub fn run(g: &Global, a: Args) -> Result<Exit> {
+    let ctx = Context::load(g)?;
+    let p = &ctx.pipeline;
+    let ids_lock = Workset::load(p, |_| false)?;
+    drop(ids_lock);
+    let (journal, diags) = Journal::read(&p.register.journal, p)?;
+    if let Some(d) = diags.first() {
+        return Err(crate::error::invalid(format!(
+            "{}: {}\n  hint: fix the journal before undoing (`pipe check` lists every problem)",
+            d.location(),
+            d.message
+        )));
+    }
+    // Walk back: each undo cancels the change before it.
+    let mut pending = 0usize;
+    let mut target = None;
+    for g in journal.groups().into_iter().rev() {
+        if journal.entries[g.start].kind == Kind::Undo {
+            pending += 1;
+        } else if pending > 0 {
+            pending -= 1;
+        } else {
+            target = Some(g);
+            break;
+        }
+    }
+    let Some(group) = target else {
+        return Err(refused(format!(
+            "there is nothing to undo in {}",
+            journal.file
+        )));
+    };
+    let entries = &journal.entries[group.clone()];
+    let ids: HashSet<String> = entries.iter().map(|e| e.id.clone()).collect();
+    let mut ws = Workset::load(p, |id| ids.contains(id))?;
+    let mut base = EntryBase::new(&ctx, ctx.today, context::who(a.by.as_deref()))?;
+    base.reason = "undo".into();
+    base.note = format!("undoes the change recorded at {}", format_at(entries[0].at));
+    let events = journal.stage_events(p);
+    let mut said = Vec::new();
+    for e in entries.iter().rev() {
+        let i = ws.row_index(&e.id).ok_or_else(|| {
+            refused(format!(
+                "cannot undo: `{}` is no longer in the register",
+                e.id
+            ))
+        })?;
+        let col = ws.schema.find(&e.field).ok_or_else(|| {
+            refused(format!(
+                "cannot undo: the register has no `{}` column any more",
+                e.field
+            ))
+        })?;
+        let now = prospect::cell_canonical(ws.schema.field_of(col), ws.rows[i].get(col), p);
+        let expected = prospect::cell_canonical(ws.schema.field_of(col), &e.to, p);
+        let same = if e.is_stage() {
+            p.find_stage(&now) == p.find_stage(&expected)
+        } else {
+            now == expected
+        };
+        if !same {
+            return Err(refused(format!(
+                "cannot undo: `{}`'s {} is now `{}`, not `{}` as the change left it (journal line {}); it was edited since\n  hint: change it back by hand with `pipe move` or `pipe set`",
+                e.id, e.field, now, e.to, e.line
+            )));
+        }
+        if e.kind == Kind::Add {
+            ws.rows[i].deleted = true;
+            ws.entries
+                .push(base.make(&e.id, Kind::Undo, "stage", &e.to, ""));
+            said.push(format!("removed {} (added on {})", e.id, e.date));
+            continue;
+        }
+        if e.is_stage() {
+            let Some(back) = p.find_stage(&e.from) else {
+                return Err(refused(format!(
+                    "cannot undo journal line {}: it records no stage to go back to",
+                    e.line
+                )));
+            };
+            ws.rows[i].set(col, p.stages[back].label.clone());
+            // The stage's date goes back to when the earlier stage was entered.
+            let earlier = events
+                .get(e.id.as_str())
+                .and_then(|ev| ev.iter().rev().find(|x| x.line < e.line))
+                .map(|x| x.date);
+            if let Some(d) = earlier
+                && let Some((c, text)) = ws.ctx_date_cell(Field::StageSince, d)
+            {
+                ws.rows[i].set(c, text);
+            }
+            ws.entries.push(base.make(
+                &e.id,
+                Kind::Undo,
+                "stage",
+                &p.stages[p.find_stage(&e.to).unwrap_or(back)].id,
+                &p.stages[back].id,
+            ));
+            said.push(format!("moved {} back to {}", e.id, p.stages[back].label));
+        } else {
+            let text = ws.cell_text(col, &e.from);
+            ws.rows[i].set(col, text);
+            ws.entries
+                .push(base.make(&e.id, Kind::Undo, &e.field, &e.to, &e.from));
+            said.push(format!("set {}'s {} back to `{}`", e.id, e.field, e.from));
+        }
+    }
+    if a.dry_run {
+        for s in &said {
+            println!("would have {s}");
+        }
+        return Ok(Exit::Ok);
+    }
+    ws.commit()?;
+    for s in &said {
+        eprintln!("{s}");
+    }
+    eprintln!(
+        "undid the change recorded at {} (journal line {})",
+        format_at(entries[0].at),
+        entries[0].line
+    );
+    Ok(Exit::Ok)
+}

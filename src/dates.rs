@@ -1,0 +1,100 @@
+//! Dates as the register writes them: ISO always, plus the formats the
+//! pipeline declares. Day/month order is configured, never guessed.
+
+use chrono::NaiveDate;
+
+pub const ISO: &str = "%Y-%m-%d";
+
+/// The date formats a register accepts, ISO first.
+#[derive(Debug, Clone)]
+pub struct DateFormats {
+    formats: Vec<String>,
+}
+
+impl DateFormats {
+    pub fn new(extra: &[String]) -> DateFormats {
+        let mut formats = vec![ISO.to_string()];
+        for f in extra {
+            if !formats.contains(f) {
+                formats.push(f.clone());
+            }
+        }
+        DateFormats { formats }
+    }
+
+    /// Parses a date; returns it with the index of the format that matched.
+    pub fn parse(&self, s: &str) -> Option<(NaiveDate, usize)> {
+        let s = s.trim();
+        self.formats
+            .iter()
+            .enumerate()
+            .find_map(|(i, f)| NaiveDate::parse_from_str(s, f).ok().map(|d| (d, i)))
+    }
+
+    pub fn parse_date(&self, s: &str) -> Option<NaiveDate> {
+        self.parse(s).map(|(d, _)| d)
+    }
+
+    pub fn format(&self, index: usize) -> &str {
+        &self.formats[index.min(self.formats.len() - 1)]
+    }
+
+    pub fn len(&self) -> usize {
+        self.formats.len()
+    }
+
+    /// Human description of the accepted formats, for error messages.
+    pub fn describe(&self) -> String {
+        let examples: Vec<String> = self
+            .formats
+            .iter()
+            .map(|f| {
+                NaiveDate::from_ymd_opt(2026, 1, 31)
+                    .unwrap()
+                    .format(f)
+                    .to_string()
+            })
+            .collect();
+        crate::text::or_list(&examples)
+    }
+}
+
+/// Checks that a strftime pattern can print and read back a date.
+pub fn check_format(f: &str) -> Result<(), String> {
+    use chrono::format::{Item, StrftimeItems};
+    if StrftimeItems::new(f).any(|i| matches!(i, Item::Error)) {
+        return Err(format!(
+            "`{f}` is not a valid date format (strftime syntax, such as `%d/%m/%Y`)"
+        ));
+    }
+    let probe = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
+    let shown = probe.format(f).to_string();
+    match NaiveDate::parse_from_str(&shown, f) {
+        Ok(back) if back == probe => Ok(()),
+        _ => Err(format!(
+            "`{f}` cannot identify a date on its own: it needs the day, the month and the year (such as `%d/%m/%Y`)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_and_configured_formats() {
+        let f = DateFormats::new(&["%d/%m/%Y".into()]);
+        let d = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        assert_eq!(f.parse("2026-11-20"), Some((d, 0)));
+        assert_eq!(f.parse("20/11/2026"), Some((d, 1)));
+        assert_eq!(f.parse("11/20/2026"), None);
+        assert_eq!(f.describe(), "`2026-01-31` or `31/01/2026`");
+    }
+
+    #[test]
+    fn rejects_ambiguous_formats() {
+        assert!(check_format("%d/%m/%Y").is_ok());
+        assert!(check_format("%d/%m").is_err());
+        assert!(check_format("%Q").is_err());
+    }
+}

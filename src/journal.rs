@@ -1,0 +1,340 @@
+//! The journal: an append-only CSV of every change, the history that reports replay.
+//!
+//! `at,date,id,kind,field,from,to,by,reason,note`; UTF-8, `,`, ISO dates.
+//! Values are canonical: stage and product ids, ISO dates, plain decimals.
+//! Reading is here; appending durably is `store`'s job.
+
+use crate::csvscan::Scanner;
+use crate::diag::Diagnostic;
+use crate::pipeline::Pipeline;
+use anyhow::{Context, Result};
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+pub const HEADER: [&str; 10] = [
+    "at", "date", "id", "kind", "field", "from", "to", "by", "reason", "note",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Add,
+    Move,
+    Set,
+    Undo,
+    Sync,
+}
+
+impl Kind {
+    pub fn key(self) -> &'static str {
+        match self {
+            Kind::Add => "add",
+            Kind::Move => "move",
+            Kind::Set => "set",
+            Kind::Undo => "undo",
+            Kind::Sync => "sync",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Kind> {
+        Some(match s {
+            "add" => Kind::Add,
+            "move" => Kind::Move,
+            "set" => Kind::Set,
+            "undo" => Kind::Undo,
+            "sync" => Kind::Sync,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub at: DateTime<FixedOffset>,
+    pub date: NaiveDate,
+    pub id: String,
+    pub kind: Kind,
+    pub field: String,
+    pub from: String,
+    pub to: String,
+    pub by: String,
+    pub reason: String,
+    pub note: String,
+    /// Line in the journal file (0 for an entry not yet written).
+    pub line: u64,
+}
+
+impl Entry {
+    pub fn record(&self) -> [String; 10] {
+        [
+            format_at(self.at),
+            self.date.format(crate::dates::ISO).to_string(),
+            self.id.clone(),
+            self.kind.key().to_string(),
+            self.field.clone(),
+            self.from.clone(),
+            self.to.clone(),
+            self.by.clone(),
+            self.reason.clone(),
+            self.note.clone(),
+        ]
+    }
+
+    pub fn is_stage(&self) -> bool {
+        self.field == "stage"
+    }
+}
+
+pub fn format_at(at: DateTime<FixedOffset>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+}
+
+#[derive(Debug, Default)]
+pub struct Journal {
+    pub file: String,
+    pub entries: Vec<Entry>,
+}
+
+/// A stage change for one prospect: when, which stage (`None`: removed by an undone add), and where it is recorded.
+#[derive(Debug, Clone, Copy)]
+pub struct StageEvent {
+    pub date: NaiveDate,
+    pub stage: Option<usize>,
+    pub line: u64,
+}
+
+impl Journal {
+    /// Reads the journal; a missing file is an empty journal. Problems come back as diagnostics beside what could be read.
+    pub fn read(path: &Path, p: &Pipeline) -> Result<(Journal, Vec<Diagnostic>)> {
+        let file = path.display().to_string();
+        let mut journal = Journal {
+            file: file.clone(),
+            entries: Vec::new(),
+        };
+        let mut diags = Vec::new();
+        let f = match File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((journal, diags)),
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!("cannot read the journal {file}")));
+            }
+        };
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut scanner = Scanner::new(BufReader::new(f), b',', b'\n');
+        let mut first = true;
+        let mut last_line = 0;
+        while let Some(rec) = scanner
+            .next_record()
+            .with_context(|| format!("cannot read the journal {file}"))?
+        {
+            let line = rec.line;
+            last_line = line;
+            let fields: Vec<String> = rec
+                .fields()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect();
+            if first {
+                first = false;
+                let header: Vec<&str> = fields
+                    .iter()
+                    .map(|s| s.trim_start_matches('\u{feff}').trim())
+                    .collect();
+                if header != HEADER {
+                    diags.push(
+                        Diagnostic::error(&file, "journal-header", format!("the journal's header is `{}`", header.join(",")))
+                            .at(line, 1)
+                            .hint(format!("it must be `{}`; restore it from a backup, or move the file aside so that `pipe` starts a new one", HEADER.join(","))),
+                    );
+                    return Ok((journal, diags));
+                }
+                continue;
+            }
+            if std::str::from_utf8(rec.raw).is_err() {
+                diags.push(
+                    Diagnostic::error(&file, "bad-encoding", "this line is not valid UTF-8")
+                        .at(line, 1)
+                        .hint("the journal is written in UTF-8; re-save it as UTF-8"),
+                );
+                continue;
+            }
+            if fields.len() != HEADER.len() {
+                diags.push(
+                    Diagnostic::error(
+                        &file,
+                        "row-width",
+                        format!(
+                            "this entry has {} cells instead of {}",
+                            fields.len(),
+                            HEADER.len()
+                        ),
+                    )
+                    .at(line, 1)
+                    .hint("the journal is written by `pipe` only; restore the line from a backup"),
+                );
+                continue;
+            }
+            let col = |i: usize| {
+                crate::csvscan::raw_fields(rec.raw, b',')
+                    .get(i)
+                    .map_or(1, |r| r.start as u64 + 1)
+            };
+            let at = match DateTime::parse_from_rfc3339(fields[0].trim()) {
+                Ok(a) => a,
+                Err(_) => {
+                    diags.push(
+                        Diagnostic::error(
+                            &file,
+                            "bad-timestamp",
+                            format!("`{}` is not an RFC 3339 time", fields[0]),
+                        )
+                        .at(line, 1)
+                        .hint("write it as `2026-11-27T09:30:00+01:00`"),
+                    );
+                    continue;
+                }
+            };
+            let date = match NaiveDate::parse_from_str(fields[1].trim(), crate::dates::ISO) {
+                Ok(d) => d,
+                Err(_) => {
+                    diags.push(
+                        Diagnostic::error(
+                            &file,
+                            "bad-date",
+                            format!("`{}` is not an ISO date", fields[1]),
+                        )
+                        .at(line, col(1))
+                        .hint("the journal's dates are written `2026-11-27`"),
+                    );
+                    continue;
+                }
+            };
+            let Some(kind) = Kind::parse(fields[3].trim()) else {
+                diags.push(
+                    Diagnostic::error(
+                        &file,
+                        "bad-kind",
+                        format!("`{}` is not a kind of change", fields[3]),
+                    )
+                    .at(line, col(3))
+                    .hint("the kinds are `add`, `move`, `set`, `undo` and `sync`"),
+                );
+                continue;
+            };
+            let entry = Entry {
+                at,
+                date,
+                id: fields[2].trim().to_string(),
+                kind,
+                field: fields[4].trim().to_string(),
+                from: fields[5].clone(),
+                to: fields[6].clone(),
+                by: fields[7].clone(),
+                reason: fields[8].clone(),
+                note: fields[9].clone(),
+                line,
+            };
+            if entry.is_stage() {
+                for (i, v) in [(5, &entry.from), (6, &entry.to)] {
+                    if !v.trim().is_empty() && p.find_stage(v).is_none() {
+                        diags.push(
+                            Diagnostic::error(&file, "unknown-stage", p.unknown_stage(v.trim()))
+                                .at(line, col(i))
+                                .hint("a stage was renamed or removed in the pipeline; keep its old id or label as a stage, or restore it"),
+                        );
+                    }
+                }
+            }
+            journal.entries.push(entry);
+        }
+        if len > 0 && !ends_with_newline(path)? {
+            diags.push(
+                Diagnostic::error(&file, "incomplete-entry", "the last line of the journal is incomplete (a write was interrupted)")
+                    .at(last_line, 1)
+                    .hint("check that line against the register, then finish or remove it; `pipe` refuses to append until then"),
+            );
+        }
+        Ok((journal, diags))
+    }
+
+    /// The stage history of every prospect, in journal order.
+    pub fn stage_events(&self, p: &Pipeline) -> HashMap<&str, Vec<StageEvent>> {
+        let mut out: HashMap<&str, Vec<StageEvent>> = HashMap::new();
+        for e in &self.entries {
+            if !e.is_stage() {
+                continue;
+            }
+            let stage = if e.to.trim().is_empty() {
+                None
+            } else {
+                p.find_stage(&e.to)
+            };
+            if stage.is_none() && !e.to.trim().is_empty() {
+                continue;
+            }
+            out.entry(e.id.as_str()).or_default().push(StageEvent {
+                date: e.date,
+                stage,
+                line: e.line,
+            });
+        }
+        out
+    }
+
+    /// The last recorded stage of each prospect (`None`: the prospect was removed by an undo).
+    pub fn last_stages(&self, p: &Pipeline) -> HashMap<&str, StageEvent> {
+        self.stage_events(p)
+            .into_iter()
+            .filter_map(|(id, ev)| ev.last().copied().map(|e| (id, e)))
+            .collect()
+    }
+
+    /// Index ranges of the groups of entries written by one command (same `at`), oldest first.
+    pub fn groups(&self) -> Vec<std::ops::Range<usize>> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for i in 1..=self.entries.len() {
+            if i == self.entries.len() || self.entries[i].at != self.entries[start].at {
+                if i > start {
+                    out.push(start..i);
+                }
+                start = i;
+            }
+        }
+        out
+    }
+}
+
+/// True when the file's last byte ends a line.
+pub fn ends_with_newline(path: &Path) -> Result<bool> {
+    let mut f = File::open(path)?;
+    let len = f.metadata()?.len();
+    if len == 0 {
+        return Ok(true);
+    }
+    f.seek(SeekFrom::Start(len - 1))?;
+    let mut b = [0u8; 1];
+    f.read_exact(&mut b)?;
+    Ok(b[0] == b'\n' || b[0] == b'\r')
+}
+
+/// The time of the journal's last entry, read from the end of the file.
+pub fn last_at(path: &Path) -> Result<Option<DateTime<FixedOffset>>> {
+    let mut f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let len = f.metadata()?.len();
+    let from = len.saturating_sub(64 * 1024);
+    f.seek(SeekFrom::Start(from))?;
+    let mut tail = Vec::new();
+    f.read_to_end(&mut tail)?;
+    let text = String::from_utf8_lossy(&tail);
+    Ok(text
+        .lines()
+        .rev()
+        .filter_map(|l| l.split(',').next())
+        .find_map(|a| DateTime::parse_from_rfc3339(a.trim()).ok()))
+}

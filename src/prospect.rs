@@ -1,0 +1,364 @@
+//! A prospect as the rest of `pipe` sees it: typed values read from a
+//! register row, with every unreadable cell reported (not only the first).
+
+use crate::dates::DateFormats;
+use crate::field::{Field, Kind};
+use crate::money::{self, AmountStyle};
+use crate::pipeline::Pipeline;
+use crate::register::Schema;
+use crate::text::or_list;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+#[derive(Debug, Clone)]
+pub struct Prospect {
+    pub id: String,
+    pub stage: usize,
+    pub stage_since: Option<NaiveDate>,
+    pub name: String,
+    pub company: String,
+    pub owner: String,
+    pub amount: Option<Decimal>,
+    pub probability: Option<Decimal>,
+    pub expected_close: Option<NaiveDate>,
+    pub next_action: Option<NaiveDate>,
+    pub products: Vec<usize>,
+    pub lost_reason: String,
+    pub created: Option<NaiveDate>,
+    pub snooze_until: Option<NaiveDate>,
+}
+
+/// A cell that could not be read: which column, what kind of problem, the message and a hint.
+#[derive(Debug, Clone)]
+pub struct CellError {
+    pub col: usize,
+    pub code: &'static str,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// How the register writes dates and amounts, learnt from the first cells that show it.
+#[derive(Debug, Clone, Default)]
+pub struct Styles {
+    pub date: Option<usize>,
+    pub amount: Option<AmountStyle>,
+}
+
+impl Prospect {
+    /// The probability that applies: the prospect's own, else its stage's.
+    pub fn probability(&self, p: &Pipeline) -> Decimal {
+        self.probability.unwrap_or(p.stages[self.stage].probability)
+    }
+
+    /// The amount weighted by the probability, exact.
+    pub fn weighted(&self, p: &Pipeline) -> Option<Decimal> {
+        self.amount
+            .map(|a| a * self.probability(p) / Decimal::ONE_HUNDRED)
+    }
+
+    pub fn display_name(&self) -> &str {
+        if !self.company.is_empty() {
+            &self.company
+        } else {
+            &self.name
+        }
+    }
+
+    pub fn has(&self, f: Field) -> bool {
+        match f {
+            Field::Id => !self.id.is_empty(),
+            Field::Stage => true,
+            Field::StageSince => self.stage_since.is_some(),
+            Field::Name => !self.name.is_empty(),
+            Field::Company => !self.company.is_empty(),
+            Field::Owner => !self.owner.is_empty(),
+            Field::Amount => self.amount.is_some(),
+            Field::Probability => self.probability.is_some(),
+            Field::ExpectedClose => self.expected_close.is_some(),
+            Field::NextAction => self.next_action.is_some(),
+            Field::Products => !self.products.is_empty(),
+            Field::LostReason => !self.lost_reason.is_empty(),
+            Field::Created => self.created.is_some(),
+            Field::SnoozeUntil => self.snooze_until.is_some(),
+        }
+    }
+
+    /// Reads a prospect from its cells (`cell(col)` gives a column's text).
+    pub fn parse<'c>(
+        cell: impl Fn(usize) -> &'c str,
+        schema: &Schema,
+        p: &Pipeline,
+        styles: &mut Styles,
+    ) -> Result<Prospect, Vec<CellError>> {
+        let mut errors = Vec::new();
+        let get = |f: Field| schema.col(f).map(|c| (c, cell(c).trim()));
+        let text = |f: Field| get(f).map(|(_, s)| s.to_string()).unwrap_or_default();
+
+        let id = text(Field::Id);
+        if id.is_empty() {
+            errors.push(CellError {
+                col: schema.col(Field::Id).unwrap_or(0),
+                code: "missing-id",
+                message: "this row has no id".into(),
+                hint: Some("give every prospect a unique id (`pipe add` makes one)".into()),
+            });
+        }
+        let stage = match get(Field::Stage) {
+            Some((c, s)) if s.is_empty() => {
+                errors.push(CellError {
+                    col: c,
+                    code: "missing-stage",
+                    message: format!("prospect `{id}` has no stage"),
+                    hint: Some("write one of the pipeline's stages in the cell".into()),
+                });
+                0
+            }
+            Some((c, s)) => p.find_stage(s).unwrap_or_else(|| {
+                errors.push(CellError {
+                    col: c,
+                    code: "unknown-stage",
+                    message: p.unknown_stage(s),
+                    hint: None,
+                });
+                0
+            }),
+            None => 0,
+        };
+        let formats = &p.register.date_formats;
+        let mut date = |f: Field, errors: &mut Vec<CellError>| -> Option<NaiveDate> {
+            let (c, s) = get(f)?;
+            if s.is_empty() {
+                return None;
+            }
+            match formats.parse(s) {
+                Some((d, i)) => {
+                    styles.date.get_or_insert(i);
+                    Some(d)
+                }
+                None => {
+                    errors.push(bad_date(c, f, s, formats));
+                    None
+                }
+            }
+        };
+        let stage_since = date(Field::StageSince, &mut errors);
+        let expected_close = date(Field::ExpectedClose, &mut errors);
+        let next_action = date(Field::NextAction, &mut errors);
+        let created = date(Field::Created, &mut errors);
+        let snooze_until = date(Field::SnoozeUntil, &mut errors);
+        let amount = match get(Field::Amount) {
+            Some((_, "")) | None => None,
+            Some((c, s)) => match money::parse(s) {
+                Ok((v, st)) => {
+                    styles.amount.get_or_insert(st);
+                    Some(v)
+                }
+                Err(e) => {
+                    errors.push(CellError {
+                        col: c,
+                        code: "bad-amount",
+                        message: e,
+                        hint: Some(
+                            "write the amount with digits, such as `12500.50` or `12 500,50 €`"
+                                .into(),
+                        ),
+                    });
+                    None
+                }
+            },
+        };
+        let probability = match get(Field::Probability) {
+            Some((_, "")) | None => None,
+            Some((c, s)) => match money::parse_percent(s) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    errors.push(CellError {
+                        col: c,
+                        code: "bad-probability",
+                        message: e,
+                        hint: Some("leave it empty to use the stage's probability".into()),
+                    });
+                    None
+                }
+            },
+        };
+        let mut products = Vec::new();
+        if let Some((c, s)) = get(Field::Products) {
+            for item in s
+                .split(p.register.list_separator.as_str())
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            {
+                match p.find_product(item) {
+                    Some(i) if !products.contains(&i) => products.push(i),
+                    Some(_) => {}
+                    None => errors.push(CellError {
+                        col: c,
+                        code: "unknown-product",
+                        message: p.unknown_product(item),
+                        hint: Some(format!(
+                            "separate families with `{}`",
+                            p.register.list_separator
+                        )),
+                    }),
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Prospect {
+            id,
+            stage,
+            stage_since,
+            name: text(Field::Name),
+            company: text(Field::Company),
+            owner: text(Field::Owner),
+            amount,
+            probability,
+            expected_close,
+            next_action,
+            products,
+            lost_reason: text(Field::LostReason),
+            created,
+            snooze_until,
+        })
+    }
+}
+
+fn bad_date(col: usize, f: Field, s: &str, formats: &DateFormats) -> CellError {
+    let hint = if formats.len() == 1 {
+        "write it as `2026-01-31`; if the register uses another format, list it in `date_formats` under [register] (such as `[\"%d/%m/%Y\"]`)".to_string()
+    } else {
+        format!("write it as {}", formats.describe())
+    };
+    CellError {
+        col,
+        code: "bad-date",
+        message: format!("{} `{s}` is not a date", f.key()),
+        hint: Some(hint),
+    }
+}
+
+/// Checks a value typed on the command line or in a batch file for a field, and gives it in canonical form
+/// (ISO dates, plain decimals, stage and product ids) for the journal.
+pub fn canonical(f: Option<Field>, value: &str, p: &Pipeline) -> Result<String, String> {
+    let v = value.trim();
+    let Some(f) = f else {
+        return Ok(value.to_string());
+    };
+    if v.is_empty() {
+        return Ok(String::new());
+    }
+    match f.kind() {
+        Kind::Text => Ok(v.to_string()),
+        Kind::Stage => p
+            .find_stage(v)
+            .map(|i| p.stages[i].id.clone())
+            .ok_or_else(|| p.unknown_stage(v)),
+        Kind::Date => p
+            .register
+            .date_formats
+            .parse_date(v)
+            .map(|d| d.format(crate::dates::ISO).to_string())
+            .ok_or_else(|| {
+                format!(
+                    "{} `{v}` is not a date; write it as {}",
+                    f.key(),
+                    p.register.date_formats.describe()
+                )
+            }),
+        Kind::Amount => money::parse(v).map(|(d, _)| d.to_string()),
+        Kind::Percent => money::parse_percent(v).map(|d| d.to_string()),
+        Kind::List => {
+            let mut ids: Vec<&str> = Vec::new();
+            for item in v
+                .split(p.register.list_separator.as_str())
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            {
+                let i = p
+                    .find_product(item)
+                    .ok_or_else(|| p.unknown_product(item))?;
+                if !ids.contains(&p.products[i].id.as_str()) {
+                    ids.push(&p.products[i].id);
+                }
+            }
+            Ok(ids.join("|"))
+        }
+    }
+}
+
+/// Writes a canonical value as a register cell, in the register's own style.
+pub fn to_cell(
+    f: Option<Field>,
+    canonical: &str,
+    p: &Pipeline,
+    styles: &Styles,
+    plain_decimal: char,
+) -> String {
+    let Some(f) = f else {
+        return canonical.to_string();
+    };
+    if canonical.is_empty() {
+        return String::new();
+    }
+    match f.kind() {
+        Kind::Text => canonical.to_string(),
+        Kind::Stage => p
+            .find_stage(canonical)
+            .map_or_else(|| canonical.to_string(), |i| p.stages[i].label.clone()),
+        Kind::Date => {
+            let d = NaiveDate::parse_from_str(canonical, crate::dates::ISO)
+                .expect("canonical dates are ISO");
+            let fmt = match styles.date {
+                Some(i) => p.register.date_formats.format(i),
+                None => p.register.date_formats.format(1),
+            };
+            d.format(fmt).to_string()
+        }
+        Kind::Amount => {
+            let v: Decimal = canonical
+                .parse()
+                .expect("canonical amounts are plain decimals");
+            styles
+                .amount
+                .clone()
+                .unwrap_or_else(|| AmountStyle::plain(plain_decimal))
+                .write(v)
+        }
+        Kind::Percent => {
+            let v: Decimal = canonical
+                .parse()
+                .expect("canonical percentages are plain decimals");
+            AmountStyle::plain(plain_decimal).write(v)
+        }
+        Kind::List => canonical
+            .split('|')
+            .map(|id| {
+                p.find_product(id)
+                    .map_or(id, |i| p.products[i].label.as_str())
+            })
+            .collect::<Vec<_>>()
+            .join(&p.register.list_separator),
+    }
+}
+
+/// The canonical form of a register cell, for comparing with the journal. Unreadable cells come back as they are.
+pub fn cell_canonical(f: Option<Field>, cell: &str, p: &Pipeline) -> String {
+    canonical(f, cell, p).unwrap_or_else(|_| cell.trim().to_string())
+}
+
+/// The fields missing for a stage's `requires`.
+pub fn missing_for(stage: usize, prospect: &Prospect, p: &Pipeline) -> Vec<Field> {
+    p.stages[stage]
+        .requires
+        .iter()
+        .copied()
+        .filter(|f| !prospect.has(*f))
+        .collect()
+}
+
+pub fn describe_fields(fields: &[Field]) -> String {
+    or_list(&fields.iter().map(|f| f.key()).collect::<Vec<_>>()).replace(" or ", " and ")
+}

@@ -1,0 +1,89 @@
+//! Shared rendering: amounts, dates and percentages in the pipeline's locale,
+//! tables at a width that suits the terminal (or `COLUMNS`), and CSV cells
+//! that are safe to open in a spreadsheet.
+
+use crate::pipeline::{Locale, Pipeline};
+use chrono::NaiveDate;
+use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
+use rust_decimal::Decimal;
+
+/// `12 500,50 €` (fr) or `EUR 12,500.50` (en); always two decimals.
+pub fn money(p: &Pipeline, v: Decimal) -> String {
+    let mut r = v.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    r.rescale(2);
+    let text = r.abs().to_string();
+    let (int, frac) = text.split_once('.').unwrap_or((&text, "00"));
+    let sign = if r.is_sign_negative() && !r.is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    let symbol = match p.currency.as_str() {
+        "EUR" => "€",
+        "USD" => "$",
+        "GBP" => "£",
+        other => other,
+    };
+    match p.locale {
+        Locale::Fr => format!(
+            "{sign}{},{frac}\u{a0}{symbol}",
+            crate::money::group_digits(int, Some('\u{a0}'))
+        ),
+        Locale::En => format!(
+            "{sign}{symbol}{}.{frac}",
+            crate::money::group_digits(int, Some(','))
+        ),
+    }
+}
+
+pub fn date(p: &Pipeline, d: NaiveDate) -> String {
+    match p.locale {
+        Locale::Fr => d.format("%d/%m/%Y").to_string(),
+        Locale::En => d.format("%Y-%m-%d").to_string(),
+    }
+}
+
+pub fn opt_date(p: &Pipeline, d: Option<NaiveDate>) -> String {
+    d.map(|d| date(p, d)).unwrap_or_default()
+}
+
+pub fn percent(p: &Pipeline, v: Decimal) -> String {
+    let s = v.round_dp(1).normalize().to_string();
+    match p.locale {
+        Locale::Fr => format!("{}\u{a0}%", s.replace('.', ",")),
+        Locale::En => format!("{s}%"),
+    }
+}
+
+/// A table ready for rows: condensed borders, width from `COLUMNS` or the terminal.
+pub fn table(headers: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED);
+    t.set_content_arrangement(ContentArrangement::Dynamic);
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<u16>().ok())
+        .or_else(|| t.width())
+        .unwrap_or(100);
+    t.set_width(width);
+    t.set_header(headers.iter().copied());
+    t
+}
+
+/// Right-aligns the given columns (numbers).
+pub fn align_right(t: &mut Table, cols: &[usize]) {
+    for &c in cols {
+        if let Some(col) = t.column_mut(c) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+}
+
+/// A CSV cell that a spreadsheet will not run as a formula.
+pub fn csv_safe(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.parse::<Decimal>().is_err() {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}

@@ -1,0 +1,426 @@
+//! Writing safely: the lock against concurrent runs, office-suite lock files,
+//! atomic replacement of the register and durable appends to the journal.
+//!
+//! Order of a commit: the new register is written to a temporary file in the
+//! same folder and synced; the register on disk is checked to be the one that
+//! was read; the old register is kept as a hard link; the temporary file is
+//! renamed over the register; the journal entries are appended and synced;
+//! the link is removed. If the journal append fails, the old register comes
+//! back. A crash after the rename and before the append leaves a register
+//! ahead of its journal, which `pipe check` reports and `pipe sync` records.
+
+use crate::error::conflict;
+use crate::journal::{self, Entry};
+use anyhow::{Context, Result};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+/// What identifies a file's content on disk without reading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    #[cfg(unix)]
+    ino: u64,
+}
+
+pub fn stamp(path: &Path) -> io::Result<Stamp> {
+    let m = fs::metadata(path)?;
+    Ok(Stamp {
+        len: m.len(),
+        modified: m.modified().ok(),
+        #[cfg(unix)]
+        ino: std::os::unix::fs::MetadataExt::ino(&m),
+    })
+}
+
+fn sibling(path: &Path, prefix: &str, suffix: &str) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!("{prefix}{name}{suffix}"))
+}
+
+pub fn backup_path(register: &Path) -> PathBuf {
+    sibling(register, ".", ".pipe-backup")
+}
+
+/// Held while a command writes; released when dropped.
+pub struct Lock {
+    _file: File,
+}
+
+/// Takes the register's lock, waiting up to `PIPE_LOCK_TIMEOUT` seconds (10 by default).
+pub fn lock(register: &Path) -> Result<Lock> {
+    let path = sibling(register, ".", ".pipe-lock");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot create the lock file {}", path.display()))?;
+    let wait = std::env::var("PIPE_LOCK_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .unwrap_or(10.0);
+    let deadline = Instant::now() + Duration::from_secs_f64(wait);
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(Lock { _file: file }),
+            Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(conflict(format!(
+                    "another `pipe` command is writing {} (it has held {} for {wait} s)\n  hint: run the command again when the other one has finished",
+                    register.display(),
+                    path.display()
+                )));
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(
+                    anyhow::Error::new(e).context(format!("cannot lock {}", path.display()))
+                );
+            }
+        }
+    }
+}
+
+/// Refuses to write while LibreOffice or Excel has the register open.
+pub fn check_office_locks(register: &Path) -> Result<()> {
+    let lo = sibling(register, ".~lock.", "#");
+    if let Ok(bytes) = fs::read(&lo) {
+        let text = String::from_utf8_lossy(&bytes);
+        let fields: Vec<&str> = text
+            .trim_end_matches([';', '\n', '\r'])
+            .split(',')
+            .collect();
+        let who = fields
+            .iter()
+            .take(2)
+            .find(|s| !s.trim().is_empty())
+            .map_or("someone", |s| s.trim());
+        let host = fields.get(2).map(|s| s.trim()).filter(|s| !s.is_empty());
+        let since = fields.get(3).map(|s| s.trim()).filter(|s| !s.is_empty());
+        return Err(conflict(format!(
+            "{} is open in LibreOffice by {who}{}{}: writing now would be lost when they save\n  hint: ask them to close it; if LibreOffice crashed, delete {}",
+            register.display(),
+            host.map(|h| format!(" on {h}")).unwrap_or_default(),
+            since.map(|s| format!(" since {s}")).unwrap_or_default(),
+            lo.display()
+        )));
+    }
+    let excel = sibling(register, "~$", "");
+    if let Ok(bytes) = fs::read(&excel) {
+        let n = bytes.first().copied().unwrap_or(0) as usize;
+        let name = bytes.get(1..1 + n).map(|b| {
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(b)
+                .0
+                .trim()
+                .to_string()
+        });
+        let who = name
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "someone".into());
+        return Err(conflict(format!(
+            "{} is open in Excel by {who}: writing now would be lost when they save\n  hint: ask them to close it; if Excel crashed, delete {}",
+            register.display(),
+            excel.display()
+        )));
+    }
+    Ok(())
+}
+
+/// A change to the register's bytes. Offsets are those of the file as read.
+#[derive(Debug, Clone)]
+pub enum Edit {
+    /// Replaces a record's content (its line terminator stays).
+    Replace {
+        offset: u64,
+        len: u64,
+        bytes: Vec<u8>,
+    },
+    /// Removes a record and its line terminator.
+    Delete { offset: u64, len: u64 },
+    /// Adds a record at the end, with the file's line terminator.
+    Append {
+        bytes: Vec<u8>,
+        terminator: &'static [u8],
+    },
+}
+
+impl Edit {
+    fn offset(&self) -> u64 {
+        match self {
+            Edit::Replace { offset, .. } | Edit::Delete { offset, .. } => *offset,
+            Edit::Append { .. } => u64::MAX,
+        }
+    }
+}
+
+/// Copies `src` to `dst` applying the edits; untouched bytes are copied as they are.
+pub fn splice(src: impl Read, dst: &mut impl Write, edits: &mut [Edit]) -> io::Result<()> {
+    edits.sort_by_key(Edit::offset);
+    let mut src = BufReader::with_capacity(256 * 1024, src);
+    let mut pos = 0u64;
+    let mut last = None::<u8>;
+    let copy = |src: &mut BufReader<_>,
+                dst: &mut dyn Write,
+                n: u64,
+                last: &mut Option<u8>|
+     -> io::Result<()> {
+        let mut left = n;
+        while left > 0 {
+            let buf = src.fill_buf()?;
+            if buf.is_empty() {
+                break;
+            }
+            let take = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            dst.write_all(&buf[..take])?;
+            *last = Some(buf[take - 1]);
+            src.consume(take);
+            left -= take as u64;
+        }
+        Ok(())
+    };
+    for edit in edits.iter() {
+        match edit {
+            Edit::Replace { offset, len, bytes } => {
+                copy(&mut src, dst, offset - pos, &mut last)?;
+                skip(&mut src, *len)?;
+                dst.write_all(bytes)?;
+                last = bytes.last().copied().or(last);
+                pos = offset + len;
+            }
+            Edit::Delete { offset, len } => {
+                copy(&mut src, dst, offset - pos, &mut last)?;
+                skip(&mut src, *len)?;
+                pos = offset + len;
+                // The terminator goes with the record.
+                let buf = src.fill_buf()?;
+                let n = match buf {
+                    [b'\r', b'\n', ..] => 2,
+                    [b'\r', ..] | [b'\n', ..] => 1,
+                    _ => 0,
+                };
+                src.consume(n);
+                pos += n as u64;
+            }
+            Edit::Append { .. } => break,
+        }
+    }
+    copy(&mut src, dst, u64::MAX, &mut last)?;
+    for edit in edits.iter() {
+        if let Edit::Append { bytes, terminator } = edit {
+            if last.is_some_and(|b| b != b'\n' && b != b'\r') {
+                dst.write_all(terminator)?;
+            }
+            dst.write_all(bytes)?;
+            dst.write_all(terminator)?;
+            last = Some(b'\n');
+        }
+    }
+    Ok(())
+}
+
+fn skip(src: &mut impl BufRead, mut n: u64) -> io::Result<()> {
+    while n > 0 {
+        let buf = src.fill_buf()?;
+        if buf.is_empty() {
+            break;
+        }
+        let take = buf.len().min(usize::try_from(n).unwrap_or(usize::MAX));
+        src.consume(take);
+        n -= take as u64;
+    }
+    Ok(())
+}
+
+/// Everything one command writes.
+pub struct Commit<'a> {
+    pub register: &'a Path,
+    /// The register as it was read; the commit aborts if the file changed since.
+    pub stamp: Stamp,
+    pub edits: Vec<Edit>,
+    pub journal: &'a Path,
+    pub entries: Vec<Entry>,
+}
+
+impl Commit<'_> {
+    pub fn run(mut self) -> Result<()> {
+        let reg = self.register;
+        let dir = reg
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut staged = None;
+        if !self.edits.is_empty() {
+            let mut tmp = tempfile::Builder::new()
+                .prefix(".pipe-")
+                .suffix(".tmp")
+                .tempfile_in(dir)
+                .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+            {
+                let src =
+                    File::open(reg).with_context(|| format!("cannot read {}", reg.display()))?;
+                let mut out = BufWriter::with_capacity(256 * 1024, tmp.as_file_mut());
+                splice(src, &mut out, &mut self.edits)
+                    .with_context(|| format!("cannot write the new {}", reg.display()))?;
+                out.flush()?;
+            }
+            let perms = fs::metadata(reg)?.permissions();
+            fs::set_permissions(tmp.path(), perms)?;
+            tmp.as_file()
+                .sync_all()
+                .context("cannot sync the new register to disk")?;
+            staged = Some(tmp);
+        }
+        if stamp(reg).ok().as_ref() != Some(&self.stamp) {
+            return Err(conflict(format!(
+                "{} changed on disk while `pipe` was working (saved from a spreadsheet?); nothing was written\n  hint: run the command again",
+                reg.display()
+            )));
+        }
+        let journal_len = match fs::metadata(self.journal) {
+            Ok(m) => {
+                if !journal::ends_with_newline(self.journal)? {
+                    return Err(conflict(format!(
+                        "the last line of {} is incomplete (an interrupted write?); nothing was written\n  hint: run `pipe check` to see it, then finish or remove that line",
+                        self.journal.display()
+                    )));
+                }
+                Some(m.len())
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => {
+                return Err(anyhow::Error::new(e)
+                    .context(format!("cannot read {}", self.journal.display())));
+            }
+        };
+        let backup = backup_path(reg);
+        if let Some(tmp) = staged {
+            let _ = fs::remove_file(&backup);
+            fs::hard_link(reg, &backup)
+                .with_context(|| format!("cannot keep the old register as {}", backup.display()))?;
+            if let Err(e) = tmp.persist(reg) {
+                let _ = fs::remove_file(&backup);
+                return Err(anyhow::Error::new(e.error)
+                    .context(format!("cannot replace {}", reg.display())));
+            }
+            sync_dir(dir)?;
+        }
+        if let Err(e) = append(self.journal, journal_len, &self.entries) {
+            if let Some(len) = journal_len
+                && let Ok(f) = OpenOptions::new().write(true).open(self.journal)
+            {
+                let _ = f.set_len(len);
+            } else if journal_len.is_none() {
+                let _ = fs::remove_file(self.journal);
+            }
+            if !self.edits.is_empty() {
+                fs::rename(&backup, reg).with_context(|| format!("the journal could not be written and the old register could not be restored: it is in {}", backup.display()))?;
+                sync_dir(dir)?;
+            }
+            return Err(e.context(format!(
+                "cannot append to the journal {}; nothing was changed",
+                self.journal.display()
+            )));
+        }
+        if !self.edits.is_empty() {
+            let _ = fs::remove_file(&backup);
+        }
+        Ok(())
+    }
+}
+
+fn append(path: &Path, existing: Option<u64>, entries: &[Entry]) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    if existing.is_none_or(|l| l == 0) {
+        w.write_record(journal::HEADER)?;
+    }
+    for e in entries {
+        w.write_record(e.record())?;
+    }
+    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut f = OpenOptions::new().create(true).append(true).open(path)?;
+    f.write_all(&bytes)?;
+    f.sync_all()?;
+    if existing.is_none() {
+        sync_dir(
+            path.parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new(".")),
+        )?;
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("cannot sync {}", dir.display()))?;
+    let _ = dir;
+    Ok(())
+}
+
+/// Replaces a whole file atomically (temporary file, sync, rename): for state files and reports.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".pipe-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    tmp.write_all(bytes)?;
+    if let Ok(m) = fs::metadata(path) {
+        fs::set_permissions(tmp.path(), m.permissions())?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    sync_dir(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(src: &[u8], mut edits: Vec<Edit>) -> String {
+        let mut out = Vec::new();
+        splice(src, &mut out, &mut edits).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn splices_replace_delete_and_append() {
+        let src = b"h\r\na,1\r\nb,2\r\nc,3";
+        let edits = vec![
+            Edit::Append {
+                bytes: b"d,4".to_vec(),
+                terminator: b"\r\n",
+            },
+            Edit::Replace {
+                offset: 3,
+                len: 3,
+                bytes: b"a,9".to_vec(),
+            },
+            Edit::Delete { offset: 8, len: 3 },
+        ];
+        assert_eq!(run(src, edits), "h\r\na,9\r\nc,3\r\nd,4\r\n");
+    }
+}
