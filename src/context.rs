@@ -7,7 +7,6 @@ use crate::error::{invalid, usage};
 use crate::pipeline::Pipeline;
 use anyhow::Result;
 use chrono::{DateTime, FixedOffset, Local, NaiveDate};
-use std::io::IsTerminal;
 
 pub struct Context {
     pub pipeline: Pipeline,
@@ -15,7 +14,6 @@ pub struct Context {
     pub today: NaiveDate,
     /// When changes are recorded (`PIPE_NOW` fixes it for reproducible journals).
     pub now: DateTime<FixedOffset>,
-    pub color: bool,
 }
 
 impl Context {
@@ -26,7 +24,6 @@ impl Context {
             pipeline,
             today,
             now: now()?,
-            color: color(g.color),
         })
     }
 
@@ -63,23 +60,23 @@ pub fn now() -> Result<DateTime<FixedOffset>> {
     }
 }
 
-pub fn color(choice: ColorChoice) -> bool {
+/// Whether to colour a stream: `--color`, then `NO_COLOR`, then whether it is a terminal.
+pub fn color(choice: ColorChoice, is_terminal: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && is_terminal
         }
     }
 }
 
 /// Who made a change: `--by`, else `PIPE_USER`, else the login name.
 pub fn who(by: Option<&str>) -> String {
-    by.map(str::to_string)
-        .or_else(|| std::env::var("PIPE_USER").ok())
-        .or_else(|| std::env::var("USER").ok())
-        .or_else(|| std::env::var("USERNAME").ok())
-        .filter(|s| !s.trim().is_empty())
+    let given = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
+    given(by.map(str::to_string))
+        .or_else(|| given(std::env::var("PIPE_USER").ok()))
+        .or_else(|| given(std::env::var("USER").ok()))
+        .or_else(|| given(std::env::var("USERNAME").ok()))
         .unwrap_or_else(|| "unknown".into())
 }

@@ -78,11 +78,6 @@ impl<R: Read> Scanner<R> {
         self
     }
 
-    /// Offset just past the last byte consumed.
-    pub fn position(&self) -> u64 {
-        self.pos
-    }
-
     pub fn next_record(&mut self) -> io::Result<Option<Record<'_>>> {
         use csv_core::ReadRecordResult as R;
         self.raw.clear();

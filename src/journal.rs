@@ -118,7 +118,9 @@ impl Journal {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((journal, diags)),
             Err(e) => {
-                return Err(anyhow::Error::new(e).context(format!("cannot read the journal {file}")));
+                return Err(
+                    anyhow::Error::new(e).context(format!("cannot read the journal {file}"))
+                );
             }
         };
         let len = f.metadata().map(|m| m.len()).unwrap_or(0);

@@ -26,12 +26,11 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    let color = context::color(cli.global.color, std::io::stderr().is_terminal());
     match commands::run(cli) {
         Ok(code) => code.code(),
         Err(err) if error::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            let color = std::io::stderr().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             let prefix = if color {
                 "\x1b[1;31merror\x1b[0m"
             } else {

@@ -281,7 +281,6 @@ pub struct Pipeline {
     pub currency: String,
     pub locale: Locale,
     pub register: RegisterConfig,
-    pub horizons: BTreeMap<String, Term>,
     pub stages: Vec<Stage>,
     pub products: Vec<Product>,
     stage_names: HashMap<String, usize>,
@@ -380,7 +379,7 @@ impl Pipeline {
         let near = suggest(name, known);
         if near.is_empty() {
             format!(
-                "unknown product family `{name}`; add it as a [[product]] in the pipeline, or use one of `pipe manual`'s families"
+                "unknown product family `{name}`; add it as a [[product]] in the pipeline, or use one of the families listed there"
             )
         } else {
             format!(
@@ -390,17 +389,8 @@ impl Pipeline {
         }
     }
 
-    pub fn stage(&self, i: usize) -> &Stage {
-        &self.stages[i]
-    }
-
     pub fn first_stage_of(&self, phase: Phase) -> Option<usize> {
         self.stages.iter().position(|s| s.phase == phase)
-    }
-
-    /// Folder the pipeline file sits in; the register and journal paths are relative to it.
-    pub fn base_dir(&self) -> &Path {
-        self.source.parent().unwrap_or(Path::new(""))
     }
 }
 
@@ -594,6 +584,15 @@ impl Validator<'_> {
             };
             seen_headers.entry(header.clone()).or_insert(f);
             columns.push((f, header));
+        }
+        // Headers are matched without regard to case and accents, so they must differ that way too.
+        for (i, (f, h)) in columns.iter().enumerate() {
+            if let Some((g, _)) = columns[..i]
+                .iter()
+                .find(|(_, o)| fold(o) == fold(h) && o != h)
+            {
+                self.err_plain("duplicate-column", format!("[register.columns] {} and {} would both read the column `{h}`", g.key(), f.key()), Some("give each field a header of its own (unset fields use their own name as header)".into()));
+            }
         }
 
         // [horizons]
@@ -846,7 +845,6 @@ impl Validator<'_> {
                 list_separator,
                 columns,
             },
-            horizons,
             stages,
             products,
             stage_names,

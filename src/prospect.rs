@@ -321,11 +321,11 @@ pub fn to_cell(
             let v: Decimal = canonical
                 .parse()
                 .expect("canonical amounts are plain decimals");
-            styles
-                .amount
-                .clone()
-                .unwrap_or_else(|| AmountStyle::plain(plain_decimal))
-                .write(v)
+            {
+                let mut style = styles.amount.clone().unwrap_or_default();
+                style.decimal.get_or_insert(plain_decimal);
+                style.write(v)
+            }
         }
         Kind::Percent => {
             let v: Decimal = canonical
@@ -347,6 +347,20 @@ pub fn to_cell(
 /// The canonical form of a register cell, for comparing with the journal. Unreadable cells come back as they are.
 pub fn cell_canonical(f: Option<Field>, cell: &str, p: &Pipeline) -> String {
     canonical(f, cell, p).unwrap_or_else(|_| cell.trim().to_string())
+}
+
+/// Whether two canonical values of a field are the same value (`18500` and `18500.00` are).
+pub fn same_value(f: Option<Field>, a: &str, b: &str, p: &Pipeline) -> bool {
+    match f.map(Field::kind) {
+        Some(Kind::Amount | Kind::Percent) => {
+            match (a.trim().parse::<Decimal>(), b.trim().parse::<Decimal>()) {
+                (Ok(x), Ok(y)) => x == y,
+                _ => a.trim() == b.trim(),
+            }
+        }
+        Some(Kind::Stage) => p.find_stage(a) == p.find_stage(b),
+        _ => a.trim() == b.trim(),
+    }
 }
 
 /// The fields missing for a stage's `requires`.

@@ -17,7 +17,6 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::fs::File;
 use std::io::{Chain, Cursor, Read};
-use std::path::Path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
@@ -46,7 +45,6 @@ impl Terminator {
 #[derive(Debug, Clone)]
 pub struct Dialect {
     pub delimiter: u8,
-    pub bom: bool,
     pub terminator: Terminator,
     /// Every header cell is quoted: new rows are quoted the same way.
     pub quote_all: bool,
@@ -117,6 +115,11 @@ impl Decoder {
         }
     }
 
+    /// True while `auto` has seen nothing but ASCII.
+    pub fn undecided(&self) -> bool {
+        self.mode.get() == Mode::AutoAscii
+    }
+
     pub fn encoding(&self) -> Encoding {
         match self.mode.get() {
             Mode::Windows1252 => Encoding::Windows1252,
@@ -177,7 +180,6 @@ pub struct Reader {
     pub dialect: Dialect,
     pub schema: Schema,
     pub decoder: Decoder,
-    pub header_line_end: u64,
     scanner: Scanner<Source>,
 }
 
@@ -203,13 +205,6 @@ impl<'a> Row<'a> {
                 .decoder
                 .decode(bytes)
                 .map_err(|e| self.diag(col, "bad-encoding", e)),
-        }
-    }
-
-    pub fn get(&self, f: Field) -> Result<Cow<'a, str>, Diagnostic> {
-        match self.schema.col(f) {
-            Some(c) => self.cell(c),
-            None => Ok(Cow::Borrowed("")),
         }
     }
 
@@ -334,19 +329,16 @@ impl Reader {
                 !spans.is_empty() && spans.iter().all(|r| rec.raw.get(r.start) == Some(&b'"'));
             (headers, quote_all)
         };
-        let header_line_end = scanner.position();
         let schema = build_schema(&file, headers, pipeline)?;
         Ok(Reader {
             file,
             dialect: Dialect {
                 delimiter,
-                bom,
                 terminator,
                 quote_all,
             },
             schema,
             decoder,
-            header_line_end,
             scanner,
         })
     }
@@ -356,6 +348,12 @@ impl Reader {
             .scanner
             .next_record()
             .with_context(|| format!("cannot read the register {}", self.file))?;
+        if let Some(r) = &rec {
+            // Settle `auto` on every byte of the file, not only the cells read.
+            if self.decoder.undecided() {
+                let _ = self.decoder.decode(r.raw);
+            }
+        }
         Ok(rec.map(|record| Row {
             record,
             file: &self.file,
@@ -363,11 +361,6 @@ impl Reader {
             decoder: &self.decoder,
             delimiter: self.dialect.delimiter,
         }))
-    }
-
-    /// Byte offset just past the last record read (the file's length at the end).
-    pub fn position(&self) -> u64 {
-        self.scanner.position()
     }
 }
 
@@ -457,9 +450,4 @@ pub fn render_new_row(cells: &[String], dialect: &Dialect, decoder: &Decoder) ->
         ));
     }
     Ok(out)
-}
-
-/// Shown path of a file, for messages.
-pub fn shown(path: &Path) -> String {
-    path.display().to_string()
 }

@@ -306,6 +306,7 @@ impl Commit<'_> {
         if let Some(tmp) = staged {
             let _ = fs::remove_file(&backup);
             fs::hard_link(reg, &backup)
+                .or_else(|_| fs::copy(reg, &backup).map(|_| ()))
                 .with_context(|| format!("cannot keep the old register as {}", backup.display()))?;
             if let Err(e) = tmp.persist(reg) {
                 let _ = fs::remove_file(&backup);
@@ -372,28 +373,6 @@ fn sync_dir(dir: &Path) -> Result<()> {
         .with_context(|| format!("cannot sync {}", dir.display()))?;
     let _ = dir;
     Ok(())
-}
-
-/// Replaces a whole file atomically (temporary file, sync, rename): for state files and reports.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".pipe-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)?;
-    if let Ok(m) = fs::metadata(path) {
-        fs::set_permissions(tmp.path(), m.permissions())?;
-    }
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    sync_dir(dir)
 }
 
 #[cfg(test)]

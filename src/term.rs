@@ -53,18 +53,6 @@ impl Term {
         moved.unwrap_or(NaiveDate::MAX)
     }
 
-    /// `date` moved back by the term.
-    pub fn before(self, date: NaiveDate) -> NaiveDate {
-        let n = self.count;
-        let moved = match self.unit {
-            Unit::Days => date.checked_sub_days(Days::new(n.into())),
-            Unit::Weeks => date.checked_sub_days(Days::new(u64::from(n) * 7)),
-            Unit::Months => date.checked_sub_months(Months::new(n)),
-            Unit::Years => date.checked_sub_months(Months::new(n.saturating_mul(12))),
-        };
-        moved.unwrap_or(NaiveDate::MIN)
-    }
-
     /// The term in plain French words: `3 mois`, `45 jours`, `1 an`.
     pub fn french(self) -> String {
         let n = self.count;
@@ -145,8 +133,8 @@ mod tests {
             d("2027-11-27")
         );
         assert_eq!(
-            Term::parse("2 weeks").unwrap().before(d("2026-11-27")),
-            d("2026-11-13")
+            Term::parse("2 weeks").unwrap().after(d("2026-11-27")),
+            d("2026-12-11")
         );
         assert_eq!(t.french(), "1 mois");
     }

@@ -204,7 +204,7 @@ impl<'p> Workset<'p> {
     pub fn set_field(&mut self, i: usize, col: usize, canonical: &str, entry: &EntryBase) {
         let field = self.schema.field_of(col);
         let old = prospect::cell_canonical(field, self.rows[i].get(col), self.p);
-        if old == canonical {
+        if prospect::same_value(field, &old, canonical, self.p) {
             return;
         }
         let text = self.cell_text(col, canonical);

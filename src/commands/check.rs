@@ -195,7 +195,8 @@ pub fn check(p: &Pipeline) -> Result<(Vec<Diagnostic>, String)> {
             .then(a.column.cmp(&b.column))
     });
     let summary = format!(
-        "{file}: {rows} prospect{}; {}: {} entr{}",
+        "{}: {file}: {rows} prospect{}; {}: {} entr{}",
+        p.name,
         plural(rows),
         journal.file,
         journal.entries.len(),

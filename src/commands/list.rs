@@ -203,9 +203,9 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
                 .iter()
                 .map(|x| {
                     serde_json::json!({
-                        "id": x.id, "stage": p.stages[x.stage].id, "stage_label": p.stages[x.stage].label,
+                        "id": x.id, "stage": p.stages[x.stage].id, "stage_label": p.stages[x.stage].label, "phase": p.stages[x.stage].phase.key(),
                         "stage_since": x.stage_since, "name": x.name, "company": x.company, "owner": x.owner,
-                        "amount": x.amount, "probability": x.probability(p), "expected_close": x.expected_close,
+                        "amount": x.amount, "probability": x.probability(p), "weighted": x.weighted(p), "expected_close": x.expected_close,
                         "next_action": x.next_action,
                         "products": x.products.iter().map(|&i| p.products[i].id.clone()).collect::<Vec<_>>(),
                         "lost_reason": x.lost_reason, "created": x.created,

@@ -57,6 +57,14 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             .replace('\n', &format!("\n{:width$}  ", ""));
         writeln!(out, "{h:width$}  {v}")?;
     }
+    if let Ok(x) = crate::prospect::Prospect::parse(
+        |c| cells.get(c).map_or("", String::as_str),
+        &reader.schema,
+        p,
+        &mut Default::default(),
+    ) {
+        stage_panel(&mut out, &ctx, &x)?;
+    }
     let (journal, _) = Journal::read(&p.register.journal, p)?;
     let entries: Vec<_> = journal.entries.iter().filter(|e| e.id == a.id).collect();
     if entries.is_empty() {
@@ -123,4 +131,61 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     render::align_right(&mut t, &[4]);
     writeln!(out, "{t}")?;
     Ok(Exit::Ok)
+}
+
+/// What the prospect's stage means and whether the prospect meets it.
+fn stage_panel(out: &mut impl Write, ctx: &Context, x: &crate::prospect::Prospect) -> Result<()> {
+    let p = &ctx.pipeline;
+    let s = &p.stages[x.stage];
+    let term = |t: crate::term::Term| match p.locale {
+        crate::pipeline::Locale::Fr => t.french(),
+        crate::pipeline::Locale::En => t.to_string(),
+    };
+    writeln!(
+        out,
+        "\nStage {}: {}, {}, probability {}",
+        s.label,
+        s.phase.key(),
+        s.outcome.key(),
+        render::percent(p, x.probability(p))
+    )?;
+    if !s.criteria.is_empty() {
+        writeln!(out, "  criteria: {}", s.criteria)?;
+    }
+    if let Some(since) = x.stage_since {
+        let days = (ctx.today - since).num_days();
+        let state = match &s.stale_after {
+            Some(h) if ctx.today > h.term.after(since) => {
+                format!("; past its limit of {}", term(h.term))
+            }
+            Some(h) => format!("; limit {}", term(h.term)),
+            None => String::new(),
+        };
+        writeln!(
+            out,
+            "  in this stage since {} ({days} days{state})",
+            render::date(p, since)
+        )?;
+    }
+    let (after, within) = s.decision_window(ctx.today);
+    let window = match (&s.decision_after, &s.decision_within) {
+        (Some(a), Some(w)) => Some(format!("between {} and {}", term(a.term), term(w.term))),
+        (Some(a), None) => Some(format!("after {}", term(a.term))),
+        (None, Some(w)) => Some(format!("within {}", term(w.term))),
+        (None, None) => None,
+    };
+    if let Some(window) = window {
+        let fits = match x.expected_close {
+            None => "no expected decision date".to_string(),
+            Some(d) if after.is_some_and(|a| d < a) || within.is_some_and(|w| d > w) => {
+                format!("expected {}: outside the window", render::date(p, d))
+            }
+            Some(d) => format!("expected {}: fits", render::date(p, d)),
+        };
+        writeln!(out, "  decision expected {window}; {fits}")?;
+    }
+    if let Some(w) = x.weighted(p) {
+        writeln!(out, "  weighted amount: {}", render::money(p, w))?;
+    }
+    Ok(())
 }

@@ -79,11 +79,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         })?;
         let now = prospect::cell_canonical(ws.schema.field_of(col), ws.rows[i].get(col), p);
         let expected = prospect::cell_canonical(ws.schema.field_of(col), &e.to, p);
-        let same = if e.is_stage() {
-            p.find_stage(&now) == p.find_stage(&expected)
-        } else {
-            now == expected
-        };
+        let same = prospect::same_value(ws.schema.field_of(col), &now, &expected, p);
         if !same {
             return Err(refused(format!(
                 "cannot undo: `{}`'s {} is now `{}`, not `{}` as the change left it (journal line {}); it was edited since\n  hint: change it back by hand with `pipe move` or `pipe set`",
