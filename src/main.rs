@@ -11,6 +11,7 @@ mod field;
 mod journal;
 mod money;
 mod moves;
+mod output;
 mod pipeline;
 mod prospect;
 mod register;

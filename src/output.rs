@@ -1,0 +1,290 @@
+//! Where and how a report goes: the `--format`, `-o FILE` and `--excel`
+//! options shared by the reporting commands, and a [`Grid`] (a plain table of
+//! cells) with its table, CSV and Markdown renderers.
+//!
+//! A cell carries two texts: what a person reads (locale-formatted amounts and
+//! dates) and what a program reads (plain decimals, ISO dates). Tables and
+//! Markdown show the first; CSV writes the second.
+
+use crate::error::usage;
+use crate::render;
+use anyhow::{Context as _, Result};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+    Md,
+    Html,
+}
+
+impl Format {
+    pub fn key(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Md => "md",
+            Format::Html => "html",
+        }
+    }
+}
+
+/// The output options of a reporting command.
+#[derive(clap::Args, Debug, Clone)]
+pub struct OutputArgs {
+    /// Output format (default: from the extension of `-o`, else table).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write to this file (replaced atomically) instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// CSV for a French Excel: `;` between cells and a UTF-8 BOM.
+    #[arg(long)]
+    pub excel: bool,
+}
+
+impl OutputArgs {
+    /// The format to use, among those the command supports.
+    pub fn resolve(&self, supported: &[Format]) -> Result<Format> {
+        let f = match (self.format, &self.output) {
+            (Some(f), _) => f,
+            (None, Some(path)) => {
+                let ext = path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                match ext.as_str() {
+                    "csv" => Format::Csv,
+                    "json" => Format::Json,
+                    "md" | "markdown" => Format::Md,
+                    "html" | "htm" => Format::Html,
+                    _ => Format::Table,
+                }
+            }
+            (None, None) => Format::Table,
+        };
+        if !supported.contains(&f) {
+            let names: Vec<&str> = supported.iter().map(|f| f.key()).collect();
+            return Err(usage(format!(
+                "this command does not write {}; it writes {}",
+                f.key(),
+                crate::text::or_list(&names)
+            )));
+        }
+        if self.excel && f != Format::Csv {
+            return Err(usage(
+                "`--excel` goes with CSV output (`--format csv` or `-o FILE.csv`)",
+            ));
+        }
+        Ok(f)
+    }
+
+    /// Sends the finished output to standard output or to the file.
+    pub fn emit(&self, bytes: &[u8]) -> Result<()> {
+        match &self.output {
+            None => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(bytes)?;
+                out.flush()?;
+                Ok(())
+            }
+            Some(path) => {
+                crate::store::write_atomic(path, bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                eprintln!("wrote {}", path.display());
+                Ok(())
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cell {
+    /// For people: `12 500,00 €`, `31/01/2026`.
+    pub shown: String,
+    /// For programs: `12500.00`, `2026-01-31`.
+    pub plain: String,
+    pub align: Align,
+}
+
+impl Cell {
+    pub fn text(s: impl Into<String>) -> Cell {
+        let s = s.into();
+        Cell {
+            shown: s.clone(),
+            plain: s,
+            align: Align::Left,
+        }
+    }
+
+    pub fn number(shown: impl Into<String>, plain: impl Into<String>) -> Cell {
+        Cell {
+            shown: shown.into(),
+            plain: plain.into(),
+            align: Align::Right,
+        }
+    }
+
+    pub fn empty() -> Cell {
+        Cell::text("")
+    }
+}
+
+/// A table of cells with a header and notes to print under it.
+#[derive(Debug, Clone, Default)]
+pub struct Grid {
+    pub title: Option<String>,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+    pub notes: Vec<String>,
+}
+
+impl Grid {
+    pub fn new(headers: &[&str]) -> Grid {
+        Grid {
+            headers: headers.iter().map(|s| s.to_string()).collect(),
+            ..Grid::default()
+        }
+    }
+
+    pub fn push(&mut self, row: Vec<Cell>) {
+        self.rows.push(row);
+    }
+
+    /// A comfy-table rendering, with notes under it.
+    pub fn to_table(&self) -> String {
+        let headers: Vec<&str> = self.headers.iter().map(String::as_str).collect();
+        let mut t = render::table(&headers);
+        for row in &self.rows {
+            t.add_row(row.iter().map(|c| c.shown.clone()));
+        }
+        let right: Vec<usize> = (0..self.headers.len())
+            .filter(|&i| {
+                self.rows
+                    .iter()
+                    .any(|r| r.get(i).is_some_and(|c| c.align == Align::Right))
+            })
+            .collect();
+        render::align_right(&mut t, &right);
+        let mut out = String::new();
+        if let Some(title) = &self.title {
+            out.push_str(title);
+            out.push('\n');
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+        for n in &self.notes {
+            out.push_str(n);
+            out.push('\n');
+        }
+        out
+    }
+
+    /// CSV with plain values, safe to open in a spreadsheet; `excel` gives `;` and a BOM.
+    pub fn to_csv(&self, excel: bool) -> Result<Vec<u8>> {
+        let mut buf = Vec::new();
+        if excel {
+            buf.extend_from_slice("\u{feff}".as_bytes());
+        }
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(if excel { b';' } else { b',' })
+            .from_writer(buf);
+        w.write_record(self.headers.iter().map(|h| render::csv_safe(h)))?;
+        for row in &self.rows {
+            w.write_record(row.iter().map(|c| render::csv_safe(&c.plain)))?;
+        }
+        w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    /// A Markdown table (cells escaped), with notes as paragraphs.
+    pub fn to_markdown(&self) -> String {
+        let esc = |s: &str| {
+            s.replace('\\', "\\\\")
+                .replace('|', "\\|")
+                .replace('\n', "<br>")
+        };
+        let mut out = String::new();
+        if let Some(title) = &self.title {
+            out.push_str(&format!("### {}\n\n", esc(title)));
+        }
+        out.push_str(&format!(
+            "| {} |\n",
+            self.headers
+                .iter()
+                .map(|h| esc(h))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ));
+        let aligns: Vec<&str> = (0..self.headers.len())
+            .map(|i| {
+                if self
+                    .rows
+                    .iter()
+                    .any(|r| r.get(i).is_some_and(|c| c.align == Align::Right))
+                {
+                    "---:"
+                } else {
+                    "---"
+                }
+            })
+            .collect();
+        out.push_str(&format!("| {} |\n", aligns.join(" | ")));
+        for row in &self.rows {
+            out.push_str(&format!(
+                "| {} |\n",
+                row.iter()
+                    .map(|c| esc(&c.shown))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            ));
+        }
+        for n in &self.notes {
+            out.push_str(&format!("\n{}\n", esc(n)));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid() -> Grid {
+        let mut g = Grid::new(&["Étape", "Montant"]);
+        g.push(vec![
+            Cell::text("=HYPERLINK(\"x\")"),
+            Cell::number("12 500,50 €", "12500.50"),
+        ]);
+        g.push(vec![Cell::text("a|b"), Cell::number("-3,00 €", "-3.00")]);
+        g
+    }
+
+    #[test]
+    fn csv_is_plain_and_safe() {
+        let csv = String::from_utf8(grid().to_csv(false).unwrap()).unwrap();
+        assert_eq!(
+            csv,
+            "Étape,Montant\n\"'=HYPERLINK(\"\"x\"\")\",12500.50\na|b,-3.00\n"
+        );
+        let excel = grid().to_csv(true).unwrap();
+        assert!(excel.starts_with("\u{feff}Étape;Montant".as_bytes()));
+    }
+
+    #[test]
+    fn markdown_escapes_pipes_and_aligns_numbers() {
+        let md = grid().to_markdown();
+        assert!(md.contains("| --- | ---: |"), "{md}");
+        assert!(md.contains("| a\\|b | -3,00 € |"), "{md}");
+    }
+}
