@@ -61,7 +61,7 @@ pub fn group_digits(int: &str, group: Option<char>) -> String {
     let mut out = String::with_capacity(int.len() + int.len() / 3 * 3);
     let n = int.len();
     for (i, c) in int.chars().enumerate() {
-        if i > 0 && (n - i) % 3 == 0 {
+        if i > 0 && (n - i).is_multiple_of(3) {
             out.push(sep);
         }
         out.push(c);
@@ -136,12 +136,26 @@ pub fn parse(input: &str) -> Result<(Decimal, AmountStyle), String> {
     }
     let decimal_at = decimal.and_then(|d| seps.iter().find(|(_, c)| *c == d).map(|(i, _)| *i));
     let int_len = decimal_at.unwrap_or(digits.len());
-    // Every other separator groups thousands and must stand every three digits.
+    // Every other separator groups thousands: one between groups of three digits,
+    // the first group having one to three.
+    let groups: Vec<usize> = seps
+        .iter()
+        .filter(|(_, c)| Some(*c) != decimal)
+        .map(|(p, _)| *p)
+        .collect();
+    if let Some(&first) = groups.first()
+        && (first == 0 || first > 3)
+    {
+        return Err(bad("thousands must be grouped by three digits"));
+    }
+    if groups.windows(2).any(|w| w[1] - w[0] != 3) {
+        return Err(bad("thousands must be grouped by three digits"));
+    }
     for &(pos, c) in &seps {
         if Some(c) == decimal {
             continue;
         }
-        if pos > int_len || pos == 0 || (int_len - pos) % 3 != 0 {
+        if pos > int_len || (int_len - pos) % 3 != 0 {
             return Err(bad("thousands must be grouped by three digits"));
         }
         if c != ' ' {
@@ -181,9 +195,12 @@ fn strip_suffix_ci<'a>(s: &'a str, p: &str) -> Option<&'a str> {
 /// Parses a percentage: `40`, `40 %`, `12,5`.
 pub fn parse_percent(input: &str) -> Result<Decimal, String> {
     let s = input.trim().trim_end_matches('%').trim_end_matches(SPACES);
-    let (v, _) = parse(s).map_err(|_| {
-        format!("`{input}` is not a percentage: write a number from 0 to 100, such as `40`")
-    })?;
+    let not =
+        || format!("`{input}` is not a percentage: write a number from 0 to 100, such as `40`");
+    let (v, style) = parse(s).map_err(|_| not())?;
+    if !style.prefix.is_empty() || !style.suffix.is_empty() {
+        return Err(not());
+    }
     if v < Decimal::ZERO || v > Decimal::ONE_HUNDRED {
         return Err(format!("`{input}` is not a percentage from 0 to 100"));
     }
@@ -221,7 +238,17 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_an_amount() {
-        for bad in ["", "abc", "12 50,00", "1,2,3.4.5", "12,", "12.500.5", "12a"] {
+        for bad in [
+            "",
+            "abc",
+            "12 50,00",
+            "1,2,3.4.5",
+            "12,",
+            "12.500.5",
+            "12a",
+            "1234 567",
+            "12  500",
+        ] {
             assert!(parse(bad).is_err(), "{bad} should be refused");
         }
     }
@@ -241,5 +268,6 @@ mod tests {
         assert_eq!(parse_percent("40 %").unwrap(), dec("40"));
         assert_eq!(parse_percent("12,5").unwrap(), dec("12.5"));
         assert!(parse_percent("140").is_err());
+        assert!(parse_percent("40 €").is_err());
     }
 }

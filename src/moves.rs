@@ -79,7 +79,6 @@ pub fn apply_move(
     req: &MoveRequest,
     base: &EntryBase,
 ) -> Result<Option<Moved>, String> {
-    let p = ws.p;
     let i = ws.row_index(&req.id).ok_or_else(|| {
         let near = crate::text::suggest(&req.id, ws.ids.keys().map(String::as_str));
         if near.is_empty() {
@@ -99,7 +98,6 @@ pub fn apply_move(
         ws.rows[i].cells = before;
         ws.entries.truncate(entries_before);
     }
-    let _ = p;
     result
 }
 
@@ -226,13 +224,10 @@ fn move_row(
             }
         }
     }
+    // The reason belongs to the move; the fields it sets share its note.
     let entry_base = EntryBase {
         reason: String::new(),
         ..base
-    };
-    let entry_base = EntryBase {
-        note: entry_base.note.clone(),
-        ..entry_base
     };
     for (col, value) in &sets {
         let before = ws.entries.len();
@@ -257,10 +252,10 @@ fn move_row(
             .map(|f| format!("--set {}=…", f.key()))
             .collect();
         return Err(format!(
-            "{} requires {} to be filled, and `{id}` has no {}\n  hint: give them with {}",
+            "`{id}` cannot enter {} without {}, which the stage requires\n  hint: give {} with {}",
             to_stage.label,
             describe_fields(&missing),
-            describe_fields(&missing).replace(" and ", " or "),
+            if missing.len() == 1 { "it" } else { "them" },
             flags.join(" ")
         ));
     }

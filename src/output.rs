@@ -135,10 +135,6 @@ impl Cell {
             align: Align::Right,
         }
     }
-
-    pub fn empty() -> Cell {
-        Cell::text("")
-    }
 }
 
 /// A table of cells with a header and notes to print under it.

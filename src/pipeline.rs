@@ -355,7 +355,16 @@ impl Pipeline {
             .stages
             .iter()
             .flat_map(|s| [s.label.as_str(), s.id.as_str()]);
-        let near = suggest(name, known);
+        // Suggest each stage once, by its label, whether its id or its label came near.
+        let mut near: Vec<&str> = Vec::new();
+        for n in suggest(name, known) {
+            let label = self
+                .find_stage(n)
+                .map_or(n, |i| self.stages[i].label.as_str());
+            if !near.contains(&label) {
+                near.push(label);
+            }
+        }
         if near.is_empty() {
             let labels: Vec<&str> = self.stages.iter().map(|s| s.label.as_str()).collect();
             format!(
@@ -501,7 +510,7 @@ impl Validator<'_> {
                         d,
                         "bad-delimiter",
                         format!("[register] delimiter `{other}` is not supported"),
-                        Some("use `,`, `;`, `\\t` or `auto`".into()),
+                        Some("use `,`, `;`, `tab` (or \"\\t\" in double quotes) or `auto`".into()),
                     );
                     Delimiter::Auto
                 }
@@ -799,13 +808,25 @@ impl Validator<'_> {
         for (i, p) in raw.products.iter().enumerate() {
             let id = p.id.get_ref().clone();
             let label = p.label.clone().unwrap_or_else(|| id.clone());
-            if id.contains(list_separator.as_str()) || label.contains(list_separator.as_str()) {
+            if id.trim().is_empty() {
                 self.err(
                     &p.id,
                     "bad-product",
-                    format!("product `{id}` contains the list separator `{list_separator}`"),
+                    "a product family has an empty id".into(),
                     None,
                 );
+            }
+            // `|` separates product ids in the journal, whatever the register's separator.
+            for sep in [list_separator.as_str(), "|"] {
+                if id.contains(sep) || label.contains(sep) {
+                    self.err(
+                        &p.id,
+                        "bad-product",
+                        format!("product `{id}` contains `{sep}`, which separates families in list cells or the journal"),
+                        Some("choose an id and a label without it".into()),
+                    );
+                    break;
+                }
             }
             for name in [id.as_str(), label.as_str()] {
                 match product_names.get(&fold(name)) {

@@ -4,12 +4,12 @@ use crate::cli::Global;
 use crate::context::Context;
 use crate::error::{Exit, usage};
 use crate::field::Field;
+use crate::output::{Cell, Format, Grid, OutputArgs};
 use crate::pipeline::{Phase, Pipeline};
 use crate::prospect::{Prospect, Styles};
 use crate::register::Reader;
 use crate::render;
 use anyhow::Result;
-use std::io::Write;
 
 /// List prospects, with filters.
 #[derive(clap::Args, Debug)]
@@ -26,16 +26,8 @@ pub struct Args {
     /// Only this phase: suspect, prospect or client.
     #[arg(long)]
     phase: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-enum Format {
-    Table,
-    Csv,
-    Json,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 /// Prospect filters shared by the listing commands.
@@ -92,6 +84,9 @@ impl Filter {
 pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let ctx = Context::load(g)?;
     let p = &ctx.pipeline;
+    let format = a
+        .output
+        .resolve(&[Format::Table, Format::Csv, Format::Json, Format::Md])?;
     let filter = Filter::new(
         p,
         &a.stage,
@@ -101,7 +96,6 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     )?;
     let mut reader = Reader::open(p)?;
     let mut styles = Styles::default();
-    let mut out = std::io::stdout().lock();
     let mut skipped = 0;
     let mut rows = Vec::new();
     while let Some(row) = reader.next_row()? {
@@ -111,7 +105,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         };
         match Prospect::parse(
             |c| cells.get(c).map_or("", String::as_str),
-            &reader.schema,
+            row.schema,
             p,
             &mut styles,
         ) {
@@ -120,101 +114,18 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             Err(_) => skipped += 1,
         }
     }
-    let h = |f: Field| p.register.header(f).to_string();
-    match a.format {
-        Format::Table => {
-            let headers = [
-                h(Field::Id),
-                h(Field::Stage),
-                "Jours".into(),
-                h(Field::Company),
-                h(Field::Owner),
-                h(Field::Amount),
-                h(Field::ExpectedClose),
-            ];
-            let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-            let mut t = render::table(&headers);
-            for x in &rows {
-                t.add_row(vec![
-                    x.id.clone(),
-                    p.stages[x.stage].label.clone(),
-                    x.stage_since
-                        .map(|d| (ctx.today - d).num_days().to_string())
-                        .unwrap_or_default(),
-                    x.display_name().to_string(),
-                    x.owner.clone(),
-                    x.amount.map(|v| render::money(p, v)).unwrap_or_default(),
-                    render::opt_date(p, x.expected_close),
-                ]);
-            }
-            render::align_right(&mut t, &[2, 5]);
-            writeln!(out, "{t}")?;
-            writeln!(
-                out,
-                "{} prospect{}",
-                rows.len(),
-                if rows.len() == 1 { "" } else { "s" }
-            )?;
-        }
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(&mut out);
-            w.write_record([
-                "id",
-                "stage",
-                "stage_since",
-                "name",
-                "company",
-                "owner",
-                "amount",
-                "probability",
-                "expected_close",
-                "next_action",
-                "products",
-                "lost_reason",
-                "created",
-            ])?;
-            for x in &rows {
-                let d = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
-                let products: Vec<&str> = x
-                    .products
-                    .iter()
-                    .map(|&i| p.products[i].id.as_str())
-                    .collect();
-                w.write_record([
-                    render::csv_safe(&x.id),
-                    p.stages[x.stage].id.clone(),
-                    d(x.stage_since),
-                    render::csv_safe(&x.name),
-                    render::csv_safe(&x.company),
-                    render::csv_safe(&x.owner),
-                    x.amount.map(|v| v.to_string()).unwrap_or_default(),
-                    x.probability.map(|v| v.to_string()).unwrap_or_default(),
-                    d(x.expected_close),
-                    d(x.next_action),
-                    products.join("|"),
-                    render::csv_safe(&x.lost_reason),
-                    d(x.created),
-                ])?;
-            }
-            w.flush()?;
-        }
+    let bytes = match format {
         Format::Json => {
-            let items: Vec<serde_json::Value> = rows
-                .iter()
-                .map(|x| {
-                    serde_json::json!({
-                        "id": x.id, "stage": p.stages[x.stage].id, "stage_label": p.stages[x.stage].label, "phase": p.stages[x.stage].phase.key(),
-                        "stage_since": x.stage_since, "name": x.name, "company": x.company, "owner": x.owner,
-                        "amount": x.amount, "probability": x.probability(p), "weighted": x.weighted(p), "expected_close": x.expected_close,
-                        "next_action": x.next_action,
-                        "products": x.products.iter().map(|&i| p.products[i].id.clone()).collect::<Vec<_>>(),
-                        "lost_reason": x.lost_reason, "created": x.created,
-                    })
-                })
-                .collect();
-            writeln!(out, "{}", serde_json::to_string_pretty(&items)?)?;
+            let mut s =
+                serde_json::to_string_pretty(&rows.iter().map(|x| json(p, x)).collect::<Vec<_>>())?;
+            s.push('\n');
+            s.into_bytes()
         }
-    }
+        Format::Csv => full_grid(p, &rows).to_csv(a.output.excel)?,
+        Format::Md => short_grid(&ctx, &rows).to_markdown().into_bytes(),
+        _ => short_grid(&ctx, &rows).to_table().into_bytes(),
+    };
+    a.output.emit(&bytes)?;
     if skipped > 0 {
         eprintln!(
             "skipped {skipped} row{} that cannot be read; `pipe check` shows why",
@@ -222,4 +133,113 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         );
     }
     Ok(Exit::Ok)
+}
+
+/// The columns people look at, under the register's own headers.
+fn short_grid(ctx: &Context, rows: &[Prospect]) -> Grid {
+    let p = &ctx.pipeline;
+    let h = |f: Field| p.register.header(f);
+    let days = match p.locale {
+        crate::pipeline::Locale::Fr => "Jours",
+        crate::pipeline::Locale::En => "Days",
+    };
+    let mut g = Grid::new(&[
+        h(Field::Id),
+        h(Field::Stage),
+        days,
+        h(Field::Company),
+        h(Field::Owner),
+        h(Field::Amount),
+        h(Field::ExpectedClose),
+    ]);
+    for x in rows {
+        let since = x
+            .stage_since
+            .map(|d| (ctx.today - d).num_days().to_string())
+            .unwrap_or_default();
+        g.push(vec![
+            Cell::text(&x.id),
+            Cell::text(&p.stages[x.stage].label),
+            Cell::number(since.clone(), since),
+            Cell::text(x.display_name()),
+            Cell::text(&x.owner),
+            Cell::number(
+                x.amount.map(|v| render::money(p, v)).unwrap_or_default(),
+                x.amount.map(|v| v.to_string()).unwrap_or_default(),
+            ),
+            Cell::text(render::opt_date(p, x.expected_close)),
+        ]);
+    }
+    g.notes.push(format!(
+        "{} prospect{}",
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" }
+    ));
+    g
+}
+
+/// Every field, with plain values, for programs and spreadsheets.
+fn full_grid(p: &Pipeline, rows: &[Prospect]) -> Grid {
+    let mut g = Grid::new(&[
+        "id",
+        "stage",
+        "stage_since",
+        "name",
+        "company",
+        "owner",
+        "amount",
+        "probability",
+        "expected_close",
+        "next_action",
+        "products",
+        "lost_reason",
+        "created",
+    ]);
+    let d = |d: Option<chrono::NaiveDate>| Cell::text(d.map(|d| d.to_string()).unwrap_or_default());
+    let n =
+        |v: Option<rust_decimal::Decimal>| Cell::text(v.map(|v| v.to_string()).unwrap_or_default());
+    for x in rows {
+        let products: Vec<&str> = x
+            .products
+            .iter()
+            .map(|&i| p.products[i].id.as_str())
+            .collect();
+        g.push(vec![
+            Cell::text(&x.id),
+            Cell::text(&p.stages[x.stage].id),
+            d(x.stage_since),
+            Cell::text(&x.name),
+            Cell::text(&x.company),
+            Cell::text(&x.owner),
+            n(x.amount),
+            n(x.probability),
+            d(x.expected_close),
+            d(x.next_action),
+            Cell::text(products.join("|")),
+            Cell::text(&x.lost_reason),
+            d(x.created),
+        ]);
+    }
+    g
+}
+
+fn json(p: &Pipeline, x: &Prospect) -> serde_json::Value {
+    serde_json::json!({
+        "id": x.id,
+        "stage": p.stages[x.stage].id,
+        "stage_label": p.stages[x.stage].label,
+        "phase": p.stages[x.stage].phase.key(),
+        "stage_since": x.stage_since,
+        "name": x.name,
+        "company": x.company,
+        "owner": x.owner,
+        "amount": x.amount,
+        "probability": x.probability(p),
+        "weighted": x.weighted(p),
+        "expected_close": x.expected_close,
+        "next_action": x.next_action,
+        "products": x.products.iter().map(|&i| p.products[i].id.clone()).collect::<Vec<_>>(),
+        "lost_reason": x.lost_reason,
+        "created": x.created,
+    })
 }

@@ -60,7 +60,6 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let ids: HashSet<String> = entries.iter().map(|e| e.id.clone()).collect();
     let mut ws = Workset::load(p, |id| ids.contains(id))?;
     let mut base = EntryBase::new(&ctx, ctx.today, context::who(a.by.as_deref()))?;
-    base.reason = "undo".into();
     base.note = format!("undoes the change recorded at {}", format_at(entries[0].at));
     let events = journal.stage_events(p);
     let mut said = Vec::new();
