@@ -80,7 +80,7 @@ pub fn apply_move(
     base: &EntryBase,
 ) -> Result<Option<Moved>, String> {
     let i = ws.row_index(&req.id).ok_or_else(|| {
-        let near = crate::text::suggest(&req.id, ws.ids.keys().map(String::as_str));
+        let near = ws.near_ids(&req.id);
         if near.is_empty() {
             format!("no prospect has the id `{}`", req.id)
         } else {
@@ -292,7 +292,12 @@ pub fn apply_set(
                 ));
             }
         }
-        let after = ws.prospect(i).map_err(|e| ws.row_problems(i, &e))?;
+        let after = ws.prospect(i).map_err(|e| {
+            format!(
+                "`{id}` cannot be changed until its row is fixed:\n{}",
+                ws.row_problems(i, &e)
+            )
+        })?;
         let missing = prospect::missing_for(after.stage, &after, ws.p);
         let cleared: Vec<_> = missing
             .iter()

@@ -140,10 +140,18 @@ impl<'p> Workset<'p> {
         self.schema.col(Field::Id).expect("schema has an id column")
     }
 
+    /// The ids nearest to `id`, for a "did you mean"; ties in register order
+    /// (`ids` is a hash map, whose order changes from run to run).
+    pub fn near_ids(&self, id: &str) -> Vec<&str> {
+        let mut ids: Vec<(&String, &u64)> = self.ids.iter().collect();
+        ids.sort_by_key(|(_, line)| **line);
+        crate::text::suggest(id, ids.into_iter().map(|(k, _)| k.as_str()))
+    }
+
     /// The row of a prospect, or a refusal naming the nearest ids.
     pub fn find(&self, id: &str) -> Result<usize> {
         self.row_index(id).ok_or_else(|| {
-            let near = crate::text::suggest(id, self.ids.keys().map(String::as_str));
+            let near = self.near_ids(id);
             let hint = if near.is_empty() {
                 "`pipe list` shows the prospects and their ids".to_string()
             } else {

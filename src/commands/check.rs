@@ -75,11 +75,22 @@ pub fn check(p: &Pipeline) -> Result<(Vec<Diagnostic>, String)> {
         Err(e) => {
             let file = p.register.path.display().to_string();
             let msg = format!("{e:#}");
-            let msg = msg
-                .strip_prefix(&format!("{file}: "))
-                .unwrap_or(&msg)
-                .to_string();
-            diags.push(Diagnostic::error(&file, "unreadable-register", msg));
+            // The message starts with where the problem is: `file:`, `file:line:` or `file:line:column:`.
+            let mut d = Diagnostic::error(&file, "unreadable-register", msg.as_str());
+            if let Some(mut rest) = msg.strip_prefix(&format!("{file}:")) {
+                let mut at = Vec::new();
+                while at.len() < 2
+                    && let Some((n, r)) = rest.split_once(':')
+                    && let Ok(n) = n.parse::<u64>()
+                {
+                    at.push(n);
+                    rest = r;
+                }
+                d.line = at.first().copied();
+                d.column = at.get(1).copied();
+                d.message = rest.trim_start().to_string();
+            }
+            diags.push(d);
             return Ok((diags, format!("{file} cannot be read")));
         }
     };
@@ -90,18 +101,11 @@ pub fn check(p: &Pipeline) -> Result<(Vec<Diagnostic>, String)> {
     let id_col = reader.schema.col(Field::Id).expect("id column");
     while let Some(row) = reader.next_row()? {
         rows += 1;
-        if let Err(d) = row.check_width() {
-            diags.push(d);
-            continue;
-        }
-        let cells = match row.cells() {
-            Ok(c) => c,
-            Err(d) => {
-                diags.push(d);
-                continue;
-            }
-        };
-        let id = cells[id_col].trim().to_string();
+        // The id first: a row that cannot be read further is still that prospect's row.
+        let id = row
+            .cell(id_col)
+            .map(|c| c.trim().to_string())
+            .unwrap_or_default();
         if !id.is_empty() {
             if let Some(first) = seen.get(&id) {
                 diags.push(
@@ -116,6 +120,17 @@ pub fn check(p: &Pipeline) -> Result<(Vec<Diagnostic>, String)> {
                 seen.insert(id.clone(), row.line());
             }
         }
+        if let Err(d) = row.check_width() {
+            diags.push(d);
+            continue;
+        }
+        let cells = match row.cells() {
+            Ok(c) => c,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
         match Prospect::parse(
             |c| cells.get(c).map_or("", String::as_str),
             row.schema,

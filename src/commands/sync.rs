@@ -69,7 +69,10 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             p.stages[stage].label
         ));
     }
-    for (id, ev) in &last {
+    // In journal order: `last` is a hash map, whose order changes from run to run.
+    let mut gone: Vec<_> = last.iter().collect();
+    gone.sort_by_key(|(_, ev)| ev.line);
+    for (id, ev) in gone {
         if let Some(s) = ev.stage
             && !ws.ids.contains_key(*id)
         {
