@@ -2,6 +2,7 @@
 //! pipeline declares. Day/month order is configured, never guessed.
 
 use chrono::NaiveDate;
+use chrono::format::{Item, Parsed, StrftimeItems};
 
 pub const ISO: &str = "%Y-%m-%d";
 
@@ -9,6 +10,8 @@ pub const ISO: &str = "%Y-%m-%d";
 #[derive(Debug, Clone)]
 pub struct DateFormats {
     formats: Vec<String>,
+    /// The same formats compiled once: parsing a pattern per cell would dominate a large scan.
+    compiled: Vec<Vec<Item<'static>>>,
 }
 
 impl DateFormats {
@@ -19,16 +22,21 @@ impl DateFormats {
                 formats.push(f.clone());
             }
         }
-        DateFormats { formats }
+        let compiled = formats
+            .iter()
+            .map(|f| StrftimeItems::new(f).parse_to_owned().unwrap_or_default())
+            .collect();
+        DateFormats { formats, compiled }
     }
 
     /// Parses a date; returns it with the index of the format that matched.
     pub fn parse(&self, s: &str) -> Option<(NaiveDate, usize)> {
         let s = s.trim();
-        self.formats
-            .iter()
-            .enumerate()
-            .find_map(|(i, f)| NaiveDate::parse_from_str(s, f).ok().map(|d| (d, i)))
+        self.compiled.iter().enumerate().find_map(|(i, items)| {
+            let mut parsed = Parsed::new();
+            chrono::format::parse(&mut parsed, s, items.iter()).ok()?;
+            parsed.to_naive_date().ok().map(|d| (d, i))
+        })
     }
 
     pub fn parse_date(&self, s: &str) -> Option<NaiveDate> {
@@ -61,7 +69,6 @@ impl DateFormats {
 
 /// Checks that a strftime pattern can print and read back a date.
 pub fn check_format(f: &str) -> Result<(), String> {
-    use chrono::format::{Item, StrftimeItems};
     if StrftimeItems::new(f).any(|i| matches!(i, Item::Error)) {
         return Err(format!(
             "`{f}` is not a valid date format (strftime syntax, such as `%d/%m/%Y`)"

@@ -285,6 +285,9 @@ pub struct Pipeline {
     pub products: Vec<Product>,
     stage_names: HashMap<String, usize>,
     product_names: HashMap<String, usize>,
+    /// Ids and labels exactly as written: most cells match one, which spares folding.
+    stage_exact: HashMap<String, usize>,
+    product_exact: HashMap<String, usize>,
 }
 
 // ------------------------------------------------------------------ loading
@@ -346,7 +349,10 @@ impl Pipeline {
 
     /// Finds a stage by id or label, without regard to case, accents, `_` or `-`.
     pub fn find_stage(&self, name: &str) -> Option<usize> {
-        self.stage_names.get(&fold(name)).copied()
+        match self.stage_exact.get(name) {
+            Some(&i) => Some(i),
+            None => self.stage_names.get(&fold(name)).copied(),
+        }
     }
 
     /// The message for a stage name that matches nothing.
@@ -377,7 +383,10 @@ impl Pipeline {
     }
 
     pub fn find_product(&self, name: &str) -> Option<usize> {
-        self.product_names.get(&fold(name)).copied()
+        match self.product_exact.get(name) {
+            Some(&i) => Some(i),
+            None => self.product_names.get(&fold(name)).copied(),
+        }
     }
 
     pub fn unknown_product(&self, name: &str) -> String {
@@ -401,6 +410,16 @@ impl Pipeline {
     pub fn first_stage_of(&self, phase: Phase) -> Option<usize> {
         self.stages.iter().position(|s| s.phase == phase)
     }
+}
+
+fn exact<'a>(names: impl Iterator<Item = [&'a String; 2]>) -> HashMap<String, usize> {
+    let mut out = HashMap::new();
+    for (i, pair) in names.enumerate() {
+        for n in pair {
+            out.entry(n.clone()).or_insert(i);
+        }
+    }
+    out
 }
 
 struct Validator<'a> {
@@ -852,6 +871,8 @@ impl Validator<'_> {
         if !self.diags.is_empty() {
             return None;
         }
+        let stage_exact = exact(stages.iter().map(|s| [&s.id, &s.label]));
+        let product_exact = exact(products.iter().map(|p| [&p.id, &p.label]));
         Some(Pipeline {
             source: path.to_path_buf(),
             name: raw.pipeline.name.unwrap_or_else(|| "Pipeline".into()),
@@ -868,6 +889,8 @@ impl Validator<'_> {
             },
             stages,
             products,
+            stage_exact,
+            product_exact,
             stage_names,
             product_names,
         })
