@@ -18,7 +18,14 @@ pub struct Context {
 
 impl Context {
     pub fn load(g: &Global) -> Result<Context> {
-        let pipeline = Pipeline::load(&g.config).map_err(|d| invalid(diag::render(&d)))?;
+        let pipeline = Pipeline::load(&g.config).map_err(|d| {
+            let head = if d.len() > 1 {
+                format!("{} has {} problems:\n", g.config.display(), d.len())
+            } else {
+                String::new()
+            };
+            invalid(format!("{head}{}", diag::render(&d)))
+        })?;
         let today = resolve_today(g, &pipeline)?;
         Ok(Context {
             pipeline,

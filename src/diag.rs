@@ -90,11 +90,23 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// The diagnostic without its severity word, for an error message that already says `error`.
+    pub fn plain(&self) -> String {
+        let mut s = format!("{}: {}", self.location(), self.message);
+        if let Some(h) = &self.hint {
+            s.push_str("\n  hint: ");
+            s.push_str(h);
+        }
+        s
+    }
+}
+
 /// Renders diagnostics one after the other, for an error message.
 pub fn render(diags: &[Diagnostic]) -> String {
     diags
         .iter()
-        .map(|d| d.to_string())
+        .map(Diagnostic::plain)
         .collect::<Vec<_>>()
         .join("\n")
 }

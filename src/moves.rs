@@ -21,6 +21,8 @@ pub struct MoveRequest {
     pub note: String,
     pub by: String,
     pub sets: Vec<(String, String)>,
+    /// The line of a batch file it comes from (0 on the command line).
+    pub line: u64,
 }
 
 /// What a move did, for the summary.
@@ -179,11 +181,28 @@ fn move_row(
             .col(Field::Stage)
             .expect("schema has a stage column");
         ws.rows[i].set(stage_col, to_stage.label.clone());
-        if let Some((col, text)) = ws.ctx_date_cell(Field::StageSince, date) {
-            ws.rows[i].set(col, text);
-        }
         ws.entries
             .push(base.make(&id, Kind::Move, "stage", &from_stage.id, &to_stage.id));
+        let since = date.format(crate::dates::ISO).to_string();
+        if let Some(col) = ws.schema.col(Field::StageSince) {
+            let history = ws
+                .history
+                .as_ref()
+                .expect("moves need Workset::read_history first");
+            if history.contains(&id) {
+                // Undo finds the replaced date in the journal's earlier stage entry.
+                let text = ws.cell_text(col, &since);
+                ws.rows[i].set(col, text);
+            } else {
+                // A prospect with no stage history (typed into the spreadsheet):
+                // the date it replaces is recorded nowhere else, so journal it.
+                let since_base = EntryBase {
+                    reason: String::new(),
+                    ..base.clone()
+                };
+                ws.set_field(i, col, &since, &since_base);
+            }
+        }
     } else if sets.is_empty() {
         return Ok(None);
     }

@@ -76,7 +76,7 @@ pub fn lock(register: &Path) -> Result<Lock> {
             }
             Err(fs::TryLockError::WouldBlock) => {
                 return Err(conflict(format!(
-                    "another `pipe` command is writing {} (it has held {} for {wait} s)\n  hint: run the command again when the other one has finished",
+                    "another `pipe` command is writing {} (waited {wait} s for {})\n  hint: run the command again when the other one has finished",
                     register.display(),
                     path.display()
                 )));

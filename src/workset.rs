@@ -16,7 +16,7 @@ use crate::register::{self, Decoder, Dialect, Reader, Schema};
 use crate::store::{self, Commit, Edit, Lock, Stamp};
 use anyhow::Result;
 use chrono::NaiveDate;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub struct WorkRow {
     pub offset: u64,
@@ -54,13 +54,50 @@ pub struct Workset<'p> {
     /// Line of every id in the register.
     pub ids: HashMap<String, u64>,
     pub entries: Vec<Entry>,
+    /// Ids of the kept rows whose stage history is in the journal, once [`Workset::read_history`] ran.
+    pub history: Option<HashSet<String>>,
 }
 
 impl<'p> Workset<'p> {
+    /// Notes which kept prospects have stage entries in the journal, in one pass over it.
+    pub fn read_history(&mut self) -> Result<()> {
+        let id_col = self.id_col();
+        let wanted: HashSet<&str> = self.rows.iter().map(|r| r.get(id_col).trim()).collect();
+        let file = match std::fs::File::open(&self.p.register.journal) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => {
+                return Err(anyhow::Error::new(e)
+                    .context(format!("cannot read {}", self.p.register.journal.display())));
+            }
+        };
+        let mut scanner = crate::csvscan::Scanner::new(std::io::BufReader::new(file), b',', b'\n');
+        let mut found = HashSet::new();
+        while let Some(rec) = scanner.next_record()? {
+            if rec.field(4) == Some(b"stage".as_slice())
+                && let Some(id) = rec.field(2).and_then(|b| std::str::from_utf8(b).ok())
+                && wanted.contains(id.trim())
+            {
+                found.insert(id.trim().to_string());
+            }
+        }
+        self.history = Some(found);
+        Ok(())
+    }
+
     /// Locks and reads the register, keeping the rows whose id `keep` accepts.
     pub fn load(p: &'p Pipeline, keep: impl Fn(&str) -> bool) -> Result<Workset<'p>> {
+        let lock = store::lock(&p.register.path)?;
+        Workset::load_locked(p, lock, keep)
+    }
+
+    /// As [`Workset::load`], under a lock taken earlier (to read the journal under it first).
+    pub fn load_locked(
+        p: &'p Pipeline,
+        lock: Lock,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<Workset<'p>> {
         let path = &p.register.path;
-        let lock = store::lock(path)?;
         store::check_office_locks(path)?;
         let mut reader = Reader::open(p)?;
         let stamp = store::stamp(path)?;
@@ -127,6 +164,7 @@ impl<'p> Workset<'p> {
             rows,
             ids,
             entries: Vec::new(),
+            history: None,
         })
     }
 
@@ -293,6 +331,7 @@ impl<'p> Workset<'p> {
 }
 
 /// What every journal entry of one command shares.
+#[derive(Clone)]
 pub struct EntryBase {
     pub at: chrono::DateTime<chrono::FixedOffset>,
     pub date: NaiveDate,

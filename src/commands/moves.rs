@@ -2,6 +2,7 @@
 
 use crate::cli::Global;
 use crate::context::{self, Context};
+use crate::csvscan::Scanner;
 use crate::error::{Exit, invalid, refused};
 use crate::moves::{MoveRequest, Moved, apply_move};
 use crate::render;
@@ -64,19 +65,21 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             note: a.note.clone().unwrap_or_default(),
             by: String::new(),
             sets: a.sets.clone(),
+            line: 0,
         }],
     };
     let wanted: HashSet<String> = requests.iter().map(|r| r.id.clone()).collect();
     let mut ws = Workset::load(&ctx.pipeline, |id| wanted.contains(id))?;
+    ws.read_history()?;
     let base = EntryBase::new(&ctx, ctx.today, context::who(a.by.as_deref()))?;
     let mut done: Vec<Moved> = Vec::new();
     let mut refusals = Vec::new();
-    for (n, req) in requests.iter().enumerate() {
+    for req in &requests {
         match apply_move(&mut ws, ctx.today, req, &base) {
             Ok(Some(m)) => done.push(m),
             Ok(None) => eprintln!("`{}` is already in {}; nothing to do", req.id, req.stage),
             Err(why) => refusals.push(match &a.batch {
-                Some(path) => format!("{}:{}: {why}", path.display(), n + 2),
+                Some(path) => format!("{}:{}: {why}", path.display(), req.line),
                 None => why,
             }),
         }
@@ -163,16 +166,13 @@ fn read_batch(ctx: &Context, path: &PathBuf, by: Option<&str>) -> Result<Vec<Mov
     } else {
         b','
     };
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| invalid(format!("{shown}:1: {e}")))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
+    // The register's scanner counts lines itself, so a cell holding a line break cannot shift them.
+    let mut scanner = Scanner::new(text.as_bytes(), delimiter, b'\n');
+    let utf8 = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let headers: Vec<String> = match scanner.next_record()? {
+        Some(rec) => rec.fields().map(|h| utf8(h).trim().to_string()).collect(),
+        None => Vec::new(),
+    };
     let col = |name: &str| headers.iter().position(|h| crate::text::fold(h) == name);
     let (Some(id_col), Some(stage_col)) = (col("id"), col("stage")) else {
         return Err(invalid(format!(
@@ -191,10 +191,22 @@ fn read_batch(ctx: &Context, path: &PathBuf, by: Option<&str>) -> Result<Vec<Mov
         by_col,
     ];
     let mut out = Vec::new();
-    for (n, rec) in rdr.records().enumerate() {
-        let line = n + 2;
-        let rec = rec.map_err(|e| invalid(format!("{shown}:{line}: {e}")))?;
-        let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("").trim().to_string();
+    while let Some(rec) = scanner.next_record()? {
+        let line = rec.line;
+        if rec.len() != headers.len() {
+            return Err(invalid(format!(
+                "{shown}:{line}: this line has {} cells but the header has {}\n  hint: check for a missing or extra `{}`",
+                rec.len(),
+                headers.len(),
+                delimiter as char
+            )));
+        }
+        let cells: Vec<String> = rec.fields().map(utf8).collect();
+        let get = |c: Option<usize>| {
+            c.and_then(|c| cells.get(c))
+                .map_or("", |s| s.trim())
+                .to_string()
+        };
         let date = get(date_col);
         let on = if date.is_empty() {
             None
@@ -218,9 +230,10 @@ fn read_batch(ctx: &Context, path: &PathBuf, by: Option<&str>) -> Result<Vec<Mov
             .enumerate()
             .filter(|(c, _)| !special.contains(&Some(*c)))
             .filter_map(|(c, h)| {
-                rec.get(c)
+                cells
+                    .get(c)
                     .filter(|v| !v.trim().is_empty())
-                    .map(|v| (h.clone(), v.to_string()))
+                    .map(|v| (h.clone(), v.clone()))
             })
             .collect();
         let who = get(by_col);
@@ -236,6 +249,7 @@ fn read_batch(ctx: &Context, path: &PathBuf, by: Option<&str>) -> Result<Vec<Mov
                 who
             },
             sets,
+            line,
         });
     }
     Ok(out)

@@ -27,8 +27,8 @@ pub struct Args {
 pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let ctx = Context::load(g)?;
     let p = &ctx.pipeline;
-    let ids_lock = Workset::load(p, |_| false)?;
-    drop(ids_lock);
+    // Hold the lock from reading the journal to writing the inverse.
+    let lock = crate::store::lock(&p.register.path)?;
     let (journal, diags) = Journal::read(&p.register.journal, p)?;
     if let Some(d) = diags.first() {
         return Err(crate::error::invalid(format!(
@@ -58,7 +58,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     };
     let entries = &journal.entries[group.clone()];
     let ids: HashSet<String> = entries.iter().map(|e| e.id.clone()).collect();
-    let mut ws = Workset::load(p, |id| ids.contains(id))?;
+    let mut ws = Workset::load_locked(p, lock, |id| ids.contains(id))?;
     let mut base = EntryBase::new(&ctx, ctx.today, context::who(a.by.as_deref()))?;
     base.note = format!("undoes the change recorded at {}", format_at(entries[0].at));
     let events = journal.stage_events(p);
@@ -105,7 +105,10 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
                 .get(e.id.as_str())
                 .and_then(|ev| ev.iter().rev().find(|x| x.line < e.line))
                 .map(|x| x.date);
-            if let Some(d) = earlier
+            let since_journaled = entries
+                .iter()
+                .any(|x| x.id == e.id && x.field == Field::StageSince.key());
+            if let Some(d) = earlier.filter(|_| !since_journaled)
                 && let Some((c, text)) = ws.ctx_date_cell(Field::StageSince, d)
             {
                 ws.rows[i].set(c, text);
