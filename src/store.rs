@@ -406,6 +406,30 @@ mod tests {
     }
 
     #[test]
+    fn a_register_changed_after_reading_is_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let reg = dir.path().join("r.csv");
+        let journal = dir.path().join("j.csv");
+        fs::write(&reg, "id,stage\nP-1,a\n").unwrap();
+        let read = stamp(&reg).unwrap();
+        // Someone saves the file from a spreadsheet meanwhile.
+        fs::write(&reg, "id,stage\nP-1,a\nP-2,b\n").unwrap();
+        let commit = Commit {
+            register: &reg,
+            stamp: read,
+            edits: vec![Edit::Replace { offset: 9, len: 5, bytes: b"P-1,z".to_vec() }],
+            journal: &journal,
+            entries: Vec::new(),
+        };
+        let err = commit.run().unwrap_err();
+        assert_eq!(crate::error::exit_of(&err), crate::error::Exit::Conflict);
+        assert_eq!(fs::read_to_string(&reg).unwrap(), "id,stage\nP-1,a\nP-2,b\n");
+        assert!(!journal.exists());
+        let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    }
+
+    #[test]
     fn splices_replace_delete_and_append() {
         let src = b"h\r\na,1\r\nb,2\r\nc,3";
         let edits = vec![
