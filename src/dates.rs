@@ -31,12 +31,25 @@ impl DateFormats {
 
     /// Parses a date; returns it with the index of the format that matched.
     pub fn parse(&self, s: &str) -> Option<(NaiveDate, usize)> {
+        self.parse_hinted(s, None)
+    }
+
+    /// As [`DateFormats::parse`], trying first the format a register was seen to use.
+    pub fn parse_hinted(&self, s: &str, first: Option<usize>) -> Option<(NaiveDate, usize)> {
         let s = s.trim();
-        self.compiled.iter().enumerate().find_map(|(i, items)| {
+        let try_one = |i: usize| {
             let mut parsed = Parsed::new();
-            chrono::format::parse(&mut parsed, s, items.iter()).ok()?;
+            chrono::format::parse(&mut parsed, s, self.compiled[i].iter()).ok()?;
             parsed.to_naive_date().ok().map(|d| (d, i))
-        })
+        };
+        if let Some(i) = first.filter(|&i| i < self.compiled.len())
+            && let Some(found) = try_one(i)
+        {
+            return Some(found);
+        }
+        (0..self.compiled.len())
+            .filter(|&i| Some(i) != first)
+            .find_map(try_one)
     }
 
     pub fn parse_date(&self, s: &str) -> Option<NaiveDate> {

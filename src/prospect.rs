@@ -130,7 +130,7 @@ impl Prospect {
             if s.is_empty() {
                 return None;
             }
-            match formats.parse(s) {
+            match formats.parse_hinted(s, styles.date) {
                 Some((d, i)) => {
                     styles.date.get_or_insert(i);
                     Some(d)

@@ -417,15 +417,25 @@ mod tests {
         let commit = Commit {
             register: &reg,
             stamp: read,
-            edits: vec![Edit::Replace { offset: 9, len: 5, bytes: b"P-1,z".to_vec() }],
+            edits: vec![Edit::Replace {
+                offset: 9,
+                len: 5,
+                bytes: b"P-1,z".to_vec(),
+            }],
             journal: &journal,
             entries: Vec::new(),
         };
         let err = commit.run().unwrap_err();
         assert_eq!(crate::error::exit_of(&err), crate::error::Exit::Conflict);
-        assert_eq!(fs::read_to_string(&reg).unwrap(), "id,stage\nP-1,a\nP-2,b\n");
+        assert_eq!(
+            fs::read_to_string(&reg).unwrap(),
+            "id,stage\nP-1,a\nP-2,b\n"
+        );
         assert!(!journal.exists());
-        let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(leftovers.len(), 1, "{leftovers:?}");
     }
 

@@ -99,12 +99,12 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let mut skipped = 0;
     let mut rows = Vec::new();
     while let Some(row) = reader.next_row()? {
-        let Ok(cells) = row.cells() else {
+        let Ok(cells) = row.cells_borrowed() else {
             skipped += 1;
             continue;
         };
         match Prospect::parse(
-            |c| cells.get(c).map_or("", String::as_str),
+            |c| cells.get(c).map_or("", |s| s.as_ref()),
             row.schema,
             p,
             &mut styles,

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Benchmarks of `pipe` against floors and references, measured side by side.
+#
+#   benches/run.sh [ROWS...]          # default: 100000 1000000
+#
+# For each size it generates a register and journal (examples/gen.rs, seed 42)
+# in $BENCH_DIR (default target/bench), then times each command RUNS times
+# (default 5) and prints the median wall time, the peak memory (max RSS) and
+# the ratio to the reference of the same task:
+#   - floors: `wc -l`, `cat FILE > copy`
+#   - a minimal single-threaded csv-crate program (examples/ref_scan.rs)
+#   - DuckDB's CLI, when `duckdb` is on PATH (pip install duckdb-cli)
+# Needs GNU time (/usr/bin/time). Writes nothing outside $BENCH_DIR.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROWS=("${@:-100000 1000000}")
+# shellcheck disable=SC2206
+ROWS=(${ROWS[*]})
+RUNS=${RUNS:-5}
+DIR=${BENCH_DIR:-target/bench}
+TODAY=2026-11-27
+TIMES=$(mktemp)
+trap 'rm -f "$TIMES"' EXIT
+
+cargo build --release --quiet --bins --example gen --example ref_scan
+PIPE=$PWD/target/release/pipe
+REF=$PWD/target/release/examples/ref_scan
+GEN=$PWD/target/release/examples/gen
+DUCKDB=$(command -v duckdb || true)
+
+# measure NAME REFERENCE_MEDIAN COMMAND... : runs COMMAND $RUNS times in $work
+measure() {
+    local name=$1 ref=$2; shift 2
+    local times=() mem=0
+    for _ in $(seq "$RUNS"); do
+        [ -n "${RESET:-}" ] && eval "$RESET"
+        local out
+        /usr/bin/time -f "%e %M" -o "$TIMES" "$@" >/dev/null 2>&1 || true
+        out=$(tail -1 "$TIMES")
+        times+=("${out% *}")
+        local m=${out#* }
+        (( m > mem )) && mem=$m
+    done
+    local median
+    median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    local ratio="-"
+    if [ "$ref" != "-" ]; then ratio=$(awk -v a="$median" -v b="$ref" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'); fi
+    printf '%-44s %8.3f s %9.1f MiB %8s\n' "$name" "$median" "$(awk -v m="$mem" 'BEGIN {print m/1024}')" "$ratio"
+    LAST=$median
+}
+
+for rows in "${ROWS[@]}"; do
+    work=$DIR/$rows
+    if [ ! -f "$work/prospects.csv" ]; then
+        "$GEN" --rows "$rows" --seed 42 --out "$work" 2>/dev/null
+    fi
+    cp "$work/prospects.csv" "$work/pristine.csv"
+    cp "$work/journal.csv" "$work/pristine-journal.csv"
+    size=$(du -m "$work/prospects.csv" | cut -f1)
+    echo
+    echo "== $rows rows, register ${size} MB, $(wc -l < "$work/journal.csv") journal lines; median of $RUNS runs"
+    printf '%-44s %10s %13s %8s\n' task wall "peak RSS" ratio
+    cd "$work"
+    RESET=""
+    measure "floor: wc -l" - wc -l prospects.csv
+    measure "floor: cat > copy" - sh -c 'cat prospects.csv > copy.csv'; CAT=$LAST
+    measure "ref: csv crate, count+sum per stage" - "$REF" stages prospects.csv; REF_STAGES=$LAST
+    measure "ref: csv crate, count+sum per product" - "$REF" products prospects.csv; REF_PRODUCTS=$LAST
+    measure "ref: csv crate, change one row, rewrite" - "$REF" move prospects.csv P-0000042 Perdu copy.csv
+    DUCK_STAGES=-; DUCK_READ=-
+    if [ -n "$DUCKDB" ]; then
+        q="select \"Étape\", count(*), sum(try_cast(replace(replace(\"Montant HT\", ' ', ''), ',', '.') as decimal(18,2))) from read_csv('prospects.csv', delim=';', header=true, all_varchar=true) group by 1"
+        measure "duckdb: count+sum per stage" - "$DUCKDB" -c "$q"; DUCK_STAGES=$LAST
+        measure "duckdb: read the file" - "$DUCKDB" -c "select count(*) from read_csv('prospects.csv', delim=';', header=true, all_varchar=true)"; DUCK_READ=$LAST
+    fi
+    measure "pipe check" "$DUCK_READ" "$PIPE" --today $TODAY check
+    measure "pipe list --stage chaud --format csv" "$REF_STAGES" "$PIPE" --today $TODAY list --stage chaud --format csv
+    if "$PIPE" report --help >/dev/null 2>&1; then
+        measure "pipe report funnel" "$DUCK_STAGES" "$PIPE" --today $TODAY report funnel
+        measure "pipe report products" "$REF_PRODUCTS" "$PIPE" --today $TODAY report products
+        measure "pipe report owners" "$REF_STAGES" "$PIPE" --today $TODAY report owners
+        measure "pipe report funnel --as-of 2026-06-30" "$REF_STAGES" "$PIPE" --today $TODAY report funnel --as-of 2026-06-30
+    fi
+    if "$PIPE" alerts --help >/dev/null 2>&1; then
+        measure "pipe alerts" "$DUCK_STAGES" "$PIPE" --today $TODAY alerts
+    fi
+    RESET="cp pristine.csv prospects.csv; cp pristine-journal.csv journal.csv"
+    # A prospect whose current stage may move to Perdu in the shipped pipeline.
+    id=$(awk -F';' 'NR > 1 && ($2 == "Devis envoyé" || $2 == "Chaud") { print $1; exit }' prospects.csv)
+    measure "pipe move (one row, rewrite)" "$CAT" "$PIPE" --today $TODAY move "$id" perdu --reason Prix
+    RESET=""
+    cp pristine.csv prospects.csv; cp pristine-journal.csv journal.csv
+    rm -f copy.csv
+    cd - >/dev/null
+done
+echo
+echo "ratio: pipe's median over the reference of the same task (duckdb when installed, else the csv-crate program; cat for move)"
