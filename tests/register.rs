@@ -40,9 +40,7 @@ fn cr_only_line_endings_are_kept() {
 
 #[test]
 fn a_register_quoting_every_cell_stays_quoted() {
-    let before = format!(
-        "\"id\",\"stage\",\"stage_since\",\"company\",\"owner\",\"amount\",\"notes\"\r\n\"P-0001\",\"Lead\",\"2026-10-01\",\"Acme\",\"\",\"\",\"\"\r\n"
-    );
+    let before = "\"id\",\"stage\",\"stage_since\",\"company\",\"owner\",\"amount\",\"notes\"\r\n\"P-0001\",\"Lead\",\"2026-10-01\",\"Acme\",\"\",\"\",\"\"\r\n".to_string();
     let s = sandbox(before.as_bytes());
     s.pipe(&["move", "P-0001", "qualified", "--set", "owner=Ann"])
         .expect(0);
