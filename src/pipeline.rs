@@ -965,7 +965,7 @@ outcome = "won"
         let bad = format!("{MINIMAL}\n[products]\nattribution = \"half\"\n");
         let d = load(&bad).unwrap_err();
         assert_eq!(d[0].code, "bad-attribution");
-        assert_eq!(d[0].line, Some(25));
+        assert_eq!(d[0].line, Some(27));
         let typo = format!("{MINIMAL}\n[products]\nattrib = \"split\"\n");
         assert_eq!(load(&typo).unwrap_err()[0].code, "bad-toml");
     }
