@@ -118,7 +118,7 @@ pub fn check(p: &Pipeline) -> Result<(Vec<Diagnostic>, String)> {
         }
         match Prospect::parse(
             |c| cells.get(c).map_or("", String::as_str),
-            &row.schema,
+            row.schema,
             p,
             &mut styles,
         ) {
