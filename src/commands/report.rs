@@ -182,12 +182,12 @@ fn year_before(to: NaiveDate) -> NaiveDate {
 }
 
 fn check_by(kind: Kind, by: Option<By>) -> Result<()> {
-    let ok = match (kind, by) {
-        (_, None) => true,
-        (Kind::Funnel, Some(By::Count | By::Amount)) => true,
-        (Kind::Products | Kind::Owners, Some(By::Stage)) => true,
-        _ => false,
-    };
+    let ok = matches!(
+        (kind, by),
+        (_, None)
+            | (Kind::Funnel, Some(By::Count | By::Amount))
+            | (Kind::Products | Kind::Owners, Some(By::Stage))
+    );
     if ok {
         return Ok(());
     }

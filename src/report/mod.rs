@@ -244,6 +244,8 @@ pub struct Facts<'a> {
 }
 
 /// What became of a prospect looked at.
+// Short-lived, one at a time: boxing the facts would only add an allocation per row.
+#[allow(clippy::large_enum_variant)]
 pub enum Seen<'a> {
     Counted(Facts<'a>),
     /// Not in the pipeline at `as_of` (added later or removed).

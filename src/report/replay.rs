@@ -88,6 +88,8 @@ impl Log {
 }
 
 /// What a prospect was at the end of a day.
+// Short-lived, one at a time: boxing the prospect would only add an allocation per row.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum State<'a> {
     Present(Cow<'a, Prospect>),
@@ -193,11 +195,11 @@ impl History {
         }
         if let Some(log) = log {
             for field in REPLAYED {
-                let changes = log.changes.iter().filter(|c| c.field == field);
+                let mut changes = log.changes.iter().filter(|c| c.field == field);
                 let Some(first_after) = changes.clone().find(|c| c.date > day) else {
                     continue;
                 };
-                let value = match changes.filter(|c| c.date <= day).last() {
+                let value = match changes.rfind(|c| c.date <= day) {
                     Some(c) => c.to.as_str(),
                     None => first_after.from.as_str(),
                 };
