@@ -178,7 +178,8 @@ fn generate(dir: &Path, rows: usize) {
     }
     reg.flush().unwrap();
     let mut j = BufWriter::new(std::fs::File::create(dir.join("journal.csv")).unwrap());
-    j.write_all(b"at,date,id,kind,field,from,to,by,reason,note\n").unwrap();
+    j.write_all(b"at,date,id,kind,field,from,to,by,reason,note\n")
+        .unwrap();
     for k in 0..JOURNAL_ENTRIES.min(rows) {
         let id = k * (rows / JOURNAL_ENTRIES.min(rows)).max(1);
         let month = 1 + (k % 10);
@@ -230,7 +231,10 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
     println!("pipe report on a generated register; journal of {JOURNAL_ENTRIES} entries");
-    println!("{:>10}  {:<10} {:>9}  {:>12}", "rows", "report", "time", "peak memory");
+    println!(
+        "{:>10}  {:<10} {:>9}  {:>12}",
+        "rows", "report", "time", "peak memory"
+    );
     for rows in [big / 10, big] {
         let dir = tempfile::tempdir().unwrap();
         generate(dir.path(), rows);

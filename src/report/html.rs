@@ -13,7 +13,7 @@ main { max-width: 72rem; margin: 0 auto; }
 h1 { font-size: 1.35rem; margin: 0 0 1rem; }
 h2 { font-size: 1.1rem; margin: 2rem 0 .5rem; }
 .charts { display: flex; flex-wrap: wrap; gap: 1.5rem; }
-figure { margin: 0; flex: 1 1 26rem; max-width: 40rem; }
+figure { margin: 0; flex: 1 1 24rem; max-width: 34rem; }
 figcaption { font-weight: 600; margin-bottom: .4rem; }
 svg { width: 100%; height: auto; display: block; }
 svg text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; fill: var(--ink); }
@@ -143,7 +143,7 @@ pub struct Bar {
 /// Horizontal bars, each with its label and figures above it.
 pub fn bars_svg(caption: &str, bars: &[Bar]) -> String {
     const W: f64 = 400.0;
-    const ROW: f64 = 42.0;
+    const ROW: f64 = 50.0;
     let max = bars
         .iter()
         .map(|b| b.value.max(b.inner))
@@ -159,29 +159,31 @@ pub fn bars_svg(caption: &str, bars: &[Bar]) -> String {
     for (i, b) in bars.iter().enumerate() {
         let y = 2.0 + ROW * i as f64;
         out.push_str(&format!(
-            "<text x=\"0\" y=\"{}\" font-size=\"12\"><tspan font-weight=\"600\">{}</tspan> <tspan fill=\"#5b6673\">{}</tspan></text>\n",
+            "<text x=\"0\" y=\"{}\" font-size=\"12\" font-weight=\"600\">{}</text>\n",
             f(y + 12.0),
-            esc(&b.label),
-            esc(&b.text)
+            esc(&b.label)
         ));
         out.push_str(&format!(
-            "<rect x=\"0\" y=\"{}\" width=\"{}\" height=\"14\" rx=\"2\" fill=\"#f3f5f8\" />\n",
-            f(y + 18.0),
+            "<text x=\"0\" y=\"{}\" font-size=\"11\" fill=\"#5b6673\">{}</text>\n",
+            f(y + 26.0),
+            esc(&b.text)
+        ));
+        let bar_y = f(y + 31.0);
+        out.push_str(&format!(
+            "<rect x=\"0\" y=\"{bar_y}\" width=\"{}\" height=\"12\" rx=\"2\" fill=\"#f3f5f8\" />\n",
             f(W)
         ));
         let w = W * frac(b.value, max);
         if w > 0.0 {
             out.push_str(&format!(
-                "<rect x=\"0\" y=\"{}\" width=\"{}\" height=\"14\" rx=\"2\" fill=\"#9cc1ea\" />\n",
-                f(y + 18.0),
+                "<rect x=\"0\" y=\"{bar_y}\" width=\"{}\" height=\"12\" rx=\"2\" fill=\"#9cc1ea\" />\n",
                 f(w.max(2.0))
             ));
         }
         let wi = W * frac(b.inner, max);
         if wi > 0.0 {
             out.push_str(&format!(
-                "<rect x=\"0\" y=\"{}\" width=\"{}\" height=\"14\" rx=\"2\" fill=\"#2f6db5\" />\n",
-                f(y + 18.0),
+                "<rect x=\"0\" y=\"{bar_y}\" width=\"{}\" height=\"12\" rx=\"2\" fill=\"#2f6db5\" />\n",
                 f(wi.max(2.0))
             ));
         }
