@@ -128,6 +128,10 @@ impl Cell {
         }
     }
 
+    pub fn empty() -> Cell {
+        Cell::text("")
+    }
+
     pub fn number(shown: impl Into<String>, plain: impl Into<String>) -> Cell {
         Cell {
             shown: shown.into(),
@@ -144,6 +148,10 @@ pub struct Grid {
     pub headers: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
     pub notes: Vec<String>,
+    /// Per column, how readily it is dropped on a narrow terminal: 0 never, then higher first.
+    pub priority: Vec<u8>,
+    /// Rows that hold totals (shown in bold in HTML).
+    pub totals: Vec<usize>,
 }
 
 impl Grid {
@@ -156,6 +164,133 @@ impl Grid {
 
     pub fn push(&mut self, row: Vec<Cell>) {
         self.rows.push(row);
+    }
+
+    /// Adds a row of totals.
+    pub fn push_total(&mut self, row: Vec<Cell>) {
+        self.totals.push(self.rows.len());
+        self.rows.push(row);
+    }
+
+    /// Sets how readily each column is dropped to fit a narrow terminal (0: never).
+    pub fn with_priority(mut self, priority: &[u8]) -> Grid {
+        self.priority = priority.to_vec();
+        self
+    }
+
+    /// The grid without its most secondary columns, until it fits `width`
+    /// characters (cells wrap in what is left), with a note naming what was dropped.
+    pub fn fitted(&self, width: u16) -> Grid {
+        let width = usize::from(width);
+        let col_width = |c: usize| {
+            let header = self.headers[c]
+                .split_whitespace()
+                .map(|w| w.chars().count())
+                .max()
+                .unwrap_or(0);
+            let cells = self
+                .rows
+                .iter()
+                .filter_map(|r| r.get(c))
+                .map(|cell| cell.shown.chars().count())
+                .max()
+                .unwrap_or(0);
+            header.max(cells) + 3
+        };
+        let mut keep: Vec<usize> = (0..self.headers.len()).collect();
+        let total = |keep: &[usize]| 1 + keep.iter().map(|&c| col_width(c)).sum::<usize>();
+        let mut dropped = Vec::new();
+        while total(&keep) > width {
+            let prio = |c: usize| self.priority.get(c).copied().unwrap_or(0);
+            let Some(&worst) = keep
+                .iter()
+                .filter(|&&c| prio(c) > 0)
+                .max_by_key(|&&c| (prio(c), c))
+            else {
+                break;
+            };
+            keep.retain(|&c| c != worst);
+            dropped.push(worst);
+        }
+        if dropped.is_empty() {
+            return self.clone();
+        }
+        dropped.sort_unstable();
+        let mut g = Grid {
+            title: self.title.clone(),
+            headers: keep.iter().map(|&c| self.headers[c].clone()).collect(),
+            rows: self
+                .rows
+                .iter()
+                .map(|r| {
+                    keep.iter()
+                        .map(|&c| r.get(c).cloned().unwrap_or_else(Cell::empty))
+                        .collect()
+                })
+                .collect(),
+            notes: self.notes.clone(),
+            priority: keep
+                .iter()
+                .map(|&c| self.priority.get(c).copied().unwrap_or(0))
+                .collect(),
+            totals: self.totals.clone(),
+        };
+        let names: Vec<&str> = dropped.iter().map(|&c| self.headers[c].as_str()).collect();
+        g.notes.push(format!(
+            "Not shown at this width: {} (widen the terminal, or use --format csv, json or html).",
+            names.join(", ")
+        ));
+        g
+    }
+
+    /// An HTML `<table>` (escaped, well-formed); each cell carries its plain value in `data-value`.
+    pub fn to_html(&self) -> String {
+        let mut out = String::new();
+        if let Some(title) = &self.title {
+            out.push_str(&format!("<h2>{}</h2>\n", html_escape(title)));
+        }
+        out.push_str("<div class=\"scroll\"><table>\n<thead><tr>");
+        for (i, h) in self.headers.iter().enumerate() {
+            let class = if self.is_numeric(i) {
+                " class=\"num\""
+            } else {
+                ""
+            };
+            out.push_str(&format!("<th{class}>{}</th>", html_escape(h)));
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for (r, row) in self.rows.iter().enumerate() {
+            if self.totals.contains(&r) {
+                out.push_str("<tr class=\"total\">");
+            } else {
+                out.push_str("<tr>");
+            }
+            for (i, c) in row.iter().enumerate() {
+                let class = if c.align == Align::Right {
+                    " class=\"num\""
+                } else {
+                    ""
+                };
+                out.push_str(&format!(
+                    "<td{class} data-col=\"{}\" data-value=\"{}\">{}</td>",
+                    html_escape(self.headers.get(i).map_or("", String::as_str)),
+                    html_escape(&c.plain),
+                    html_escape(&c.shown)
+                ));
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody>\n</table></div>\n");
+        for n in &self.notes {
+            out.push_str(&format!("<p class=\"note\">{}</p>\n", html_escape(n)));
+        }
+        out
+    }
+
+    fn is_numeric(&self, col: usize) -> bool {
+        self.rows
+            .iter()
+            .any(|r| r.get(col).is_some_and(|c| c.align == Align::Right))
     }
 
     /// A comfy-table rendering, with notes under it.
@@ -252,6 +387,22 @@ impl Grid {
     }
 }
 
+/// Escapes text for HTML (and XML) content and attributes.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,6 +426,40 @@ mod tests {
         );
         let excel = grid().to_csv(true).unwrap();
         assert!(excel.starts_with("\u{feff}Étape;Montant".as_bytes()));
+    }
+
+    #[test]
+    fn fitting_drops_the_most_secondary_columns_first() {
+        let mut g =
+            Grid::new(&["Stage", "Count", "Median days", "Amount"]).with_priority(&[0, 0, 2, 1]);
+        g.push(vec![
+            Cell::text("Devis envoyé"),
+            Cell::number("3", "3"),
+            Cell::number("12", "12"),
+            Cell::number("12 500,50 €", "12500.50"),
+        ]);
+        assert_eq!(g.fitted(100).headers.len(), 4);
+        let narrow = g.fitted(40);
+        assert_eq!(narrow.headers, ["Stage", "Count", "Amount"]);
+        assert!(
+            narrow.notes[0].contains("Median days"),
+            "{:?}",
+            narrow.notes
+        );
+        assert_eq!(g.fitted(10).headers, ["Stage", "Count"]);
+    }
+
+    #[test]
+    fn html_is_escaped_and_carries_plain_values() {
+        let html = grid().to_html();
+        assert!(
+            html.contains("data-value=\"12500.50\">12 500,50 €</td>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("&#39;") || html.contains("=HYPERLINK(&quot;x&quot;)"),
+            "{html}"
+        );
     }
 
     #[test]

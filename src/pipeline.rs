@@ -31,6 +31,16 @@ struct RawFile {
     stages: Vec<RawStage>,
     #[serde(default, rename = "product")]
     products: Vec<RawProduct>,
+    #[serde(default, rename = "products")]
+    product_settings: RawProductSettings,
+}
+
+/// `[products]`: how reports count a prospect tagged with several families.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawProductSettings {
+    #[serde(default)]
+    attribution: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -236,6 +246,24 @@ impl Stage {
     }
 }
 
+/// How a prospect tagged with several product families counts in per-family figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attribution {
+    /// Fully in each of its families (rows then add up to more than the total).
+    Full,
+    /// Its amount divided equally among its families.
+    Split,
+}
+
+impl Attribution {
+    pub fn key(self) -> &'static str {
+        match self {
+            Attribution::Full => "full",
+            Attribution::Split => "split",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Product {
     pub id: String,
@@ -283,6 +311,8 @@ pub struct Pipeline {
     pub register: RegisterConfig,
     pub stages: Vec<Stage>,
     pub products: Vec<Product>,
+    /// `[products] attribution`.
+    pub attribution: Attribution,
     stage_names: HashMap<String, usize>,
     product_names: HashMap<String, usize>,
     /// Ids and labels exactly as written: most cells match one, which spares folding.
@@ -868,6 +898,24 @@ impl Validator<'_> {
             products.push(Product { id, label });
         }
 
+        // [products]
+        let attribution = match raw.product_settings.attribution.as_ref() {
+            None => Attribution::Full,
+            Some(a) => match a.get_ref().as_str() {
+                "full" => Attribution::Full,
+                "split" => Attribution::Split,
+                other => {
+                    self.err(
+                        a,
+                        "bad-attribution",
+                        format!("[products] attribution `{other}` is not supported"),
+                        Some("use `full` (a prospect counts fully in each of its families) or `split` (its amount is divided equally among them)".into()),
+                    );
+                    Attribution::Full
+                }
+            },
+        };
+
         if !self.diags.is_empty() {
             return None;
         }
@@ -891,6 +939,7 @@ impl Validator<'_> {
             products,
             stage_exact,
             product_exact,
+            attribution,
             stage_names,
             product_names,
         })
@@ -950,6 +999,19 @@ outcome = "won"
         let d = load(&text).unwrap_err();
         assert_eq!(d[0].line, Some(18));
         assert!(d[0].message.contains("probabilty"), "{}", d[0].message);
+    }
+
+    #[test]
+    fn reads_the_attribution_of_multi_family_prospects() {
+        assert_eq!(load(MINIMAL).unwrap().attribution, Attribution::Full);
+        let split = format!("{MINIMAL}\n[products]\nattribution = \"split\"\n");
+        assert_eq!(load(&split).unwrap().attribution, Attribution::Split);
+        let bad = format!("{MINIMAL}\n[products]\nattribution = \"half\"\n");
+        let d = load(&bad).unwrap_err();
+        assert_eq!(d[0].code, "bad-attribution");
+        assert_eq!(d[0].line, Some(27));
+        let typo = format!("{MINIMAL}\n[products]\nattrib = \"split\"\n");
+        assert_eq!(load(&typo).unwrap_err()[0].code, "bad-toml");
     }
 
     #[test]

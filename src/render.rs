@@ -60,14 +60,19 @@ pub fn table(headers: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED);
     t.set_content_arrangement(ContentArrangement::Dynamic);
-    let width = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse::<u16>().ok())
-        .or_else(|| t.width())
-        .unwrap_or(100);
-    t.set_width(width);
+    t.set_width(width());
     t.set_header(headers.iter().copied());
     t
+}
+
+/// The width tables are laid out for: `COLUMNS`, else the terminal's, else 100.
+pub fn width() -> u16 {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<u16>().ok())
+        .filter(|&w| w > 0)
+        .or_else(|| Table::new().width())
+        .unwrap_or(100)
 }
 
 /// Right-aligns the given columns (numbers).

@@ -2,10 +2,11 @@
 
 use crate::cli::Global;
 use crate::context::Context;
-use crate::error::{Exit, usage};
+use crate::error::Exit;
 use crate::field::Field;
+use crate::filter::Filter;
 use crate::output::{Cell, Format, Grid, OutputArgs};
-use crate::pipeline::{Phase, Pipeline};
+use crate::pipeline::Pipeline;
 use crate::prospect::{Prospect, Styles};
 use crate::register::Reader;
 use crate::render;
@@ -28,57 +29,6 @@ pub struct Args {
     phase: Option<String>,
     #[command(flatten)]
     output: OutputArgs,
-}
-
-/// Prospect filters shared by the listing commands.
-pub struct Filter {
-    stages: Vec<usize>,
-    owner: Option<String>,
-    product: Option<usize>,
-    phase: Option<Phase>,
-}
-
-impl Filter {
-    pub fn new(
-        p: &Pipeline,
-        stages: &[String],
-        owner: Option<&str>,
-        product: Option<&str>,
-        phase: Option<&str>,
-    ) -> Result<Filter> {
-        let stages = stages
-            .iter()
-            .map(|s| p.find_stage(s).ok_or_else(|| usage(p.unknown_stage(s))))
-            .collect::<Result<_>>()?;
-        let product = product
-            .map(|s| p.find_product(s).ok_or_else(|| usage(p.unknown_product(s))))
-            .transpose()?;
-        let phase = phase
-            .map(|s| {
-                Phase::parse(s).ok_or_else(|| {
-                    usage(format!(
-                        "unknown phase `{s}`; the phases are `suspect`, `prospect` and `client`"
-                    ))
-                })
-            })
-            .transpose()?;
-        Ok(Filter {
-            stages,
-            owner: owner.map(crate::text::fold),
-            product,
-            phase,
-        })
-    }
-
-    pub fn accepts(&self, p: &Pipeline, x: &Prospect) -> bool {
-        (self.stages.is_empty() || self.stages.contains(&x.stage))
-            && self
-                .owner
-                .as_ref()
-                .is_none_or(|o| crate::text::fold(&x.owner) == *o)
-            && self.product.is_none_or(|i| x.products.contains(&i))
-            && self.phase.is_none_or(|ph| p.stages[x.stage].phase == ph)
-    }
 }
 
 pub fn run(g: &Global, a: Args) -> Result<Exit> {

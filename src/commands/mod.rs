@@ -5,6 +5,7 @@ pub mod check;
 pub mod init;
 pub mod list;
 pub mod moves;
+pub mod report;
 pub mod set;
 pub mod show;
 pub mod sync;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Show(a) => show::run(g, a),
         Command::Undo(a) => undo::run(g, a),
         Command::Sync(a) => sync::run(g, a),
+        Command::Report(a) => report::run(g, a),
     }
 }
 

@@ -1,0 +1,222 @@
+//! `pipe report`: the funnel, product families, salespeople, forecast,
+//! movement and delays, as a table, CSV, JSON, Markdown or an HTML page.
+
+use crate::cli::Global;
+use crate::context::Context;
+use crate::error::{Exit, usage};
+use crate::filter::Filter;
+use crate::journal::Journal;
+use crate::output::{Format, OutputArgs};
+use crate::prospect::{Prospect, Styles};
+use crate::register::Reader;
+use crate::report::replay::History;
+use crate::report::{Builder, By, Kind, Options, Scope};
+use anyhow::Result;
+use chrono::{Days, Months, NaiveDate};
+
+/// Report on the pipeline: where the deals are, what they are worth, how fast they move.
+///
+/// The state is taken at the end of `--as-of` (default: today), replayed from
+/// the journal for a past day. Flow figures (reached, conversion, won, lost,
+/// moves) cover `--from` to `--to`, both days included (default: the 12
+/// months up to `--as-of`). Filters apply to each prospect as it stood at
+/// `--as-of`. The format is taken from `-o FILE`'s extension when `--format`
+/// is not given.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// What to report.
+    #[arg(value_enum, default_value_t = Kind::Funnel)]
+    kind: Kind,
+    /// Only prospects in these stages (repeatable; id or label).
+    #[arg(long, value_name = "STAGE")]
+    stage: Vec<String>,
+    /// Only this salesperson's prospects (case and accents do not matter).
+    #[arg(long, value_name = "NAME")]
+    owner: Option<String>,
+    /// Only prospects tagged with this product family (id or label).
+    #[arg(long, value_name = "FAMILY")]
+    product: Option<String>,
+    /// Only this phase: suspect, prospect or client.
+    #[arg(long, value_name = "PHASE")]
+    phase: Option<String>,
+    /// Report the state at the end of this day, replayed from the journal (default: today).
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    /// First day of the period for flow figures (default: 12 months before `--to`, plus one day).
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// Last day of the period for flow figures (default: `--as-of`, else today).
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+    /// funnel: draw the bars by `count` (default) or `amount`; products and owners: `stage` gives the matrix with one column per stage.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    by: Option<By>,
+    /// delays: how many of the worst offenders to list.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    top: usize,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+pub fn run(g: &Global, a: Args) -> Result<Exit> {
+    let ctx = Context::load(g)?;
+    let p = &ctx.pipeline;
+    let format = a.output.resolve(&[
+        Format::Table,
+        Format::Csv,
+        Format::Json,
+        Format::Md,
+        Format::Html,
+    ])?;
+    check_by(a.kind, a.by)?;
+    let date =
+        |what: &str, s: &Option<String>| s.as_deref().map(|s| ctx.parse_date(what, s)).transpose();
+    let as_of = date("--as-of", &a.as_of)?.unwrap_or(ctx.today);
+    if as_of > ctx.today {
+        return Err(usage(format!(
+            "--as-of {as_of} is after today ({}): a report describes what has happened\n  hint: use `pipe report forecast` for what is expected",
+            ctx.today
+        )));
+    }
+    let to = date("--to", &a.to)?.unwrap_or(as_of);
+    if to > as_of {
+        return Err(usage(format!(
+            "--to {to} is after --as-of {as_of}: the period cannot end after the day reported\n  hint: drop --to, or move --as-of to {to} or later"
+        )));
+    }
+    let from = date("--from", &a.from)?.unwrap_or_else(|| year_before(to));
+    if from > to {
+        return Err(usage(format!(
+            "--from {from} is after --to {to}\n  hint: the period runs from --from to --to, both days included"
+        )));
+    }
+    let filter = Filter::new(
+        p,
+        &a.stage,
+        a.owner.as_deref(),
+        a.product.as_deref(),
+        a.phase.as_deref(),
+    )?;
+    let mut filter_text = Vec::new();
+    for s in &a.stage {
+        filter_text.push(format!("stage: {s}"));
+    }
+    for (name, v) in [
+        ("owner", &a.owner),
+        ("product", &a.product),
+        ("phase", &a.phase),
+    ] {
+        if let Some(v) = v {
+            filter_text.push(format!("{name}: {v}"));
+        }
+    }
+
+    let (journal, diags) = Journal::read(&p.register.journal, p)?;
+    if !diags.is_empty() {
+        eprintln!(
+            "pipe: warning: {} problem{} in the journal {}; the report uses the entries that could be read (`pipe check` lists them)",
+            diags.len(),
+            if diags.len() == 1 { "" } else { "s" },
+            journal.file
+        );
+    }
+    let history = History::new(&journal, p);
+    drop(journal);
+    let scope = Scope {
+        p,
+        today: ctx.today,
+        as_of,
+        from,
+        to,
+        filter,
+        filter_text,
+        history,
+    };
+    let opts = Options {
+        by: a.by,
+        top: a.top,
+    };
+    let mut builder = Builder::new(a.kind, &scope, opts);
+    let skipped = stream(&scope, &mut builder)?;
+    let report = builder.finish(&scope);
+    let bytes = report.render(&scope, format, a.output.excel)?;
+    a.output.emit(&bytes)?;
+    if skipped > 0 {
+        eprintln!(
+            "skipped {skipped} row{} that cannot be read; `pipe check` shows why",
+            if skipped == 1 { "" } else { "s" }
+        );
+    }
+    Ok(Exit::Ok)
+}
+
+/// Feeds every readable prospect of the register to the builder, one row at a time; returns how many rows were unreadable.
+fn stream(scope: &Scope, builder: &mut Builder) -> Result<u64> {
+    let p = scope.p;
+    let mut reader = Reader::open(p)?;
+    let mut styles = Styles::default();
+    let mut skipped = 0;
+    while let Some(row) = reader.next_row()? {
+        let Ok(cells) = row.cells() else {
+            skipped += 1;
+            continue;
+        };
+        match Prospect::parse(
+            |c| cells.get(c).map_or("", String::as_str),
+            &reader.schema,
+            p,
+            &mut styles,
+        ) {
+            Ok(x) => builder.add(scope, &x),
+            Err(_) => skipped += 1,
+        }
+    }
+    Ok(skipped)
+}
+
+/// The first day of the 12 months that end on `to`.
+fn year_before(to: NaiveDate) -> NaiveDate {
+    to.checked_sub_months(Months::new(12))
+        .and_then(|d| d.checked_add_days(Days::new(1)))
+        .unwrap_or(to)
+}
+
+fn check_by(kind: Kind, by: Option<By>) -> Result<()> {
+    let ok = matches!(
+        (kind, by),
+        (_, None)
+            | (Kind::Funnel, Some(By::Count | By::Amount))
+            | (Kind::Products | Kind::Owners, Some(By::Stage))
+    );
+    if ok {
+        return Ok(());
+    }
+    Err(usage(format!(
+        "`--by {}` does not apply to the {} report\n  hint: `--by count` or `--by amount` go with `funnel`, `--by stage` with `products` and `owners`",
+        match by {
+            Some(By::Count) => "count",
+            Some(By::Amount) => "amount",
+            _ => "stage",
+        },
+        match kind {
+            Kind::Funnel => "funnel",
+            Kind::Products => "products",
+            Kind::Owners => "owners",
+            Kind::Forecast => "forecast",
+            Kind::Movement => "movement",
+            Kind::Delays => "delays",
+        }
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_period_is_the_twelve_months_up_to_the_day() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(year_before(d("2026-11-27")), d("2025-11-28"));
+        assert_eq!(year_before(d("2024-02-29")), d("2023-03-01"));
+    }
+}
