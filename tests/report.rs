@@ -275,7 +275,7 @@ fn products_count_multi_family_prospects_fully_by_default() {
     );
     let table = s.pipe(&["report", "products"]).expect(0).stdout;
     assert!(
-        table.contains("2 prospects are tagged with several families and counts fully in each"),
+        table.contains("2 prospects are tagged with several families and count fully in each"),
         "{table}"
     );
 }

@@ -313,8 +313,9 @@ impl Breakdown {
                     if n == 1 { "its" } else { "their" }
                 ),
                 _ => format!(
-                    "{} several families and counts fully in each, so the rows add up to more than the total.",
-                    plural(n, "prospect is tagged with", "prospects are tagged with")
+                    "{} several families and {} fully in each, so the rows add up to more than the total.",
+                    plural(n, "prospect is tagged with", "prospects are tagged with"),
+                    if n == 1 { "counts" } else { "count" }
                 ),
             });
         }
