@@ -19,6 +19,7 @@ mod render;
 mod store;
 mod term;
 mod text;
+mod validation;
 mod workset;
 
 use clap::Parser;
