@@ -1,5 +1,6 @@
 //! `pipe`: parse the command line, run the command, print errors and map them to exit codes.
 
+mod calendar;
 mod cli;
 mod commands;
 mod context;
@@ -20,6 +21,7 @@ mod store;
 mod term;
 mod text;
 mod validation;
+mod words;
 mod workset;
 
 use clap::Parser;
