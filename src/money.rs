@@ -61,7 +61,7 @@ pub fn group_digits(int: &str, group: Option<char>) -> String {
     let mut out = String::with_capacity(int.len() + int.len() / 3 * 3);
     let n = int.len();
     for (i, c) in int.chars().enumerate() {
-        if i > 0 && (n - i) % 3 == 0 {
+        if i > 0 && (n - i).is_multiple_of(3) {
             out.push(sep);
         }
         out.push(c);

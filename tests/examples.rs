@@ -10,5 +10,9 @@ fn the_shipped_example_passes_check() {
     let run = s.pipe(&["check"]).expect(0);
     assert_eq!(run.stdout, "");
     assert!(run.stderr.contains("104 prospects"), "{}", run.stderr);
-    assert!(run.stderr.contains("0 errors, 0 warnings"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("0 errors, 0 warnings"),
+        "{}",
+        run.stderr
+    );
 }

@@ -33,7 +33,11 @@ impl Run {
 
     /// Asserts the exit code, showing both streams when it differs.
     pub fn expect(self, code: i32) -> Run {
-        assert_eq!(self.code, code, "exit code\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 }
@@ -44,7 +48,9 @@ pub fn root() -> PathBuf {
 
 impl Sandbox {
     pub fn new() -> Sandbox {
-        Sandbox { dir: tempfile::tempdir().expect("a temporary folder") }
+        Sandbox {
+            dir: tempfile::tempdir().expect("a temporary folder"),
+        }
     }
 
     /// A sandbox holding the shipped example: `pipeline.toml` and `examples/`.
@@ -54,7 +60,10 @@ impl Sandbox {
         for entry in std::fs::read_dir(root().join("examples")).unwrap() {
             let entry = entry.unwrap();
             if entry.file_type().unwrap().is_file() {
-                s.copy(&entry.path(), &format!("examples/{}", entry.file_name().to_string_lossy()));
+                s.copy(
+                    &entry.path(),
+                    &format!("examples/{}", entry.file_name().to_string_lossy()),
+                );
             }
         }
         s
@@ -109,7 +118,13 @@ impl Sandbox {
 
     /// Runs `pipe --today 2026-11-27 ARGS…`.
     pub fn pipe(&self, args: &[&str]) -> Run {
-        let out = self.command().arg("--today").arg(TODAY).args(args).output().expect("pipe runs");
+        let out = self
+            .command()
+            .arg("--today")
+            .arg(TODAY)
+            .args(args)
+            .output()
+            .expect("pipe runs");
         Run::from(out)
     }
 
