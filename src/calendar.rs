@@ -112,8 +112,14 @@ mod tests {
         assert_eq!(c.count(d("2026-11-16"), d("2026-11-09")), -4);
         let five = Term::parse("5 days").unwrap();
         assert_eq!(c.add(d("2026-11-20"), five), d("2026-11-27"));
-        assert_eq!(c.add(d("2026-11-10"), Term::parse("1 day").unwrap()), d("2026-11-12"));
-        assert_eq!(c.add(d("2026-11-20"), Term::parse("1 week").unwrap()), d("2026-11-27"));
+        assert_eq!(
+            c.add(d("2026-11-10"), Term::parse("1 day").unwrap()),
+            d("2026-11-12")
+        );
+        assert_eq!(
+            c.add(d("2026-11-20"), Term::parse("1 week").unwrap()),
+            d("2026-11-27")
+        );
         assert_eq!(c.past(d("2026-11-20"), five, d("2026-11-28")), 0);
         assert_eq!(c.past(d("2026-11-20"), five, d("2026-11-30")), 1);
     }

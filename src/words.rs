@@ -34,11 +34,7 @@ pub fn counted_term(p: &Pipeline, t: Term, business: bool) -> String {
     if business && t.unit == Unit::Days {
         days(p, i64::from(t.count), true)
     } else if business && t.unit == Unit::Weeks {
-        format!(
-            "{} ({})",
-            term(p, t),
-            days(p, i64::from(t.count) * 5, true)
-        )
+        format!("{} ({})", term(p, t), days(p, i64::from(t.count) * 5, true))
     } else {
         term(p, t)
     }

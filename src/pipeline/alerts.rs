@@ -379,8 +379,14 @@ pub fn unknown_rule(name: &str) -> String {
     let keys: Vec<&str> = Rule::ALL.iter().map(|r| r.key()).collect();
     let near = suggest(name, keys.iter().copied());
     if near.is_empty() {
-        format!("unknown alert rule `{name}`; the rules are {}", or_list(&keys))
+        format!(
+            "unknown alert rule `{name}`; the rules are {}",
+            or_list(&keys)
+        )
     } else {
-        format!("unknown alert rule `{name}`; did you mean {}?", or_list(&near))
+        format!(
+            "unknown alert rule `{name}`; did you mean {}?",
+            or_list(&near)
+        )
     }
 }
