@@ -1,5 +1,6 @@
 //! `pipe`: parse the command line, run the command, print errors and map them to exit codes.
 
+mod alerts;
 mod calendar;
 mod cli;
 mod commands;

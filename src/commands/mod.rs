@@ -1,6 +1,7 @@
 //! One file per command: its arguments (whose doc comments are the help) and a short `run`.
 
 pub mod add;
+pub mod alerts;
 pub mod check;
 pub mod init;
 pub mod list;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Show(a) => show::run(g, a),
         Command::Undo(a) => undo::run(g, a),
         Command::Sync(a) => sync::run(g, a),
+        Command::Alerts(a) => alerts::run(g, a),
     }
 }
 
