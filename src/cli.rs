@@ -58,6 +58,7 @@ pub enum Command {
     Undo(commands::undo::Args),
     Sync(commands::sync::Args),
     Alerts(commands::alerts::Args),
+    Triage(commands::triage::Args),
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ mod render;
 mod store;
 mod term;
 mod text;
+mod triage;
 mod validation;
 mod words;
 mod workset;

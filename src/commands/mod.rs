@@ -9,6 +9,7 @@ pub mod moves;
 pub mod set;
 pub mod show;
 pub mod sync;
+pub mod triage;
 pub mod undo;
 
 use crate::cli::{Cli, Command};
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Undo(a) => undo::run(g, a),
         Command::Sync(a) => sync::run(g, a),
         Command::Alerts(a) => alerts::run(g, a),
+        Command::Triage(a) => triage::run(g, a),
     }
 }
 
