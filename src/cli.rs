@@ -59,6 +59,7 @@ pub enum Command {
     Sync(commands::sync::Args),
     Alerts(commands::alerts::Args),
     Triage(commands::triage::Args),
+    Manual(commands::manual::Args),
 }
 
 #[cfg(test)]

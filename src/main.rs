@@ -11,6 +11,7 @@ mod diag;
 mod error;
 mod field;
 mod journal;
+mod manual;
 mod money;
 mod moves;
 mod output;

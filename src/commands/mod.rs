@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod check;
 pub mod init;
 pub mod list;
+pub mod manual;
 pub mod moves;
 pub mod set;
 pub mod show;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Sync(a) => sync::run(g, a),
         Command::Alerts(a) => alerts::run(g, a),
         Command::Triage(a) => triage::run(g, a),
+        Command::Manual(a) => manual::run(g, a),
     }
 }
 
