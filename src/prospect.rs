@@ -104,7 +104,7 @@ impl Prospect {
             });
         }
         let stage = match get(Field::Stage) {
-            Some((c, s)) if s.is_empty() => {
+            Some((c, "")) => {
                 errors.push(CellError {
                     col: c,
                     code: "missing-stage",

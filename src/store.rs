@@ -375,6 +375,26 @@ fn sync_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Replaces a whole file atomically (temporary file, sync, rename): for reports and state files.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".pipe-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    tmp.write_all(bytes)?;
+    if let Ok(m) = fs::metadata(path) {
+        fs::set_permissions(tmp.path(), m.permissions())?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    sync_dir(dir)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,24 +422,4 @@ mod tests {
         ];
         assert_eq!(run(src, edits), "h\r\na,9\r\nc,3\r\nd,4\r\n");
     }
-}
-
-/// Replaces a whole file atomically (temporary file, sync, rename): for reports and state files.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".pipe-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)?;
-    if let Ok(m) = fs::metadata(path) {
-        fs::set_permissions(tmp.path(), m.permissions())?;
-    }
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    sync_dir(dir)
 }

@@ -88,15 +88,15 @@ impl<'p> Workset<'p> {
                     d.location() + ": " + &d.message
                 )));
             }
-            if styles.date.is_none() || styles.amount.is_none() {
-                if let Ok(cells) = row.cells() {
-                    let _ = Prospect::parse(
-                        |c| cells.get(c).map_or("", String::as_str),
-                        row.schema,
-                        p,
-                        &mut styles,
-                    );
-                }
+            if (styles.date.is_none() || styles.amount.is_none())
+                && let Ok(cells) = row.cells()
+            {
+                let _ = Prospect::parse(
+                    |c| cells.get(c).map_or("", String::as_str),
+                    row.schema,
+                    p,
+                    &mut styles,
+                );
             }
             ids.insert(id.clone(), row.line());
             if keep(&id) {
