@@ -674,8 +674,15 @@ pub fn raise(p: &Pipeline, checked: &RegisterCheck, today: NaiveDate) -> Vec<Ale
         if row.rejected() {
             out.extend(invalid_row(p, row));
         } else if let Some(x) = &row.prospect {
-            let h = history.get(x.id.as_str()).map_or(&[][..], Vec::as_slice);
-            out.extend(evaluate(p, x, h, today, row.line));
+            // Seen from `today`: what the journal records after it has not happened yet.
+            let h: Vec<&Entry> = history
+                .get(x.id.as_str())
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|e| e.date <= today)
+                .collect();
+            out.extend(evaluate(p, x, &h, today, row.line));
         }
     }
     // Keys must tell alerts apart even on rows that share an id.

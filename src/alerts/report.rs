@@ -148,7 +148,11 @@ impl Report<'_> {
                 Cell::text(self.stage_key(a)),
                 Cell::text(a.rule.key()),
                 Cell::text(a.severity.key()),
-                Cell::text(&a.value.plain),
+                if a.value.json.is_number() {
+                    Cell::number(&a.value.shown, &a.value.plain)
+                } else {
+                    Cell::text(&a.value.plain)
+                },
                 Cell::text(&a.threshold.plain),
                 Cell::text(&a.message),
                 Cell::text(
