@@ -294,7 +294,7 @@ fn stages(p: &Pipeline, b: &mut Vec<Block>) {
             ));
         }
         for r in &s.alert_overrides {
-            let mut v = vec![code(r.key()), text(" : ")];
+            let mut v = vec![code(r.key()), text(pick(p, "\u{a0}: ", ": "))];
             v.extend(rich(&settings_words(p, *r, s.rule(*r))));
             list.push(item(
                 p,
@@ -608,12 +608,14 @@ fn alerts(p: &Pipeline, b: &mut Vec<Block>) {
         .iter()
         .flat_map(|s| {
             s.alert_overrides.iter().map(move |r| {
-                vec![
+                let mut v = vec![
                     strong(&s.label),
                     text(pick(p, "\u{a0}: ", ": ")),
                     code(r.key()),
-                    text(format!(" {}", settings_words(p, *r, s.rule(*r)))),
-                ]
+                    text(pick(p, "\u{a0}: ", ": ")),
+                ];
+                v.extend(rich(&settings_words(p, *r, s.rule(*r))));
+                v
             })
         })
         .collect();
