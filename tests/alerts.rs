@@ -786,3 +786,52 @@ fn the_manual_follows_the_pipeline_locale() {
             .starts_with("<!DOCTYPE html>\n<html lang=\"en\">")
     );
 }
+
+// ------------------------------------------------------------------- cron
+
+#[cfg(unix)]
+#[test]
+fn the_cron_script_sends_each_list_once() {
+    let s = Sandbox::example();
+    let script = root().join("examples/cron/alertes-du-jour.sh");
+    let run = || {
+        let out = std::process::Command::new("sh")
+            .arg(&script)
+            .current_dir(s.path(""))
+            .env("PIPE", env!("CARGO_BIN_EXE_pipe"))
+            .env("PIPE_TODAY", "2026-11-27")
+            .env("NO_COLOR", "1")
+            .env_remove("PIPE_CONFIG")
+            .output()
+            .expect("sh runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // No address book: every list is printed, for cron to mail to MAILTO.
+    let (code, stdout, stderr) = run();
+    assert_eq!((code, stderr.as_str()), (Some(0), ""), "{stdout}");
+    let subjects: Vec<&str> = stdout.lines().filter(|l| l.starts_with("==== ")).collect();
+    assert_eq!(subjects.len(), 6, "{stdout}");
+    assert!(
+        subjects[0].starts_with("==== [critique] Alertes pipeline du "),
+        "{stdout}"
+    );
+    assert!(
+        subjects[0].ends_with(" : toutes (pas de destinataire)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("### Alertes au 27/11/2026 — Karim Benali"),
+        "{stdout}"
+    );
+    // The next morning with nothing new: silence.
+    assert_eq!(run(), (Some(0), String::new(), String::new()));
+    // A broken pipeline stops the script with pipe's code and its message.
+    s.write("pipeline.toml", "[pipeline]\n");
+    let (code, stdout, stderr) = run();
+    assert_eq!((code, stdout.as_str()), (Some(3), ""));
+    assert!(stderr.contains("pipe alerts a échoué (code 3)"), "{stderr}");
+}
