@@ -58,6 +58,9 @@ pub enum Command {
     Undo(commands::undo::Args),
     Sync(commands::sync::Args),
     Report(commands::report::Args),
+    Alerts(commands::alerts::Args),
+    Triage(commands::triage::Args),
+    Manual(commands::manual::Args),
 }
 
 #[cfg(test)]

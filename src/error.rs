@@ -10,9 +10,9 @@ use std::process::ExitCode;
 /// Every exit code `pipe` uses. Documented in the README; never renumber.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
-    /// Success (for `check` and `alerts`: nothing to report).
+    /// Success (for `check`: no error; for `alerts`: no alert at the `--fail-on` severity).
     Ok = 0,
-    /// The command ran and found problems: `check` found errors, `alerts --fail-on` met its severity.
+    /// The command ran and found problems: `check` found errors.
     Findings = 1,
     /// The command line is wrong (clap uses 2 as well).
     Usage = 2,
@@ -24,6 +24,11 @@ pub enum Exit {
     Conflict = 5,
     /// Reading or writing a file failed (permissions, disk full…).
     Io = 6,
+    /// `alerts --fail-on SEVERITY` ran and an alert of that severity or worse
+    /// is open (reported or not, with `--new-only`). A code of its own, so a
+    /// cron wrapper tells "the pipeline needs attention" from every way
+    /// `pipe` can fail (2 to 6) and from the generic 1 of shells and scripts.
+    Alerts = 7,
 }
 
 impl Exit {

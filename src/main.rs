@@ -1,5 +1,7 @@
 //! `pipe`: parse the command line, run the command, print errors and map them to exit codes.
 
+mod alerts;
+mod calendar;
 mod cli;
 mod commands;
 mod context;
@@ -10,6 +12,7 @@ mod error;
 mod field;
 mod filter;
 mod journal;
+mod manual;
 mod money;
 mod moves;
 mod output;
@@ -21,6 +24,9 @@ mod report;
 mod store;
 mod term;
 mod text;
+mod triage;
+mod validation;
+mod words;
 mod workset;
 
 use clap::Parser;

@@ -22,6 +22,17 @@ pub enum Format {
 }
 
 impl Format {
+    /// The usual file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Table => "txt",
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Md => "md",
+            Format::Html => "html",
+        }
+    }
+
     pub fn key(self) -> &'static str {
         match self {
             Format::Table => "table",
@@ -50,6 +61,12 @@ pub struct OutputArgs {
 impl OutputArgs {
     /// The format to use, among those the command supports.
     pub fn resolve(&self, supported: &[Format]) -> Result<Format> {
+        self.resolve_or(Format::Table, supported)
+    }
+
+    /// The format to use, with the command's own default when neither
+    /// `--format` nor the extension of `-o` says.
+    pub fn resolve_or(&self, default: Format, supported: &[Format]) -> Result<Format> {
         let f = match (self.format, &self.output) {
             (Some(f), _) => f,
             (None, Some(path)) => {
@@ -63,10 +80,11 @@ impl OutputArgs {
                     "json" => Format::Json,
                     "md" | "markdown" => Format::Md,
                     "html" | "htm" => Format::Html,
-                    _ => Format::Table,
+                    "txt" => Format::Table,
+                    _ => default,
                 }
             }
-            (None, None) => Format::Table,
+            (None, None) => default,
         };
         if !supported.contains(&f) {
             let names: Vec<&str> = supported.iter().map(|f| f.key()).collect();
@@ -86,6 +104,12 @@ impl OutputArgs {
 
     /// Sends the finished output to standard output or to the file.
     pub fn emit(&self, bytes: &[u8]) -> Result<()> {
+        self.write(bytes, true)
+    }
+
+    /// Like [`emit`](Self::emit), saying `wrote FILE` on stderr only when
+    /// `announce` (cron mails anything a command prints).
+    pub fn write(&self, bytes: &[u8], announce: bool) -> Result<()> {
         match &self.output {
             None => {
                 let mut out = std::io::stdout().lock();
@@ -96,7 +120,9 @@ impl OutputArgs {
             Some(path) => {
                 crate::store::write_atomic(path, bytes)
                     .with_context(|| format!("cannot write {}", path.display()))?;
-                eprintln!("wrote {}", path.display());
+                if announce {
+                    eprintln!("wrote {}", path.display());
+                }
                 Ok(())
             }
         }
@@ -152,6 +178,9 @@ pub struct Grid {
     pub priority: Vec<u8>,
     /// Rows that hold totals (shown in bold in HTML).
     pub totals: Vec<usize>,
+    /// A column of long text that gets at least this share of the table's
+    /// width (in percent), so that it wraps less than the short ones.
+    pub wide: Option<(usize, u16)>,
 }
 
 impl Grid {
@@ -234,6 +263,10 @@ impl Grid {
                 .map(|&c| self.priority.get(c).copied().unwrap_or(0))
                 .collect(),
             totals: self.totals.clone(),
+            // The wide column keeps its share wherever it now stands, if it is kept.
+            wide: self
+                .wide
+                .and_then(|(c, share)| keep.iter().position(|&k| k == c).map(|i| (i, share))),
         };
         let names: Vec<&str> = dropped.iter().map(|&c| self.headers[c].as_str()).collect();
         g.notes.push(format!(
@@ -308,6 +341,13 @@ impl Grid {
             })
             .collect();
         render::align_right(&mut t, &right);
+        if let Some((col, percent)) = self.wide
+            && let Some(c) = t.column_mut(col)
+        {
+            c.set_constraint(comfy_table::ColumnConstraint::LowerBoundary(
+                comfy_table::Width::Percentage(percent),
+            ));
+        }
         let mut out = String::new();
         if let Some(title) = &self.title {
             out.push_str(title);

@@ -18,6 +18,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use toml::Spanned;
 
+mod alerts;
+pub use alerts::{AlertsConfig, Rule, RuleSettings, Severity, unknown_rule};
+
 // ---------------------------------------------------------------- raw model
 
 #[derive(Deserialize)]
@@ -31,6 +34,8 @@ struct RawFile {
     stages: Vec<RawStage>,
     #[serde(default, rename = "product")]
     products: Vec<RawProduct>,
+    #[serde(default)]
+    alerts: alerts::RawAlerts,
     #[serde(default, rename = "products")]
     product_settings: RawProductSettings,
 }
@@ -138,6 +143,9 @@ struct RawStage {
     next: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     lost_reasons: Vec<String>,
+    #[serde(default)]
+    next_action_required: bool,
+    alerts: Option<alerts::RawStageAlerts>,
 }
 
 fn open() -> Outcome {
@@ -226,9 +234,19 @@ pub struct Stage {
     /// Indices of the stages this one may move to; `None` means any.
     pub next: Option<Vec<usize>>,
     pub lost_reasons: Vec<String>,
+    /// Every deal in this stage must have a dated next action (`no_next_action`).
+    pub next_action_required: bool,
+    /// The alert rules' settings in this stage, in [`Rule::ALL`] order.
+    pub alerts: Vec<RuleSettings>,
+    /// The rules this stage's `alerts` table overrides.
+    pub alert_overrides: Vec<Rule>,
 }
 
 impl Stage {
+    pub fn rule(&self, r: Rule) -> &RuleSettings {
+        &self.alerts[r.index()]
+    }
+
     pub fn is_open(&self) -> bool {
         self.outcome == Outcome::Open
     }
@@ -311,6 +329,7 @@ pub struct Pipeline {
     pub register: RegisterConfig,
     pub stages: Vec<Stage>,
     pub products: Vec<Product>,
+    pub alerts: AlertsConfig,
     /// `[products] attribution`.
     pub attribution: Attribution,
     stage_names: HashMap<String, usize>,
@@ -664,6 +683,9 @@ impl Validator<'_> {
             }
         }
 
+        // [alerts]
+        let alerts = self.alerts(&raw.alerts, &horizons, &DateFormats::new(&formats));
+
         // [[stage]]
         if raw.stages.is_empty() {
             self.err_plain(
@@ -825,6 +847,8 @@ impl Validator<'_> {
                     Some("lost reasons belong on stages with `outcome = \"lost\"`".into()),
                 );
             }
+            let (stage_alerts, alert_overrides) =
+                self.stage_alerts(s.alerts.as_ref(), &horizons, &s.id, &alerts);
             stages.push(Stage {
                 label: s.label.clone().unwrap_or_else(|| id.clone()),
                 id,
@@ -838,6 +862,9 @@ impl Validator<'_> {
                 requires,
                 next,
                 lost_reasons: s.lost_reasons.clone(),
+                next_action_required: s.next_action_required,
+                alerts: stage_alerts,
+                alert_overrides,
             });
         }
         if !stages.is_empty() && !stages.iter().any(|s| s.outcome == Outcome::Won) {
@@ -937,6 +964,7 @@ impl Validator<'_> {
             },
             stages,
             products,
+            alerts,
             stage_exact,
             product_exact,
             attribution,

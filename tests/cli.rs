@@ -342,7 +342,7 @@ fn no_pipeline_file() {
 fn unknown_key_in_the_pipeline_names_file_line_column_and_key() {
     let sb = Sandbox::compact();
     sb.edit("pipeline.toml", "probability = 20\n", "probabilty = 20\n");
-    let message = "pipeline.toml:30:1: error: unknown field `probabilty`, expected one of `id`, `label`, `phase`, `outcome`, `probability`, `criteria`, `decision_within`, `decision_after`, `stale_after`, `requires`, `next`, `lost_reasons`\n  hint: check the spelling against docs/pipeline.md, which lists every key";
+    let message = "pipeline.toml:30:1: error: unknown field `probabilty`, expected one of `id`, `label`, `phase`, `outcome`, `probability`, `criteria`, `decision_within`, `decision_after`, `stale_after`, `requires`, `next`, `lost_reasons`, `next_action_required`, `alerts`\n  hint: check the spelling against docs/pipeline.md, which lists every key";
 
     let (out, err) = sb.fails(3, &["list"]);
     assert_eq!(out, "");

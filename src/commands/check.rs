@@ -4,13 +4,9 @@
 use crate::cli::Global;
 use crate::diag::{Diagnostic, Severity};
 use crate::error::Exit;
-use crate::field::Field;
-use crate::journal::Journal;
 use crate::pipeline::Pipeline;
-use crate::prospect::{self, Prospect, Styles};
-use crate::register::Reader;
+use crate::validation;
 use anyhow::Result;
-use std::collections::HashMap;
 use std::io::Write;
 
 /// Check the pipeline, the register and the journal; list every problem.
@@ -69,157 +65,22 @@ fn plural(n: usize) -> &'static str {
 
 /// Everything wrong with the register and the journal, in file order.
 pub fn check(p: &Pipeline) -> Result<(Vec<Diagnostic>, String)> {
-    let mut diags = Vec::new();
-    let mut reader = match Reader::open(p) {
-        Ok(r) => r,
-        Err(e) => {
-            let file = p.register.path.display().to_string();
-            let msg = format!("{e:#}");
-            // The message starts with where the problem is: `file:`, `file:line:` or `file:line:column:`.
-            let mut d = Diagnostic::error(&file, "unreadable-register", msg.as_str());
-            if let Some(mut rest) = msg.strip_prefix(&format!("{file}:")) {
-                let mut at = Vec::new();
-                while at.len() < 2
-                    && let Some((n, r)) = rest.split_once(':')
-                    && let Ok(n) = n.parse::<u64>()
-                {
-                    at.push(n);
-                    rest = r;
-                }
-                d.line = at.first().copied();
-                d.column = at.get(1).copied();
-                d.message = rest.trim_start().to_string();
-            }
-            diags.push(d);
-            return Ok((diags, format!("{file} cannot be read")));
+    let checked = match validation::check_register(p)? {
+        Ok(c) => c,
+        Err(d) => {
+            let summary = format!("{} cannot be read", d.file);
+            return Ok((vec![d], summary));
         }
     };
-    let mut styles = Styles::default();
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut stages: Vec<(String, Option<usize>, u64)> = Vec::new();
-    let mut rows = 0usize;
-    let id_col = reader.schema.col(Field::Id).expect("id column");
-    while let Some(row) = reader.next_row()? {
-        rows += 1;
-        // The id first: a row that cannot be read further is still that prospect's row.
-        let id = row
-            .cell(id_col)
-            .map(|c| c.trim().to_string())
-            .unwrap_or_default();
-        if !id.is_empty() {
-            if let Some(first) = seen.get(&id) {
-                diags.push(
-                    row.diag(
-                        id_col,
-                        "duplicate-id",
-                        format!("the id `{id}` is already used on line {first}"),
-                    )
-                    .hint("give each prospect its own id"),
-                );
-            } else {
-                seen.insert(id.clone(), row.line());
-            }
-        }
-        if let Err(d) = row.check_width() {
-            diags.push(d);
-            continue;
-        }
-        let cells = match row.cells() {
-            Ok(c) => c,
-            Err(d) => {
-                diags.push(d);
-                continue;
-            }
-        };
-        match Prospect::parse(
-            |c| cells.get(c).map_or("", String::as_str),
-            row.schema,
-            p,
-            &mut styles,
-        ) {
-            Ok(pr) => {
-                let missing = prospect::missing_for(pr.stage, &pr, p);
-                for f in missing {
-                    let col = row.schema.col(f);
-                    let d = match col {
-                        Some(c) => row.diag(c, "missing-field", format!("`{id}` is in {} but its {} is empty", p.stages[pr.stage].label, f.key())),
-                        None => Diagnostic::error(row.file, "missing-field", format!("`{id}` is in {} which requires {}, but the register has no `{}` column", p.stages[pr.stage].label, f.key(), p.register.header(f))).at_line(row.line()),
-                    };
-                    diags.push(
-                        Diagnostic {
-                            severity: Severity::Warning,
-                            ..d
-                        }
-                        .hint(format!("fill it, with `pipe set {id} {}=…`", f.key())),
-                    );
-                }
-                stages.push((id, Some(pr.stage), row.line()));
-            }
-            Err(errors) => {
-                for e in errors {
-                    let mut d = row.diag(e.col, e.code, e.message);
-                    if let Some(h) = e.hint {
-                        d = d.hint(h);
-                    }
-                    diags.push(d);
-                }
-                let stage = row
-                    .schema
-                    .col(Field::Stage)
-                    .and_then(|c| p.find_stage(&cells[c]));
-                stages.push((id, stage, row.line()));
-            }
-        }
-    }
-    let (journal, jdiags) = Journal::read(&p.register.journal, p)?;
-    diags.extend(jdiags);
-    let last = journal.last_stages(p);
-    let file = reader.file.clone();
-    for (id, stage, line) in &stages {
-        let (Some(stage), Some(ev)) = (stage, last.get(id.as_str())) else {
-            continue;
-        };
-        if ev.stage != Some(*stage) {
-            let recorded = ev.stage.map_or("removed".to_string(), |s| {
-                format!("in {}", p.stages[s].label)
-            });
-            diags.push(
-                Diagnostic::error(&file, "journal-mismatch", format!("`{id}` is in {} here, but the journal's last record ({}:{}) has it {recorded}", p.stages[*stage].label, journal.file, ev.line))
-                    .at_line(*line)
-                    .hint("the register was edited outside `pipe` (or a `pipe` command was interrupted); run `pipe sync` to record the change in the journal"),
-            );
-        }
-    }
-    for (id, ev) in &last {
-        if ev.stage.is_some() && !seen.contains_key(*id) {
-            diags.push(
-                Diagnostic::warning(&journal.file, "missing-prospect", format!("`{id}` is in the journal but not in the register"))
-                    .at_line(ev.line)
-                    .hint("if the row was deleted on purpose, run `pipe sync` to record it; otherwise restore it"),
-            );
-        }
-    }
-    let backup = crate::store::backup_path(&p.register.path);
-    if backup.exists() {
-        diags.push(Diagnostic::warning(backup.display().to_string(), "interrupted-write", "a `pipe` command was interrupted: this is the register as it was before it").hint("run `pipe check` again after `pipe sync`; once the register is right, delete this file"));
-    }
-    diags.sort_by(|a, b| {
-        a.file
-            .cmp(&b.file)
-            .then(a.line.cmp(&b.line))
-            .then(a.column.cmp(&b.column))
-    });
+    let rows = checked.rows.len();
+    let entries = checked.journal.entries.len();
     let summary = format!(
-        "{}: {file}: {rows} prospect{}; {}: {} entr{}",
+        "{}: {}: {rows} prospect{}; {}: {entries} entr{}",
         p.name,
+        checked.file,
         plural(rows),
-        journal.file,
-        journal.entries.len(),
-        if journal.entries.len() == 1 {
-            "y"
-        } else {
-            "ies"
-        }
+        checked.journal.file,
+        if entries == 1 { "y" } else { "ies" }
     );
-    Ok((diags, summary))
+    Ok((checked.diagnostics(), summary))
 }

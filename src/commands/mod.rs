@@ -1,14 +1,17 @@
 //! One file per command: its arguments (whose doc comments are the help) and a short `run`.
 
 pub mod add;
+pub mod alerts;
 pub mod check;
 pub mod init;
 pub mod list;
+pub mod manual;
 pub mod moves;
 pub mod report;
 pub mod set;
 pub mod show;
 pub mod sync;
+pub mod triage;
 pub mod undo;
 
 use crate::cli::{Cli, Command};
@@ -28,6 +31,9 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Undo(a) => undo::run(g, a),
         Command::Sync(a) => sync::run(g, a),
         Command::Report(a) => report::run(g, a),
+        Command::Alerts(a) => alerts::run(g, a),
+        Command::Triage(a) => triage::run(g, a),
+        Command::Manual(a) => manual::run(g, a),
     }
 }
 

@@ -1,0 +1,147 @@
+//! What `pipe alerts --new-only` remembers between runs: the alerts it has
+//! reported and when. Parsing, the decision of what to report, and the new
+//! state are here; reading and writing the file is the command's job.
+//!
+//! The file is JSON:
+//!
+//! ```json
+//! { "format": "pipe-alerts-state/1",
+//!   "alerts": [ { "key": "stale|P-0031|suspect|2025-10-03", "rule": "stale",
+//!                 "id": "P-0031", "owner": "", "severity": "warning",
+//!                 "first_reported": "2026-11-27", "last_reported": "2026-11-27" } ] }
+//! ```
+
+use super::{Alert, Filter};
+use crate::pipeline::{Rule, Severity};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+pub const FORMAT: &str = "pipe-alerts-state/1";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    pub format: String,
+    pub alerts: Vec<Seen>,
+}
+
+/// An alert that was reported and has not cleared since.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seen {
+    pub key: String,
+    pub rule: String,
+    pub id: String,
+    pub owner: String,
+    pub severity: String,
+    pub first_reported: NaiveDate,
+    pub last_reported: NaiveDate,
+}
+
+impl Default for State {
+    fn default() -> State {
+        State {
+            format: FORMAT.into(),
+            alerts: Vec::new(),
+        }
+    }
+}
+
+impl State {
+    pub fn parse(text: &str) -> Result<State, String> {
+        if text.trim().is_empty() {
+            return Ok(State::default());
+        }
+        let s: State = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if s.format != FORMAT {
+            return Err(format!(
+                "its format is `{}`, and this `pipe` reads `{FORMAT}`",
+                s.format
+            ));
+        }
+        Ok(s)
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("the state serialises");
+        s.push('\n');
+        s
+    }
+}
+
+/// What a run reports, what it holds back, and what it remembers.
+#[derive(Debug)]
+pub struct Outcome {
+    /// New alerts, and those due again after `realert_after`.
+    pub report: Vec<Alert>,
+    /// Open alerts already reported and not yet due again.
+    pub held: Vec<Alert>,
+    pub state: State,
+}
+
+/// Decides which of today's alerts to report. Alerts the filter leaves out
+/// keep their record untouched, so runs with different filters can share a
+/// file; a recorded alert the filter covers that is no longer raised has
+/// cleared, and is forgotten.
+pub fn update(state: &State, current: Vec<Alert>, filter: &Filter, today: NaiveDate) -> Outcome {
+    let known: HashMap<&str, &Seen> = state.alerts.iter().map(|s| (s.key.as_str(), s)).collect();
+    let mut next: BTreeMap<String, Seen> = BTreeMap::new();
+    let mut report = Vec::new();
+    let mut held = Vec::new();
+    for a in current {
+        let seen = known.get(a.key.as_str());
+        let due = match seen {
+            None => true,
+            Some(s) => a
+                .realert_after
+                .is_some_and(|t| today >= t.after(s.last_reported)),
+        };
+        let record = Seen {
+            key: a.key.clone(),
+            rule: a.rule.key().into(),
+            id: a.id.clone(),
+            owner: a.owner.clone(),
+            severity: a.severity.key().into(),
+            first_reported: seen.map_or(today, |s| s.first_reported),
+            last_reported: match seen {
+                Some(s) if !due => s.last_reported,
+                _ => today,
+            },
+        };
+        next.insert(a.key.clone(), record);
+        if due {
+            report.push(a);
+        } else {
+            held.push(a);
+        }
+    }
+    for s in &state.alerts {
+        if next.contains_key(&s.key) || covers(filter, s) {
+            continue;
+        }
+        next.insert(s.key.clone(), s.clone());
+    }
+    Outcome {
+        report,
+        held,
+        state: State {
+            format: FORMAT.into(),
+            alerts: next.into_values().collect(),
+        },
+    }
+}
+
+/// Whether this run's filter looks at a recorded alert (unreadable records count as looked at).
+fn covers(filter: &Filter, s: &Seen) -> bool {
+    let rule = Rule::parse(&s.rule);
+    let severity = match s.severity.as_str() {
+        "critical" => Some(Severity::Critical),
+        "warning" => Some(Severity::Warning),
+        _ => None,
+    };
+    match (rule, severity) {
+        (Some(r), Some(sev)) => filter.accepts(&s.owner, r, sev),
+        _ => true,
+    }
+}

@@ -1,0 +1,324 @@
+use super::*;
+use crate::journal::Entry;
+use crate::pipeline::Pipeline;
+use std::path::Path;
+
+const PIPELINE: &str = r#"
+[pipeline]
+locale = "en"
+[register]
+path = "r.csv"
+[alerts]
+holidays = ["2026-11-11"]
+[alerts.next_action_overdue]
+business_days = true
+grace = "1 day"
+[[stage]]
+id = "new"
+phase = "prospect"
+stale_after = "10 days"
+next_action_required = true
+requires = ["owner", "next_action"]
+[[stage]]
+id = "later"
+phase = "prospect"
+decision_within = "1 year"
+stale_after = "5 days"
+alerts.stale.business_days = true
+alerts.stale.severity = "critical"
+[[stage]]
+id = "hot"
+phase = "prospect"
+decision_within = "3 months"
+requires = ["amount"]
+[[stage]]
+id = "cold"
+phase = "prospect"
+decision_after = "1 year"
+next = ["hot", "lost"]
+[[stage]]
+id = "won"
+phase = "prospect"
+outcome = "won"
+[[stage]]
+id = "lost"
+phase = "prospect"
+outcome = "lost"
+"#;
+
+fn pipeline() -> Pipeline {
+    Pipeline::from_str(PIPELINE, Path::new("p.toml")).unwrap_or_else(|d| panic!("{d:?}"))
+}
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn prospect(p: &Pipeline, stage: &str) -> Prospect {
+    Prospect {
+        id: "P-1".into(),
+        stage: p.find_stage(stage).unwrap(),
+        stage_since: Some(d("2026-11-20")),
+        name: "Ann".into(),
+        company: "Acme".into(),
+        owner: "Zoé".into(),
+        amount: Some(1000.into()),
+        probability: None,
+        expected_close: None,
+        next_action: Some(d("2026-12-20")),
+        products: Vec::new(),
+        lost_reason: String::new(),
+        created: None,
+        snooze_until: None,
+    }
+}
+
+fn rules(p: &Pipeline, x: &Prospect, history: &[&Entry], today: &str) -> Vec<&'static str> {
+    evaluate(p, x, history, d(today), 2)
+        .iter()
+        .map(|a| a.rule.key())
+        .collect()
+}
+
+fn set(id: &str, on: &str, from: &str, to: &str, kind: Kind) -> Entry {
+    Entry {
+        at: chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00+01:00").unwrap(),
+        date: d(on),
+        id: id.into(),
+        kind,
+        field: "expected_close".into(),
+        from: from.into(),
+        to: to.into(),
+        by: String::new(),
+        reason: String::new(),
+        note: String::new(),
+        line: 0,
+    }
+}
+
+#[test]
+fn stale_on_both_sides_of_the_limit() {
+    let p = pipeline();
+    let x = prospect(&p, "new");
+    assert!(rules(&p, &x, &[], "2026-11-30").is_empty());
+    assert_eq!(rules(&p, &x, &[], "2026-12-01"), ["stale"]);
+    let a = &evaluate(&p, &x, &[], d("2026-12-01"), 2)[0];
+    assert_eq!(a.value.plain, "11");
+    assert_eq!(a.threshold.plain, "10 days");
+    assert_eq!(a.severity, Severity::Warning);
+    assert!(a.message.contains("in new for 11 days"), "{}", a.message);
+}
+
+#[test]
+fn stale_in_working_days_skips_the_weekend() {
+    let p = pipeline();
+    let x = prospect(&p, "later"); // since Friday 20 November, 5 working days
+    assert!(rules(&p, &x, &[], "2026-11-27").is_empty());
+    assert!(rules(&p, &x, &[], "2026-11-28").is_empty());
+    assert!(rules(&p, &x, &[], "2026-11-29").is_empty());
+    let a = evaluate(&p, &x, &[], d("2026-11-30"), 2);
+    assert_eq!(a[0].rule, Rule::Stale);
+    assert_eq!(a[0].severity, Severity::Critical);
+    assert_eq!(a[0].value.plain, "6");
+    assert_eq!(a[0].threshold.plain, "5 days (working days)");
+}
+
+#[test]
+fn a_snoozed_deal_is_not_stale_until_it_wakes() {
+    let p = pipeline();
+    let mut x = prospect(&p, "new");
+    x.snooze_until = Some(d("2026-12-05"));
+    assert!(rules(&p, &x, &[], "2026-12-04").is_empty());
+    assert_eq!(
+        rules(&p, &x, &[], "2026-12-05"),
+        ["stale", "snoozed_until_passed"]
+    );
+}
+
+#[test]
+fn stage_date_falls_back_to_the_journal() {
+    let p = pipeline();
+    let mut x = prospect(&p, "new");
+    x.stage_since = None;
+    x.next_action = Some(d("2027-06-01"));
+    assert!(rules(&p, &x, &[], "2027-01-01").is_empty());
+    let mut moved = set("P-1", "2026-12-01", "", "new", Kind::Move);
+    moved.field = "stage".into();
+    assert_eq!(rules(&p, &x, &[&moved], "2026-12-12"), ["stale"]);
+}
+
+#[test]
+fn decision_overdue_after_the_date_only() {
+    let p = pipeline();
+    let mut x = prospect(&p, "later");
+    x.stage_since = Some(d("2026-11-26"));
+    x.expected_close = Some(d("2026-11-26"));
+    assert!(rules(&p, &x, &[], "2026-11-26").is_empty());
+    assert_eq!(rules(&p, &x, &[], "2026-11-27"), ["decision_overdue"]);
+    x.stage = p.find_stage("won").unwrap();
+    assert!(rules(&p, &x, &[], "2026-11-27").is_empty());
+}
+
+#[test]
+fn next_action_overdue_counts_working_days_past_its_grace() {
+    let p = pipeline();
+    let mut x = prospect(&p, "hot");
+    x.next_action = Some(d("2026-11-20")); // a Friday; one day of grace
+    assert!(rules(&p, &x, &[], "2026-11-23").is_empty());
+    assert!(rules(&p, &x, &[], "2026-11-22").is_empty());
+    let a = evaluate(&p, &x, &[], d("2026-11-24"), 2);
+    assert_eq!(a[0].rule, Rule::NextActionOverdue);
+    assert_eq!(a[0].value.plain, "2");
+    // The holiday on Wednesday 11 November does not count.
+    x.next_action = Some(d("2026-11-10"));
+    assert!(rules(&p, &x, &[], "2026-11-12").is_empty());
+    assert_eq!(rules(&p, &x, &[], "2026-11-13"), ["next_action_overdue"]);
+    // Not on lost deals.
+    x.stage = p.find_stage("lost").unwrap();
+    assert!(rules(&p, &x, &[], "2026-12-24").is_empty());
+}
+
+#[test]
+fn no_next_action_replaces_missing_field_for_that_field() {
+    let p = pipeline();
+    let mut x = prospect(&p, "new");
+    x.next_action = None;
+    x.owner = String::new();
+    let a = evaluate(&p, &x, &[], d("2026-11-21"), 2);
+    let got: Vec<(&str, &str)> = a
+        .iter()
+        .map(|a| (a.rule.key(), a.value.plain.as_str()))
+        .collect();
+    assert_eq!(got, [("missing_field", "owner"), ("no_next_action", "")]);
+}
+
+#[test]
+fn missing_field_names_the_header() {
+    let p = pipeline();
+    let mut x = prospect(&p, "hot");
+    x.amount = None;
+    let a = evaluate(&p, &x, &[], d("2026-11-21"), 2);
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].message, "“amount” is empty, and hot requires it");
+    assert_eq!(a[0].key, "missing_field|P-1|hot|amount");
+}
+
+#[test]
+fn horizon_mismatch_suggests_the_stage_that_fits() {
+    let p = pipeline();
+    let today = "2026-11-27";
+    let mut x = prospect(&p, "hot");
+    x.stage_since = Some(d(today));
+    x.expected_close = Some(d("2027-02-27")); // within 3 months: fits
+    assert!(rules(&p, &x, &[], today).is_empty());
+    x.expected_close = Some(d("2027-02-28"));
+    let a = evaluate(&p, &x, &[], d(today), 2);
+    assert_eq!(a[0].rule, Rule::HorizonMismatch);
+    assert_eq!(a[0].suggestion.as_ref().unwrap().stage, 1);
+    assert_eq!(a[0].threshold.plain, "<= 2027-02-27");
+    // A cold deal expected next month belongs in hot, which it may move to.
+    let mut c = prospect(&p, "cold");
+    c.stage_since = Some(d(today));
+    c.expected_close = Some(d("2026-12-18"));
+    let m = horizon_mismatch(&p, &c, d(today)).unwrap();
+    let sg = m.suggestion.unwrap();
+    assert_eq!(p.stages[sg.stage].id, "hot");
+    assert!(sg.movable());
+    assert!(
+        m.message.ends_with("the stage that fits: hot"),
+        "{}",
+        m.message
+    );
+    c.expected_close = Some(d("2027-11-27"));
+    assert!(horizon_mismatch(&p, &c, d(today)).is_none());
+    // Past dates are decision_overdue's business.
+    c.expected_close = Some(d("2026-11-20"));
+    assert!(horizon_mismatch(&p, &c, d(today)).is_none());
+}
+
+#[test]
+fn decision_slips_count_pushes_back_since_the_deal_reopened() {
+    let p = pipeline();
+    let e1 = set("P-1", "2026-01-01", "", "2026-02-01", Kind::Set);
+    let e2 = set("P-1", "2026-01-15", "2026-02-01", "2026-03-01", Kind::Set);
+    let e3 = set("P-1", "2026-02-15", "2026-03-01", "2026-02-20", Kind::Set);
+    let e4 = set("P-1", "2026-02-16", "2026-02-20", "2026-04-01", Kind::Sync);
+    let e5 = set("P-1", "2026-02-17", "2026-04-01", "2026-05-01", Kind::Set);
+    let h = [&e1, &e2, &e3, &e4, &e5];
+    let s = decision_slips(&p, &h);
+    assert_eq!(s.count, 3);
+    assert_eq!(
+        s.last,
+        Some((d("2026-02-17"), d("2026-04-01"), d("2026-05-01")))
+    );
+    let mut x = prospect(&p, "later");
+    x.stage_since = Some(d("2026-11-26"));
+    assert_eq!(rules(&p, &x, &h, "2026-11-27"), ["decision_slipped"]);
+    assert!(rules(&p, &x, &h[..4], "2026-11-27").is_empty());
+    // An undone push no longer counts.
+    let undo = set("P-1", "2026-02-18", "2026-05-01", "2026-04-01", Kind::Undo);
+    let h2 = [&e1, &e2, &e3, &e4, &e5, &undo];
+    assert_eq!(decision_slips(&p, &h2).count, 2);
+    // A deal reopened from a lost stage starts again.
+    let mut reopen = set("P-1", "2026-03-01", "lost", "new", Kind::Move);
+    reopen.field = "stage".into();
+    let h3 = [&e1, &e2, &e3, &e4, &e5, &reopen];
+    assert_eq!(decision_slips(&p, &h3).count, 0);
+}
+
+#[test]
+fn the_filter_takes_owner_rule_and_severity() {
+    let f = Filter {
+        owner: Some("zoe".into()),
+        rules: vec![Rule::Stale],
+        severity: Some(Severity::Critical),
+    };
+    assert!(f.accepts("Zoé", Rule::Stale, Severity::Critical));
+    assert!(!f.accepts("Zoé", Rule::Stale, Severity::Warning));
+    assert!(!f.accepts("Zoé", Rule::DecisionOverdue, Severity::Critical));
+    assert!(!f.accepts("Max", Rule::Stale, Severity::Critical));
+}
+
+#[test]
+fn rule_settings_are_validated_with_their_line() {
+    let bad = PIPELINE
+        .replace("grace = \"1 day\"", "grace = \"1 day\"\ncount = 2")
+        .replace(
+            "alerts.stale.severity = \"critical\"",
+            "alerts.stale.severity = \"critical\"\nalerts.decision_slipped.count = 0",
+        )
+        .replace("holidays = [\"2026-11-11\"]", "holidays = [\"11/11/2026\"]");
+    let d = Pipeline::from_str(&bad, Path::new("p.toml")).unwrap_err();
+    let got: Vec<(&str, Option<u64>)> = d.iter().map(|d| (d.code, d.line)).collect();
+    assert_eq!(
+        got,
+        [
+            ("bad-holiday", Some(7)),
+            ("misplaced-alert-key", Some(11)),
+            ("bad-count", Some(25)),
+        ]
+    );
+    let unknown = PIPELINE.replace("grace = \"1 day\"", "grase = \"1 day\"");
+    let d = Pipeline::from_str(&unknown, Path::new("p.toml")).unwrap_err();
+    assert_eq!(d[0].line, Some(10));
+    assert!(d[0].message.contains("grase"), "{}", d[0].message);
+}
+
+#[test]
+fn stage_overrides_apply_to_that_stage_only() {
+    let p = pipeline();
+    let later = &p.stages[p.find_stage("later").unwrap()];
+    let new = &p.stages[p.find_stage("new").unwrap()];
+    assert!(later.rule(Rule::Stale).business_days);
+    assert_eq!(later.rule(Rule::Stale).severity, Severity::Critical);
+    assert!(!new.rule(Rule::Stale).business_days);
+    assert_eq!(new.rule(Rule::Stale).severity, Severity::Warning);
+    assert!(new.rule(Rule::NextActionOverdue).business_days);
+    assert_eq!(later.alert_overrides, [Rule::Stale]);
+    let bad = PIPELINE.replace(
+        "alerts.stale.business_days = true",
+        "alerts.invalid_row.enabled = false",
+    );
+    let d = Pipeline::from_str(&bad, Path::new("p.toml")).unwrap_err();
+    assert_eq!(d[0].code, "misplaced-alert");
+}

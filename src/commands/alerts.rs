@@ -1,0 +1,257 @@
+//! `pipe alerts`: check every prospect against the pipeline's standards and
+//! list what breaks them; made for cron, which mails whatever it prints.
+
+use crate::alerts::report::Report;
+use crate::alerts::state::{self, State};
+use crate::alerts::{self, Alert, Filter};
+use crate::cli::Global;
+use crate::context::Context;
+use crate::diag::Severity as DiagSeverity;
+use crate::error::{Exit, invalid};
+use crate::output::{Format, OutputArgs};
+use crate::pipeline::{Rule, Severity, unknown_rule};
+use crate::text::fold;
+use crate::validation;
+use anyhow::{Context as _, Result};
+use std::path::{Path, PathBuf};
+
+/// List the deals that are outside the pipeline's standards.
+///
+/// Checks each prospect against its stage on `--today` with the rules of the
+/// `[alerts]` section: stale, decision_overdue, horizon_mismatch,
+/// missing_field, next_action_overdue, no_next_action, snoozed_until_passed,
+/// decision_slipped and invalid_row. Prints nothing when there is nothing to
+/// report (cron mails any output), unless `--verbose`.
+///
+/// Exit codes: 0, or 7 with `--fail-on` when an alert of that severity or
+/// worse is open; 2 to 6 when `pipe` cannot run (see docs/alerts.md).
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Only this salesperson's alerts (case and accents do not matter).
+    #[arg(long, value_name = "NAME")]
+    owner: Option<String>,
+    /// Only this rule (repeatable), such as `stale` or `decision_overdue`.
+    #[arg(long = "rule", value_name = "RULE", value_parser = parse_rule)]
+    rules: Vec<Rule>,
+    /// Only alerts of this severity or worse.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    severity: Option<Severity>,
+    /// Exit with code 7 when an alert of this severity or worse is open.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    fail_on: Option<Severity>,
+    /// Print only the alerts not reported before, and those still open after
+    /// their `realert_after`; remember them in `--state`.
+    #[arg(long, requires = "state")]
+    new_only: bool,
+    /// The file where `--new-only` remembers what it reported (JSON, replaced atomically).
+    #[arg(long, value_name = "FILE", requires = "new_only")]
+    state: Option<PathBuf>,
+    /// Write one file per salesperson into `--out-dir`, and `_all` with every alert.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "BY",
+        requires = "out_dir",
+        conflicts_with = "output"
+    )]
+    split_by: Option<SplitBy>,
+    /// The folder `--split-by` writes into (created if needed).
+    #[arg(long, value_name = "DIR", requires = "split_by")]
+    out_dir: Option<PathBuf>,
+    /// Print the report even when there is nothing to report.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum SplitBy {
+    Owner,
+}
+
+fn parse_rule(s: &str) -> Result<Rule, String> {
+    Rule::parse(s).ok_or_else(|| unknown_rule(s))
+}
+
+pub fn run(g: &Global, a: Args) -> Result<Exit> {
+    let ctx = Context::load(g)?;
+    let p = &ctx.pipeline;
+    let format = a
+        .output
+        .resolve(&[Format::Table, Format::Csv, Format::Json, Format::Md])?;
+    let checked = validation::check_register(p)?.map_err(|d| invalid(d.to_string()))?;
+    let journal_errors = checked
+        .other
+        .iter()
+        .filter(|d| d.severity == DiagSeverity::Error && d.file == checked.journal.file)
+        .count();
+    if journal_errors > 0 {
+        eprintln!(
+            "pipe: warning: {} has {journal_errors} unreadable entr{}; decision_slipped counts the others\n  hint: `pipe check` lists them",
+            checked.journal.file,
+            if journal_errors == 1 { "y" } else { "ies" }
+        );
+    }
+    let filter = Filter {
+        owner: a.owner.as_deref().map(fold),
+        rules: a.rules.clone(),
+        severity: a.severity,
+    };
+    let mut open: Vec<Alert> = alerts::raise(p, &checked, ctx.today)
+        .into_iter()
+        .filter(|x| filter.accepts_alert(x))
+        .collect();
+    alerts::sort(&mut open);
+    let fail = a
+        .fail_on
+        .is_some_and(|s| open.iter().any(|x| x.severity >= s));
+
+    let (shown, held, next_state) = match &a.state {
+        Some(path) => {
+            let old = read_state(path)?;
+            let out = state::update(&old, open, &filter, ctx.today);
+            let changed = out.state != old || !path.exists();
+            (out.report, out.held, changed.then_some(out.state))
+        }
+        None => (open, Vec::new(), None),
+    };
+
+    match (&a.split_by, &a.out_dir) {
+        (Some(SplitBy::Owner), Some(dir)) => {
+            split_by_owner(&ctx, dir, format, a.output.excel, a.verbose, shown, held)?
+        }
+        _ => {
+            let nothing = shown.is_empty();
+            let report = Report {
+                p,
+                today: ctx.today,
+                owner: None,
+                alerts: shown,
+                held: held.len(),
+            };
+            // A file is always written, so that it never shows yesterday's alerts.
+            if !nothing || a.verbose || a.output.output.is_some() {
+                let bytes = report.render(format, a.output.excel)?;
+                a.output.write(&bytes, !nothing || a.verbose)?;
+            }
+        }
+    }
+    if let (Some(path), Some(s)) = (&a.state, next_state) {
+        crate::store::write_atomic(path, s.to_json().as_bytes())
+            .with_context(|| format!("cannot write the alert state {}", path.display()))?;
+    }
+    Ok(if fail { Exit::Alerts } else { Exit::Ok })
+}
+
+fn read_state(path: &Path) -> Result<State> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => State::parse(&text).map_err(|e| {
+            invalid(format!(
+                "{}: this is not a `pipe alerts` state file: {e}\n  hint: delete it (the next run reports every open alert again), or point `--state` at another file",
+                path.display()
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
+        Err(e) => Err(anyhow::Error::new(e)
+            .context(format!("cannot read the alert state {}", path.display()))),
+    }
+}
+
+/// One file per salesperson (`_unassigned` for deals without one) and `_all`
+/// with everything, each named after the owner: `elodie-garnier.csv`.
+fn split_by_owner(
+    ctx: &Context,
+    dir: &Path,
+    format: Format,
+    excel: bool,
+    verbose: bool,
+    shown: Vec<Alert>,
+    held: Vec<Alert>,
+) -> Result<()> {
+    let p = &ctx.pipeline;
+    if shown.is_empty() && !verbose {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    let ext = format.extension();
+    let mut groups: Vec<(String, String, Vec<Alert>)> = Vec::new();
+    for x in &shown {
+        let slug = file_stem(&x.owner);
+        match groups.iter_mut().find(|(s, _, _)| *s == slug) {
+            Some((_, _, list)) => list.push(x.clone()),
+            None => groups.push((slug, x.owner.clone(), vec![x.clone()])),
+        }
+    }
+    groups.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut written = 0;
+    for (slug, owner, list) in groups {
+        let held_here = held.iter().filter(|h| file_stem(&h.owner) == slug).count();
+        let report = Report {
+            p,
+            today: ctx.today,
+            owner: Some(owner),
+            alerts: list,
+            held: held_here,
+        };
+        write_file(
+            &dir.join(format!("{slug}.{ext}")),
+            &report.render(format, excel)?,
+        )?;
+        written += 1;
+    }
+    let all = Report {
+        p,
+        today: ctx.today,
+        owner: None,
+        alerts: shown,
+        held: held.len(),
+    };
+    write_file(
+        &dir.join(format!("_all.{ext}")),
+        &all.render(format, excel)?,
+    )?;
+    eprintln!(
+        "wrote {} file{} in {}",
+        written + 1,
+        if written == 0 { "" } else { "s" },
+        dir.display()
+    );
+    Ok(())
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    crate::store::write_atomic(path, bytes)
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// A file name for a salesperson: lower case ASCII letters, digits and `-`.
+fn file_stem(owner: &str) -> String {
+    let mut out = String::new();
+    for c in fold(owner).chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() {
+        "_unassigned".into()
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_stem;
+
+    #[test]
+    fn file_names_for_owners() {
+        assert_eq!(file_stem("Élodie Garnier"), "elodie-garnier");
+        assert_eq!(file_stem("  "), "_unassigned");
+        assert_eq!(file_stem("J.-P. O'Neil"), "j-p-o-neil");
+    }
+}
