@@ -6,6 +6,36 @@ use crate::pipeline::{Phase, Pipeline};
 use crate::prospect::Prospect;
 use anyhow::Result;
 
+/// The filter options of the listing and reporting commands, as typed.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct FilterArgs {
+    /// Only prospects in these stages (repeatable; id or label).
+    #[arg(long, value_name = "STAGE")]
+    pub stage: Vec<String>,
+    /// Only this salesperson's prospects (case and accents do not matter).
+    #[arg(long, value_name = "NAME")]
+    pub owner: Option<String>,
+    /// Only prospects tagged with this product family (id or label).
+    #[arg(long, value_name = "FAMILY")]
+    pub product: Option<String>,
+    /// Only this phase: suspect, prospect or client.
+    #[arg(long, value_name = "PHASE")]
+    pub phase: Option<String>,
+}
+
+impl FilterArgs {
+    /// Resolves the names against the pipeline, refusing unknown ones.
+    pub fn resolve(&self, p: &Pipeline) -> Result<Filter> {
+        Filter::new(
+            p,
+            &self.stage,
+            self.owner.as_deref(),
+            self.product.as_deref(),
+            self.phase.as_deref(),
+        )
+    }
+}
+
 /// Prospect filters shared by the listing and reporting commands.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {

@@ -36,6 +36,30 @@ pub struct Moved {
     pub sets: Vec<String>,
 }
 
+impl Moved {
+    /// `moved P-0012 (Acme) from Devis envoyé to Chaud on 27/11/2026; set …`, for the terminal.
+    pub fn describe(&self, p: &crate::pipeline::Pipeline) -> String {
+        let sets = if self.sets.is_empty() {
+            String::new()
+        } else {
+            format!("; set {}", self.sets.join(", "))
+        };
+        format!(
+            "moved {} ({}) from {} to {} on {}{sets}",
+            self.id,
+            self.name,
+            self.from,
+            self.to,
+            crate::render::date(p, self.date)
+        )
+    }
+}
+
+/// `N journal entry` / `N journal entries`.
+pub fn entries(n: usize) -> String {
+    format!("{n} journal entr{}", if n == 1 { "y" } else { "ies" })
+}
+
 /// Resolves `FIELD=VALUE` pairs to columns and canonical values, or says what is wrong.
 pub fn resolve_sets(
     ws: &Workset,

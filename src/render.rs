@@ -92,3 +92,13 @@ pub fn csv_safe(s: &str) -> String {
         s.to_string()
     }
 }
+
+/// Says on stderr how many register rows a scan skipped, if any.
+pub fn warn_skipped(skipped: u64) {
+    if skipped > 0 {
+        eprintln!(
+            "skipped {skipped} row{} that cannot be read; `pipe check` shows why",
+            if skipped == 1 { "" } else { "s" }
+        );
+    }
+}

@@ -4,7 +4,7 @@ use crate::cli::Global;
 use crate::context::Context;
 use crate::error::Exit;
 use crate::field::Field;
-use crate::filter::Filter;
+use crate::filter::FilterArgs;
 use crate::output::{Cell, Format, Grid, OutputArgs};
 use crate::pipeline::Pipeline;
 use crate::prospect::{Prospect, Styles};
@@ -15,18 +15,8 @@ use anyhow::Result;
 /// List prospects, with filters.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Only these stages (repeatable; id or label).
-    #[arg(long)]
-    stage: Vec<String>,
-    /// Only this salesperson's prospects (case and accents do not matter).
-    #[arg(long)]
-    owner: Option<String>,
-    /// Only prospects tagged with this product family.
-    #[arg(long)]
-    product: Option<String>,
-    /// Only this phase: suspect, prospect or client.
-    #[arg(long)]
-    phase: Option<String>,
+    #[command(flatten)]
+    filter: FilterArgs,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -37,13 +27,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let format = a
         .output
         .resolve(&[Format::Table, Format::Csv, Format::Json, Format::Md])?;
-    let filter = Filter::new(
-        p,
-        &a.stage,
-        a.owner.as_deref(),
-        a.product.as_deref(),
-        a.phase.as_deref(),
-    )?;
+    let filter = a.filter.resolve(p)?;
     let mut reader = Reader::open(p)?;
     let mut styles = Styles::default();
     let mut skipped = 0;
@@ -76,12 +60,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         _ => short_grid(&ctx, &rows).to_table().into_bytes(),
     };
     a.output.emit(&bytes)?;
-    if skipped > 0 {
-        eprintln!(
-            "skipped {skipped} row{} that cannot be read; `pipe check` shows why",
-            if skipped == 1 { "" } else { "s" }
-        );
-    }
+    render::warn_skipped(skipped as u64);
     Ok(Exit::Ok)
 }
 

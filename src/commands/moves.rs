@@ -126,24 +126,12 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let file = ws.file.clone();
     ws.commit()?;
     for m in &done {
-        let sets = if m.sets.is_empty() {
-            String::new()
-        } else {
-            format!("; set {}", m.sets.join(", "))
-        };
-        eprintln!(
-            "moved {} ({}) from {} to {} on {}{sets}",
-            m.id,
-            m.name,
-            m.from,
-            m.to,
-            render::date(p, m.date)
-        );
+        eprintln!("{}", m.describe(p));
     }
     if journal_entries > 0 {
         eprintln!(
-            "wrote {file} and {journal_entries} journal entr{}",
-            if journal_entries == 1 { "y" } else { "ies" }
+            "wrote {file} and {}",
+            crate::moves::entries(journal_entries)
         );
     }
     Ok(Exit::Ok)

@@ -4,7 +4,7 @@
 use crate::cli::Global;
 use crate::context::Context;
 use crate::error::{Exit, usage};
-use crate::filter::Filter;
+use crate::filter::FilterArgs;
 use crate::journal::Journal;
 use crate::output::{Format, OutputArgs};
 use crate::prospect::{Prospect, Styles};
@@ -27,18 +27,8 @@ pub struct Args {
     /// What to report.
     #[arg(value_enum, default_value_t = Kind::Funnel)]
     kind: Kind,
-    /// Only prospects in these stages (repeatable; id or label).
-    #[arg(long, value_name = "STAGE")]
-    stage: Vec<String>,
-    /// Only this salesperson's prospects (case and accents do not matter).
-    #[arg(long, value_name = "NAME")]
-    owner: Option<String>,
-    /// Only prospects tagged with this product family (id or label).
-    #[arg(long, value_name = "FAMILY")]
-    product: Option<String>,
-    /// Only this phase: suspect, prospect or client.
-    #[arg(long, value_name = "PHASE")]
-    phase: Option<String>,
+    #[command(flatten)]
+    filter: FilterArgs,
     /// Report the state at the end of this day, replayed from the journal (default: today).
     #[arg(long, value_name = "DATE")]
     as_of: Option<String>,
@@ -90,21 +80,15 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             "--from {from} is after --to {to}\n  hint: the period runs from --from to --to, both days included"
         )));
     }
-    let filter = Filter::new(
-        p,
-        &a.stage,
-        a.owner.as_deref(),
-        a.product.as_deref(),
-        a.phase.as_deref(),
-    )?;
+    let filter = a.filter.resolve(p)?;
     let mut filter_text = Vec::new();
-    for s in &a.stage {
+    for s in &a.filter.stage {
         filter_text.push(format!("stage: {s}"));
     }
     for (name, v) in [
-        ("owner", &a.owner),
-        ("product", &a.product),
-        ("phase", &a.phase),
+        ("owner", &a.filter.owner),
+        ("product", &a.filter.product),
+        ("phase", &a.filter.phase),
     ] {
         if let Some(v) = v {
             filter_text.push(format!("{name}: {v}"));
@@ -141,12 +125,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let report = builder.finish(&scope);
     let bytes = report.render(&scope, format, a.output.excel)?;
     a.output.emit(&bytes)?;
-    if skipped > 0 {
-        eprintln!(
-            "skipped {skipped} row{} that cannot be read; `pipe check` shows why",
-            if skipped == 1 { "" } else { "s" }
-        );
-    }
+    crate::render::warn_skipped(skipped);
     Ok(Exit::Ok)
 }
 

@@ -6,7 +6,6 @@ use crate::context::{self, Context};
 use crate::error::{Exit, invalid, refused};
 use crate::moves::{MoveRequest, apply_move};
 use crate::output::{Format, OutputArgs};
-use crate::render;
 use crate::triage::{self, Report};
 use crate::validation;
 use crate::workset::{EntryBase, Workset};
@@ -109,20 +108,10 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let file = ws.file.clone();
     ws.commit()?;
     for m in &done {
-        eprintln!(
-            "moved {} ({}) from {} to {} on {}",
-            m.id,
-            m.name,
-            m.from,
-            m.to,
-            render::date(p, m.date)
-        );
+        eprintln!("{}", m.describe(p));
     }
     if entries > 0 {
-        eprintln!(
-            "wrote {file} and {entries} journal entr{}",
-            if entries == 1 { "y" } else { "ies" }
-        );
+        eprintln!("wrote {file} and {}", crate::moves::entries(entries));
     }
     Ok(Exit::Ok)
 }
