@@ -141,3 +141,50 @@ fn amounts_and_dates_are_written_in_the_registers_own_style() {
     );
     assert!(after.contains("31/03/2027"), "{after}");
 }
+
+#[test]
+fn a_crash_between_the_register_and_the_journal_is_reported_and_repaired() {
+    let s = Sandbox::fixture("compact");
+    let journal_before = s.read("journal.csv");
+    let register_before = s.read("prospects.csv");
+    s.pipe(&[
+        "move",
+        "P-0002",
+        "proposal",
+        "--set",
+        "amount=4000",
+        "--set",
+        "expected_close=2027-01-31",
+    ])
+    .expect(0);
+    // What a crash after the rename and before the journal append leaves:
+    // the new register, the old journal, and the old register kept aside.
+    s.write("journal.csv", &journal_before);
+    s.write(".prospects.csv.pipe-backup", &register_before);
+
+    let run = s.pipe(&["check"]).expect(1);
+    assert!(
+        run.stdout
+            .contains("error: `P-0002` is in Proposal here, but the journal's last record"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("run `pipe sync` to record the change in the journal"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains(".prospects.csv.pipe-backup: warning: a `pipe` command was interrupted"),
+        "{}",
+        run.stdout
+    );
+
+    s.pipe(&["sync"]).expect(0);
+    let run = s.pipe(&["check"]).expect(0);
+    assert!(!run.stdout.contains("error"), "{}", run.stdout);
+    std::fs::remove_file(s.path(".prospects.csv.pipe-backup")).unwrap();
+    assert_eq!(s.pipe(&["check"]).expect(0).stdout, "");
+}
