@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod context;
+mod csvlog;
 mod csvscan;
 mod dates;
 mod diag;
