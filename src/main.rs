@@ -1,5 +1,6 @@
 //! `pipe`: parse the command line, run the command, print errors and map them to exit codes.
 
+mod activity;
 mod cli;
 mod commands;
 mod context;
@@ -9,6 +10,7 @@ mod dates;
 mod diag;
 mod error;
 mod field;
+mod hours;
 mod journal;
 mod money;
 mod moves;
