@@ -1,6 +1,7 @@
 //! `pipe`: parse the command line, run the command, print errors and map them to exit codes.
 
 mod activity;
+mod batch;
 mod cli;
 mod commands;
 mod context;
