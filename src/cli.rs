@@ -57,6 +57,7 @@ pub enum Command {
     Show(commands::show::Args),
     Undo(commands::undo::Args),
     Sync(commands::sync::Args),
+    Log(commands::log::Args),
 }
 
 #[cfg(test)]

@@ -104,7 +104,9 @@ pub fn read(
             diags.push(
                 Diagnostic::error(&file, "bad-encoding", "this line is not valid UTF-8")
                     .at(line, 1)
-                    .hint(format!("the {what} is written in UTF-8; re-save it as UTF-8")),
+                    .hint(format!(
+                        "the {what} is written in UTF-8; re-save it as UTF-8"
+                    )),
             );
             continue;
         }
@@ -138,9 +140,13 @@ pub fn read(
     }
     if len > 0 && !crate::journal::ends_with_newline(path)? {
         diags.push(
-            Diagnostic::error(&file, "incomplete-entry", format!("the last line of the {what} is incomplete (a write was interrupted)"))
-                .at(last_line, 1)
-                .hint(incomplete_hint),
+            Diagnostic::error(
+                &file,
+                "incomplete-entry",
+                format!("the last line of the {what} is incomplete (a write was interrupted)"),
+            )
+            .at(last_line, 1)
+            .hint(incomplete_hint),
         );
     }
     Ok(diags)

@@ -44,10 +44,6 @@ impl Hours {
         self.minutes / SIXTY
     }
 
-    pub fn is_zero(self) -> bool {
-        self.minutes.is_zero()
-    }
-
     /// Reads `1.5`, `1,5`, `2h`, `1,5 h`, `1h30`, `1 h 30 min`, `90min`, `45 mn`.
     pub fn parse(input: &str) -> Result<Hours, String> {
         let bad = |why: &str| format!("`{input}` is not a number of hours: {why}");

@@ -1,6 +1,8 @@
-//! `pipe check`: validate the pipeline, the register and the journal, and
-//! that the journal agrees with the register. Prints every problem found.
+//! `pipe check`: validate the pipeline, the register, the journal and the
+//! activity log, and that the journal agrees with the register. Prints every
+//! problem found.
 
+use crate::activity::ActivityLog;
 use crate::cli::Global;
 use crate::diag::{Diagnostic, Severity};
 use crate::error::Exit;
@@ -13,7 +15,7 @@ use anyhow::Result;
 use std::collections::HashMap;
 use std::io::Write;
 
-/// Check the pipeline, the register and the journal; list every problem.
+/// Check the pipeline, the register, the journal and the activity log; list every problem.
 ///
 /// Exits 0 when there is no error (warnings do not count), 1 otherwise.
 #[derive(clap::Args, Debug)]
@@ -184,6 +186,30 @@ pub fn check(p: &Pipeline) -> Result<(Vec<Diagnostic>, String)> {
             );
         }
     }
+    let mut activities = String::new();
+    if let Some(cfg) = &p.activities {
+        let (log, adiags) = ActivityLog::read(cfg)?;
+        diags.extend(adiags);
+        for a in &log.activities {
+            if !seen.contains_key(&a.id) && !last.contains_key(a.id.as_str()) {
+                diags.push(
+                    Diagnostic::warning(&log.file, "unknown-prospect", format!("`{}` is in the activity log but neither in the register nor in the journal", a.id))
+                        .at_line(a.line)
+                        .hint("correct the id on that line; `pipe log` checks ids, so the line was written by hand"),
+                );
+            }
+        }
+        activities = format!(
+            "; {}: {} activit{}",
+            log.file,
+            log.activities.len(),
+            if log.activities.len() == 1 {
+                "y"
+            } else {
+                "ies"
+            }
+        );
+    }
     let backup = crate::store::backup_path(&p.register.path);
     if backup.exists() {
         diags.push(Diagnostic::warning(backup.display().to_string(), "interrupted-write", "a `pipe` command was interrupted: this is the register as it was before it").hint("run `pipe check` again after `pipe sync`; once the register is right, delete this file"));
@@ -195,7 +221,7 @@ pub fn check(p: &Pipeline) -> Result<(Vec<Diagnostic>, String)> {
             .then(a.column.cmp(&b.column))
     });
     let summary = format!(
-        "{}: {file}: {rows} prospect{}; {}: {} entr{}",
+        "{}: {file}: {rows} prospect{}; {}: {} entr{}{activities}",
         p.name,
         plural(rows),
         journal.file,

@@ -4,6 +4,7 @@ pub mod add;
 pub mod check;
 pub mod init;
 pub mod list;
+pub mod log;
 pub mod moves;
 pub mod set;
 pub mod show;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Show(a) => show::run(g, a),
         Command::Undo(a) => undo::run(g, a),
         Command::Sync(a) => sync::run(g, a),
+        Command::Log(a) => log::run(g, a),
     }
 }
 
