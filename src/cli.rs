@@ -58,6 +58,8 @@ pub enum Command {
     Undo(commands::undo::Args),
     Sync(commands::sync::Args),
     Log(commands::log::Args),
+    Effort(commands::effort::Args),
+    Log(commands::log::Args),
 }
 
 #[cfg(test)]

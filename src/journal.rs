@@ -212,6 +212,35 @@ impl Journal {
         out
     }
 
+    /// The stage history of every prospect as it stands once `pipe undo` is
+    /// taken into account: the changes an undo took back, and the undo's own
+    /// entries, are left out. Milestones and outcomes are read from this.
+    pub fn effective_stage_events(&self, p: &Pipeline) -> HashMap<&str, Vec<StageEvent>> {
+        // An undo takes back the latest change not yet taken back, as `pipe undo` walks.
+        let mut kept: Vec<std::ops::Range<usize>> = Vec::new();
+        for g in self.groups() {
+            if self.entries[g.start].kind == Kind::Undo {
+                kept.pop();
+            } else {
+                kept.push(g);
+            }
+        }
+        let mut out: HashMap<&str, Vec<StageEvent>> = HashMap::new();
+        for e in kept.into_iter().flat_map(|g| &self.entries[g]) {
+            if !e.is_stage() || e.to.trim().is_empty() {
+                continue;
+            }
+            if let Some(stage) = p.find_stage(&e.to) {
+                out.entry(e.id.as_str()).or_default().push(StageEvent {
+                    date: e.date,
+                    stage: Some(stage),
+                    line: e.line,
+                });
+            }
+        }
+        out
+    }
+
     /// The last recorded stage of each prospect (`None`: the prospect was removed by an undo).
     pub fn last_stages(&self, p: &Pipeline) -> HashMap<&str, StageEvent> {
         self.stage_events(p)

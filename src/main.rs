@@ -9,6 +9,7 @@ mod csvlog;
 mod csvscan;
 mod dates;
 mod diag;
+mod effort;
 mod error;
 mod field;
 mod hours;

@@ -207,6 +207,7 @@ impl Grid {
     pub fn to_markdown(&self) -> String {
         let esc = |s: &str| {
             s.replace('\\', "\\\\")
+                .replace('*', "\\*")
                 .replace('|', "\\|")
                 .replace('\n', "<br>")
         };
@@ -252,6 +253,79 @@ impl Grid {
     }
 }
 
+impl Grid {
+    /// An HTML section: the title as a heading, the table, the notes as paragraphs; every text escaped.
+    pub fn to_html(&self) -> String {
+        let mut out = String::from("<section>\n");
+        if let Some(title) = &self.title {
+            out.push_str(&format!("<h2>{}</h2>\n", html_escape(title)));
+        }
+        out.push_str("<table>\n<thead><tr>");
+        for h in &self.headers {
+            out.push_str(&format!("<th>{}</th>", html_escape(h)));
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for row in &self.rows {
+            out.push_str("<tr>");
+            for c in row {
+                let class = match c.align {
+                    Align::Right => " class=\"num\"",
+                    Align::Left => "",
+                };
+                out.push_str(&format!("<td{class}>{}</td>", html_escape(&c.shown)));
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody>\n</table>\n");
+        for n in &self.notes {
+            out.push_str(&format!("<p>{}</p>\n", html_escape(n)));
+        }
+        out.push_str("</section>\n");
+        out
+    }
+}
+
+/// A whole HTML page holding the grids: one self-contained file, styles inline, no script.
+/// `lang` is the page's language (`fr`, `en`).
+pub fn html_page(lang: &str, title: &str, grids: &[&Grid]) -> String {
+    let mut out = format!(
+        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n{}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+        html_escape(title),
+        HTML_STYLE,
+        html_escape(title)
+    );
+    for g in grids {
+        out.push_str(&g.to_html());
+    }
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+const HTML_STYLE: &str = "body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+h1 { font-size: 1.4em; }
+h2 { font-size: 1.1em; margin-top: 2em; }
+table { border-collapse: collapse; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; vertical-align: top; }
+th { background: #f2f2f2; text-align: left; }
+td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+p { max-width: 60em; font-size: 0.9em; color: #444; }
+";
+
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,6 +349,20 @@ mod tests {
         );
         let excel = grid().to_csv(true).unwrap();
         assert!(excel.starts_with("\u{feff}Étape;Montant".as_bytes()));
+    }
+
+    #[test]
+    fn html_is_one_escaped_page_without_script() {
+        let mut g = grid();
+        g.title = Some("<Étapes>".into());
+        g.notes.push("a & b".into());
+        let page = html_page("fr", "Rapport \"test\"", &[&g]);
+        assert!(page.starts_with("<!DOCTYPE html>"));
+        assert!(page.contains("<style>") && !page.contains("<script"));
+        assert!(page.contains("<h2>&lt;Étapes&gt;</h2>"));
+        assert!(page.contains("<td class=\"num\">12 500,50 €</td>"));
+        assert!(page.contains("<p>a &amp; b</p>"));
+        assert!(page.contains("<title>Rapport &quot;test&quot;</title>"));
     }
 
     #[test]

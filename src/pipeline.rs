@@ -250,6 +250,15 @@ pub enum Locale {
     En,
 }
 
+impl Locale {
+    pub fn key(self) -> &'static str {
+        match self {
+            Locale::Fr => "fr",
+            Locale::En => "en",
+        }
+    }
+}
+
 /// A time term, with the horizon name it was given by, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Horizon {
@@ -1450,7 +1459,8 @@ milestone = "Signature"
     fn reports_bad_effort_settings_with_their_lines() {
         let after =
             format!("{EFFORT}[[stage]]\nid = \"x\"\nphase = \"client\"\nmilestone = \"after\"\n");
-        let cases: [(&str, &str, &[(&str, u64)]); 11] = [
+        type Case<'a> = (&'a str, &'a str, &'a [(&'a str, u64)]);
+        let cases: [Case; 11] = [
             ("min_cases = 5", "min_cases = 0", &[("bad-min-cases", 14)]),
             (
                 "[effort.assumptions.meeting]",

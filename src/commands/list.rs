@@ -6,8 +6,7 @@ use crate::error::{Exit, usage};
 use crate::field::Field;
 use crate::output::{Cell, Format, Grid, OutputArgs};
 use crate::pipeline::{Phase, Pipeline};
-use crate::prospect::{Prospect, Styles};
-use crate::register::Reader;
+use crate::prospect::Prospect;
 use crate::render;
 use anyhow::Result;
 
@@ -94,26 +93,8 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         a.product.as_deref(),
         a.phase.as_deref(),
     )?;
-    let mut reader = Reader::open(p)?;
-    let mut styles = Styles::default();
-    let mut skipped = 0;
-    let mut rows = Vec::new();
-    while let Some(row) = reader.next_row()? {
-        let Ok(cells) = row.cells() else {
-            skipped += 1;
-            continue;
-        };
-        match Prospect::parse(
-            |c| cells.get(c).map_or("", String::as_str),
-            row.schema,
-            p,
-            &mut styles,
-        ) {
-            Ok(x) if filter.accepts(p, &x) => rows.push(x),
-            Ok(_) => {}
-            Err(_) => skipped += 1,
-        }
-    }
+    let (all, skipped) = Prospect::read_all(p)?;
+    let rows: Vec<Prospect> = all.into_iter().filter(|x| filter.accepts(p, x)).collect();
     let bytes = match format {
         Format::Json => {
             let mut s =
@@ -126,13 +107,18 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         _ => short_grid(&ctx, &rows).to_table().into_bytes(),
     };
     a.output.emit(&bytes)?;
+    warn_skipped(skipped);
+    Ok(Exit::Ok)
+}
+
+/// Says on stderr how many register rows a report left out.
+pub fn warn_skipped(skipped: usize) {
     if skipped > 0 {
         eprintln!(
             "skipped {skipped} row{} that cannot be read; `pipe check` shows why",
             if skipped == 1 { "" } else { "s" }
         );
     }
-    Ok(Exit::Ok)
 }
 
 /// The columns people look at, under the register's own headers.

@@ -2,8 +2,10 @@
 
 pub mod add;
 pub mod check;
+pub mod effort;
 pub mod init;
 pub mod list;
+pub mod log;
 pub mod log;
 pub mod moves;
 pub mod set;
@@ -27,6 +29,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Show(a) => show::run(g, a),
         Command::Undo(a) => undo::run(g, a),
         Command::Sync(a) => sync::run(g, a),
+        Command::Log(a) => log::run(g, a),
+        Command::Effort(a) => effort::run(g, a),
         Command::Log(a) => log::run(g, a),
     }
 }
