@@ -59,7 +59,7 @@ pub enum Command {
     Sync(commands::sync::Args),
     Log(commands::log::Args),
     Effort(commands::effort::Args),
-    Log(commands::log::Args),
+    Calibration(commands::calibration::Args),
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 mod activity;
 mod batch;
+mod calibration;
 mod cli;
 mod commands;
 mod context;

@@ -1,11 +1,11 @@
 //! One file per command: its arguments (whose doc comments are the help) and a short `run`.
 
 pub mod add;
+pub mod calibration;
 pub mod check;
 pub mod effort;
 pub mod init;
 pub mod list;
-pub mod log;
 pub mod log;
 pub mod moves;
 pub mod set;
@@ -31,7 +31,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Sync(a) => sync::run(g, a),
         Command::Log(a) => log::run(g, a),
         Command::Effort(a) => effort::run(g, a),
-        Command::Log(a) => log::run(g, a),
+        Command::Calibration(a) => calibration::run(g, a),
     }
 }
 
