@@ -493,6 +493,9 @@ fn figure_cell(f: Option<&Figure>, shown: impl Fn(Decimal) -> String) -> Cell {
     }
 }
 
+/// How a figure is written for people.
+type Shown<'a> = dyn Fn(Decimal) -> String + 'a;
+
 fn plural(n: u32, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -593,13 +596,23 @@ impl Effort {
         }
         let mut fallbacks = Vec::new();
         let mut thin = Vec::new();
-        let mut check =
-            |step: &Step, what: &str, f: &Option<Figure>, shown: &dyn Fn(Decimal) -> String| {
-                let Some(f) = f else { return };
+        for (k, s) in self.steps.iter().enumerate() {
+            let amount = (k + 1 == self.steps.len()).then(|| self.average_amount.clone());
+            let figures: [(&str, Option<&Figure>, &Shown); 4] = [
+                ("conversion", s.conversion.as_ref(), &|v| {
+                    render::percent(p, v)
+                }),
+                ("days", s.days.as_ref(), &|v| render::decimal(p, v, 0)),
+                ("hours each", s.hours_per.as_ref(), &|v| render::hours(p, v)),
+                ("average amount", amount.as_ref(), &|v| render::money(p, v)),
+            ];
+            let mut lacking = Vec::new();
+            for (what, f, shown) in figures {
+                let Some(f) = f else { continue };
                 match f.basis {
                     Basis::Assumed => fallbacks.push(format!(
                         "{}, {what}: {} ({}), so {} is assumed",
-                        step.label,
+                        s.label,
                         plural(f.cases, "case", "cases"),
                         f.observed
                             .map_or("nothing observed".to_string(), |v| format!(
@@ -608,27 +621,20 @@ impl Effort {
                             )),
                         shown(f.assumed.unwrap_or_default())
                     )),
-                    Basis::Thin | Basis::Missing => thin.push(format!(
-                        "{}, {what}: {}; declare it under [effort.assumptions.{}]",
-                        step.label,
-                        plural(f.cases, "case", "cases"),
-                        step.name
-                    )),
+                    Basis::Thin | Basis::Missing => {
+                        lacking.push(format!("{what} ({})", plural(f.cases, "case", "cases")));
+                    }
                     Basis::Observed => {}
                 }
-            };
-        for s in &self.steps {
-            check(s, "conversion", &s.conversion, &|v| render::percent(p, v));
-            check(s, "days", &s.days, &|v| render::decimal(p, v, 0));
-            check(s, "hours each", &s.hours_per, &|v| render::hours(p, v));
-        }
-        if let Some(last) = self.steps.last() {
-            check(
-                last,
-                "average amount",
-                &Some(self.average_amount.clone()),
-                &|v| render::money(p, v),
-            );
+            }
+            if !lacking.is_empty() {
+                thin.push(format!(
+                    "{}: {}, to declare under [effort.assumptions.{}]",
+                    s.label,
+                    lacking.join(", "),
+                    s.name
+                ));
+            }
         }
         if !fallbacks.is_empty() {
             notes.push(format!(

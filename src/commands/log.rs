@@ -14,7 +14,7 @@ use crate::store::{self, AppendLog};
 use crate::text::{or_list, suggest};
 use anyhow::Result;
 use chrono::{DateTime, FixedOffset};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -158,7 +158,7 @@ fn worst(problems: &[(Exit, String)]) -> Option<Exit> {
 fn describe(
     ctx: &Context,
     cfg: &ActivitiesConfig,
-    names: &HashMap<String, String>,
+    names: &BTreeMap<String, String>,
     x: &Activity,
 ) -> String {
     let p = &ctx.pipeline;
@@ -181,7 +181,7 @@ fn describe(
 fn check(
     ctx: &Context,
     cfg: &ActivitiesConfig,
-    names: &HashMap<String, String>,
+    names: &BTreeMap<String, String>,
     r: &Request,
     at: DateTime<FixedOffset>,
 ) -> Result<Activity, (Exit, String)> {
@@ -256,7 +256,7 @@ fn check(
 }
 
 /// The register's ids, each with the name `pipe` shows for the prospect.
-fn prospect_names(ctx: &Context) -> Result<HashMap<String, String>> {
+fn prospect_names(ctx: &Context) -> Result<BTreeMap<String, String>> {
     let mut reader = Reader::open(&ctx.pipeline)?;
     let col = |f: Field| reader.schema.col(f);
     let (id_col, company, name) = (
@@ -264,7 +264,7 @@ fn prospect_names(ctx: &Context) -> Result<HashMap<String, String>> {
         col(Field::Company),
         col(Field::Name),
     );
-    let mut out = HashMap::new();
+    let mut out = BTreeMap::new();
     while let Some(row) = reader.next_row()? {
         let Ok(id) = row.cell(id_col) else { continue };
         let text = |c: Option<usize>| {
