@@ -391,6 +391,10 @@ pub struct Plan {
     pub lead_days: Option<Decimal>,
 }
 
+fn too_large() -> Unplannable {
+    Unplannable("the target is too large to plan".into())
+}
+
 /// Why a plan cannot be made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unplannable(pub String);
@@ -418,7 +422,7 @@ impl Plan {
                         last.label, last.name
                     ))
                 })?;
-                amount / avg
+                amount.checked_div(avg).ok_or_else(too_large)?
             }
         };
         let mut needs = vec![Need {
@@ -442,7 +446,10 @@ impl Plan {
             let after = needs.last().expect("a need").needed;
             needs.push(Need {
                 step: k - 1,
-                needed: after * Decimal::ONE_HUNDRED / pct,
+                needed: after
+                    .checked_mul(Decimal::ONE_HUNDRED)
+                    .and_then(|v| v.checked_div(pct))
+                    .ok_or_else(too_large)?,
                 rate: Some(conv),
             });
         }
@@ -450,11 +457,17 @@ impl Plan {
         let hours = match hours_rate.basis {
             // Exact: planning the observed signatures gives back the observed hours.
             Basis::Observed | Basis::Thin => Hours::from_minutes(
-                signatures * last.hours.unwrap_or_default().minutes() / Decimal::from(last.reached),
+                signatures
+                    .checked_mul(last.hours.unwrap_or_default().minutes())
+                    .and_then(|v| v.checked_div(Decimal::from(last.reached)))
+                    .ok_or_else(too_large)?,
             ),
-            Basis::Assumed => {
-                Hours::from_hours(signatures * hours_rate.assumed.unwrap_or_default())
-            }
+            Basis::Assumed => Hours::from_hours(
+                signatures
+                    .checked_mul(hours_rate.assumed.unwrap_or_default())
+                    .and_then(|h| h.checked_mul(Decimal::from(60)).map(|_| h))
+                    .ok_or_else(too_large)?,
+            ),
             Basis::Missing => {
                 return Err(Unplannable(format!(
                     "no prospect reached {} in the period, and no hours per signature are assumed\n  hint: declare `hours = …` under [effort.assumptions.{}], or widen the period with --from",
@@ -865,7 +878,9 @@ impl Plan {
 
     fn gap_words(&self, p: &Pipeline, e: &Effort) -> String {
         let share = (!e.pace.is_zero())
-            .then(|| self.gap.abs() * Decimal::ONE_HUNDRED / e.pace)
+            .then(|| self.gap.abs().checked_mul(Decimal::ONE_HUNDRED))
+            .flatten()
+            .map(|v| v / e.pace)
             .map(|s| format!(" ({})", render::percent(p, s)))
             .unwrap_or_default();
         if round(self.gap, 1).is_zero() {
