@@ -11,6 +11,7 @@ use crate::hours::Hours;
 use crate::pipeline::ActivitiesConfig;
 use anyhow::Result;
 use chrono::{DateTime, FixedOffset, NaiveDate};
+use rust_decimal::Decimal;
 
 pub const HEADER: [&str; 7] = ["at", "date", "id", "kind", "hours", "by", "note"];
 
@@ -20,6 +21,21 @@ const FORMAT: csvlog::Format = csvlog::Format {
     header_code: "activities-header",
     incomplete_hint: "finish or remove that line; `pipe log` refuses to append until then",
 };
+
+/// Reads the hours of one activity: a duration above zero, at most a day.
+pub fn hours(s: &str) -> Result<Hours, String> {
+    let h = Hours::parse(s)?;
+    if h == Hours::ZERO {
+        return Err("the hours must be more than zero".into());
+    }
+    if h > Hours::from_minutes(Decimal::from(24 * 60)) {
+        return Err(format!(
+            "`{}` is more than the 24 hours of a day; log longer work day by day",
+            s.trim()
+        ));
+    }
+    Ok(h)
+}
 
 /// Time spent on one prospect on one day.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,12 +130,8 @@ fn activity(l: &Line, cfg: &ActivitiesConfig, diags: &mut Vec<Diagnostic>) -> Op
                 .hint("declare it as an [[activities.kind]] in the pipeline, or correct the line"),
         );
     }
-    let hours = match Hours::parse(&f[4]) {
-        Ok(h) if h > Hours::ZERO => Some(h),
-        Ok(_) => {
-            diags.push(l.error(4, "bad-hours", "an activity of zero hours"));
-            None
-        }
+    let hours = match hours(&f[4]) {
+        Ok(h) => Some(h),
         Err(e) => {
             diags.push(l.error(4, "bad-hours", e));
             None

@@ -462,12 +462,10 @@ impl Plan {
                     .and_then(|v| v.checked_div(Decimal::from(last.reached)))
                     .ok_or_else(too_large)?,
             ),
-            Basis::Assumed => Hours::from_hours(
-                signatures
-                    .checked_mul(hours_rate.assumed.unwrap_or_default())
-                    .and_then(|h| h.checked_mul(Decimal::from(60)).map(|_| h))
-                    .ok_or_else(too_large)?,
-            ),
+            Basis::Assumed => signatures
+                .checked_mul(hours_rate.assumed.unwrap_or_default())
+                .and_then(Hours::from_hours)
+                .ok_or_else(too_large)?,
             Basis::Missing => {
                 return Err(Unplannable(format!(
                     "no prospect reached {} in the period, and no hours per signature are assumed\n  hint: declare `hours = …` under [effort.assumptions.{}], or widen the period with --from",

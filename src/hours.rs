@@ -31,8 +31,9 @@ impl Hours {
         }
     }
 
-    pub fn from_hours(hours: Decimal) -> Hours {
-        Hours::from_minutes(hours * SIXTY)
+    /// `None` when the minutes would not fit in a decimal.
+    pub fn from_hours(hours: Decimal) -> Option<Hours> {
+        hours.checked_mul(SIXTY).map(Hours::from_minutes)
     }
 
     pub fn minutes(self) -> Decimal {
@@ -59,7 +60,9 @@ impl Hours {
         let value = decimal(number).ok_or_else(|| bad(hint))?;
         let rest = rest.trim_start();
         let minutes = match rest {
-            "" => value * SIXTY,
+            "" => value
+                .checked_mul(SIXTY)
+                .ok_or_else(|| bad("it is too large"))?,
             "min" | "mn" | "m" => value,
             _ => {
                 let Some(after_h) = rest.strip_prefix('h') else {
@@ -74,7 +77,9 @@ impl Hours {
                     if !unit.trim().is_empty() {
                         return Err(bad(hint));
                     }
-                    value * SIXTY
+                    value
+                        .checked_mul(SIXTY)
+                        .ok_or_else(|| bad("it is too large"))?
                 } else {
                     if number.contains(['.', ',']) {
                         return Err(bad("write whole hours before `h`, such as `1h30`"));
@@ -84,7 +89,10 @@ impl Hours {
                         .ok_or_else(|| {
                             bad("the minutes after `h` must be a whole number below 60, such as `1h30`")
                         })?;
-                    value * SIXTY + m
+                    value
+                        .checked_mul(SIXTY)
+                        .and_then(|v| v.checked_add(m))
+                        .ok_or_else(|| bad("it is too large"))?
                 }
             }
         };
@@ -187,8 +195,20 @@ mod tests {
     #[test]
     fn refuses_what_is_not_a_duration() {
         for bad in [
-            "", "h", "abc", "-1", "1h75", "1.5h30", "1,2,3", "1.", ",5", "1h30h", "1 heure",
-            "1h3.5", "90 sec",
+            "",
+            "h",
+            "abc",
+            "-1",
+            "1h75",
+            "1.5h30",
+            "1,2,3",
+            "1.",
+            ",5",
+            "1h30h",
+            "1 heure",
+            "1h3.5",
+            "90 sec",
+            "99999999999999999999999999999",
         ] {
             assert!(Hours::parse(bad).is_err(), "{bad} should be refused");
         }

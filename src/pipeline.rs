@@ -767,7 +767,8 @@ impl Validator<'_> {
             }
             if let Some(h) = &a.hours {
                 let parsed = match h.get_ref() {
-                    RawQuantity::Number(n) => Ok(Hours::from_hours(n.decimal())),
+                    RawQuantity::Number(n) => Hours::from_hours(n.decimal())
+                        .ok_or_else(|| format!("{} hours is too large", n.decimal())),
                     RawQuantity::Text(t) => Hours::parse(t),
                 };
                 match parsed {

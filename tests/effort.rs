@@ -526,7 +526,7 @@ fn log_reads_hours_the_ways_people_write_them() {
 fn a_failing_log_writes_nothing() {
     let s = Sandbox::fixture("effort-basic");
     let before = s.read("activities.csv");
-    let cases: [(&[&str], i32, &str); 7] = [
+    let cases: [(&[&str], i32, &str); 8] = [
         (
             &["log", "P9", "--hours", "1"],
             4,
@@ -542,6 +542,11 @@ fn a_failing_log_writes_nothing() {
             &["log", "P1", "--hours", "0"],
             2,
             "the hours must be more than zero",
+        ),
+        (
+            &["log", "P1", "--hours", "25h"],
+            2,
+            "`25h` is more than the 24 hours of a day",
         ),
         (
             &["log", "P1", "--hours", "1", "--kind", "visite"],

@@ -208,11 +208,7 @@ fn check(
             ),
         ));
     }
-    let hours = match Hours::parse(&r.hours) {
-        Ok(h) if h > Hours::ZERO => h,
-        Ok(_) => return Err((malformed, "the hours must be more than zero".into())),
-        Err(e) => return Err((malformed, e)),
-    };
+    let hours = activity::hours(&r.hours).map_err(|e| (malformed, e))?;
     let kind = if r.kind.trim().is_empty() {
         0
     } else {
