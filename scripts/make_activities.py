@@ -34,7 +34,11 @@ import csv
 import datetime as dt
 import os
 import random
+import sys
 from collections import defaultdict
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_example import paris_offset  # noqa: E402  (the same clock as the journal)
 
 SEED = 20261128
 TODAY = dt.date(2026, 11, 27)
@@ -65,20 +69,6 @@ NOTES = {
                 "Réponse aux questions techniques", "Point décision", ""],
     "handover": ["Passation au service technique", "Réunion de lancement"],
 }
-
-
-def last_sunday(year, month):
-    d = dt.date(year, month + 1, 1) - DAY if month < 12 else dt.date(year, 12, 31)
-    while d.weekday() != 6:
-        d -= DAY
-    return d
-
-
-def paris_offset(d):
-    """Europe/Paris offset for a daytime timestamp on date d."""
-    if last_sunday(d.year, 3) <= d < last_sunday(d.year, 10):
-        return "+02:00"
-    return "+01:00"
 
 
 def parse_fr(s):

@@ -39,6 +39,16 @@ fn text(v: &Value) -> String {
     }
 }
 
+/// How many prospects reached each step, new prospects first.
+fn reached(v: &Value) -> Vec<u64> {
+    v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["reached"].as_u64().unwrap())
+        .collect()
+}
+
 fn step<'a>(v: &'a Value, name: &str) -> &'a Value {
     v["steps"]
         .as_array()
@@ -184,13 +194,7 @@ fn a_shorter_period_leaves_out_what_happened_outside_it() {
     // January and February 2026: P1 and P2 entered; meetings P1 and P2;
     // quotes P5 (10/01) and P1 (10/02); signature P5 (01/02) only.
     assert_eq!(text(&v["period"]["months"]), "2.00");
-    let reached: Vec<u64> = v["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["reached"].as_u64().unwrap())
-        .collect();
-    assert_eq!(reached, [2, 2, 2, 1]);
+    assert_eq!(reached(&v), [2, 2, 2, 1]);
     // Of the two quotes of the period, only P5's was signed by 28/02 (P1 signed on 01/03).
     assert_eq!(text(&step(&v, "signature")["conversion"]["value"]), "50.00");
 }
@@ -203,13 +207,7 @@ fn filters_cover_one_owner_and_fall_back_to_assumptions() {
         &["effort", "--owner", "anne martin", "--format", "json"],
     );
     // Anne's prospects: P1, P2, P6. Anne's hour on Bruno's P3 does not count.
-    let reached: Vec<u64> = v["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["reached"].as_u64().unwrap())
-        .collect();
-    assert_eq!(reached, [3, 3, 3, 2]);
+    assert_eq!(reached(&v), [3, 3, 3, 2]);
     let m = step(&v, "meeting");
     // P1 3.5 + P2 0h20 + P6 3 = 410 min, 3 meetings.
     assert_eq!(text(&m["hours"]), "6.83");
@@ -251,13 +249,7 @@ fn the_product_filter_keeps_the_prospects_of_a_family() {
     let s = Sandbox::fixture("effort-basic");
     let v = json(&s, &["effort", "--product", "services", "--format", "json"]);
     // Services: P2 and P5. New: P2; meeting: P2; quotes: P2, P5; signature: P5.
-    let reached: Vec<u64> = v["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["reached"].as_u64().unwrap())
-        .collect();
-    assert_eq!(reached, [1, 1, 2, 1]);
+    assert_eq!(reached(&v), [1, 1, 2, 1]);
 }
 
 #[test]
