@@ -61,6 +61,8 @@ pub enum Command {
     Alerts(commands::alerts::Args),
     Triage(commands::triage::Args),
     Manual(commands::manual::Args),
+    Log(commands::log::Args),
+    Effort(commands::effort::Args),
 }
 
 #[cfg(test)]

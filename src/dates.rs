@@ -80,6 +80,56 @@ impl DateFormats {
     }
 }
 
+/// A span of days, both ends included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Period {
+    /// The `months` months that end with `to`: 12 months to 27/11/2026 start on 28/11/2025.
+    pub fn months_to(to: NaiveDate, months: u32) -> Period {
+        let from = to
+            .checked_sub_months(chrono::Months::new(months))
+            .and_then(|d| d.succ_opt())
+            .unwrap_or(NaiveDate::MIN);
+        Period { from, to }
+    }
+
+    /// The `months` months that start with `from`.
+    pub fn months_from(from: NaiveDate, months: u32) -> Period {
+        let to = from
+            .checked_add_months(chrono::Months::new(months))
+            .and_then(|d| d.pred_opt())
+            .unwrap_or(NaiveDate::MAX);
+        Period { from, to }
+    }
+
+    pub fn contains(&self, d: NaiveDate) -> bool {
+        self.from <= d && d <= self.to
+    }
+
+    /// Its length in calendar months: whole months, plus the days left over as
+    /// a share of the month that follows them. 28/11/2025–27/11/2026 is exactly 12.
+    pub fn months(&self) -> rust_decimal::Decimal {
+        use rust_decimal::Decimal;
+        let end = self.to.succ_opt().unwrap_or(NaiveDate::MAX);
+        let mut whole = 0u32;
+        let mut start = self.from;
+        while let Some(next) = self.from.checked_add_months(chrono::Months::new(whole + 1)) {
+            if next > end {
+                let left = (end - start).num_days();
+                let month = (next - start).num_days();
+                return Decimal::from(whole) + Decimal::from(left) / Decimal::from(month);
+            }
+            whole += 1;
+            start = next;
+        }
+        Decimal::from(whole)
+    }
+}
+
 /// Checks that a strftime pattern can print and read back a date.
 pub fn check_format(f: &str) -> Result<(), String> {
     if StrftimeItems::new(f).any(|i| matches!(i, Item::Error)) {
@@ -109,6 +159,23 @@ mod tests {
         assert_eq!(f.parse("20/11/2026"), Some((d, 1)));
         assert_eq!(f.parse("11/20/2026"), None);
         assert_eq!(f.describe(), "`2026-01-31` or `31/01/2026`");
+    }
+
+    #[test]
+    fn periods_count_calendar_months() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let year = Period::months_to(d(2026, 11, 27), 12);
+        assert_eq!(year.from, d(2025, 11, 28));
+        assert_eq!(year.months(), 12.into());
+        let half = Period {
+            from: d(2026, 1, 1),
+            to: d(2026, 2, 14),
+        };
+        assert_eq!(half.months(), "1.5".parse().unwrap());
+        let ahead = Period::months_from(d(2026, 11, 28), 6);
+        assert_eq!(ahead.to, d(2027, 5, 27));
+        assert_eq!(ahead.months(), 6.into());
+        assert!(year.contains(d(2025, 11, 28)) && !year.contains(d(2025, 11, 27)));
     }
 
     #[test]

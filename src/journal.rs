@@ -4,14 +4,14 @@
 //! Values are canonical: stage and product ids, ISO dates, plain decimals.
 //! Reading is here; appending durably is `store`'s job.
 
-use crate::csvscan::Scanner;
+use crate::csvlog;
 use crate::diag::Diagnostic;
 use crate::pipeline::Pipeline;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 pub const HEADER: [&str; 10] = [
@@ -91,6 +91,71 @@ pub fn format_at(at: DateTime<FixedOffset>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
 }
 
+const FORMAT: csvlog::Format = csvlog::Format {
+    header: &HEADER,
+    what: "journal",
+    header_code: "journal-header",
+    incomplete_hint: "check that line against the register, then finish or remove it; `pipe` refuses to append until then",
+};
+
+/// Reads one entry of the journal; `None` (with a diagnostic) when it cannot be used.
+fn entry(l: &csvlog::Line, p: &Pipeline, diags: &mut Vec<Diagnostic>) -> Option<Entry> {
+    let fields = &l.fields;
+    let Ok(at) = DateTime::parse_from_rfc3339(fields[0].trim()) else {
+        diags.push(
+            l.error(
+                0,
+                "bad-timestamp",
+                format!("`{}` is not an RFC 3339 time", fields[0]),
+            )
+            .hint("write it as `2026-11-27T09:30:00+01:00`"),
+        );
+        return None;
+    };
+    let Ok(date) = NaiveDate::parse_from_str(fields[1].trim(), crate::dates::ISO) else {
+        diags.push(
+            l.error(1, "bad-date", format!("`{}` is not an ISO date", fields[1]))
+                .hint("the journal's dates are written `2026-11-27`"),
+        );
+        return None;
+    };
+    let Some(kind) = Kind::parse(fields[3].trim()) else {
+        diags.push(
+            l.error(
+                3,
+                "bad-kind",
+                format!("`{}` is not a kind of change", fields[3]),
+            )
+            .hint("the kinds are `add`, `move`, `set`, `undo` and `sync`"),
+        );
+        return None;
+    };
+    let entry = Entry {
+        at,
+        date,
+        id: fields[2].trim().to_string(),
+        kind,
+        field: fields[4].trim().to_string(),
+        from: fields[5].clone(),
+        to: fields[6].clone(),
+        by: fields[7].clone(),
+        reason: fields[8].clone(),
+        note: fields[9].clone(),
+        line: l.line,
+    };
+    if entry.is_stage() {
+        for (i, v) in [(5, &entry.from), (6, &entry.to)] {
+            if !v.trim().is_empty() && p.find_stage(v).is_none() {
+                diags.push(
+                    l.error(i, "unknown-stage", p.unknown_stage(v.trim()))
+                        .hint("a stage was renamed or removed in the pipeline; keep its old id or label as a stage, or restore it"),
+                );
+            }
+        }
+    }
+    Some(entry)
+}
+
 #[derive(Debug, Default)]
 pub struct Journal {
     pub file: String,
@@ -108,156 +173,19 @@ pub struct StageEvent {
 impl Journal {
     /// Reads the journal; a missing file is an empty journal. Problems come back as diagnostics beside what could be read.
     pub fn read(path: &Path, p: &Pipeline) -> Result<(Journal, Vec<Diagnostic>)> {
-        let file = path.display().to_string();
-        let mut journal = Journal {
-            file: file.clone(),
-            entries: Vec::new(),
-        };
-        let mut diags = Vec::new();
-        let f = match File::open(path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((journal, diags)),
-            Err(e) => {
-                return Err(
-                    anyhow::Error::new(e).context(format!("cannot read the journal {file}"))
-                );
+        let mut entries = Vec::new();
+        let diags = csvlog::read(path, &FORMAT, |l, diags| {
+            if let Some(e) = entry(l, p, diags) {
+                entries.push(e);
             }
-        };
-        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-        let mut scanner = Scanner::new(BufReader::new(f), b',', b'\n');
-        let mut first = true;
-        let mut last_line = 0;
-        while let Some(rec) = scanner
-            .next_record()
-            .with_context(|| format!("cannot read the journal {file}"))?
-        {
-            let line = rec.line;
-            last_line = line;
-            let fields: Vec<String> = rec
-                .fields()
-                .map(|f| String::from_utf8_lossy(f).into_owned())
-                .collect();
-            if first {
-                first = false;
-                let header: Vec<&str> = fields
-                    .iter()
-                    .map(|s| s.trim_start_matches('\u{feff}').trim())
-                    .collect();
-                if header != HEADER {
-                    diags.push(
-                        Diagnostic::error(&file, "journal-header", format!("the journal's header is `{}`", header.join(",")))
-                            .at(line, 1)
-                            .hint(format!("it must be `{}`; restore it from a backup, or move the file aside so that `pipe` starts a new one", HEADER.join(","))),
-                    );
-                    return Ok((journal, diags));
-                }
-                continue;
-            }
-            if std::str::from_utf8(rec.raw).is_err() {
-                diags.push(
-                    Diagnostic::error(&file, "bad-encoding", "this line is not valid UTF-8")
-                        .at(line, 1)
-                        .hint("the journal is written in UTF-8; re-save it as UTF-8"),
-                );
-                continue;
-            }
-            if fields.len() != HEADER.len() {
-                diags.push(
-                    Diagnostic::error(
-                        &file,
-                        "row-width",
-                        format!(
-                            "this entry has {} cells instead of {}",
-                            fields.len(),
-                            HEADER.len()
-                        ),
-                    )
-                    .at(line, 1)
-                    .hint("the journal is written by `pipe` only; restore the line from a backup"),
-                );
-                continue;
-            }
-            let col = |i: usize| {
-                crate::csvscan::raw_fields(rec.raw, b',')
-                    .get(i)
-                    .map_or(1, |r| r.start as u64 + 1)
-            };
-            let at = match DateTime::parse_from_rfc3339(fields[0].trim()) {
-                Ok(a) => a,
-                Err(_) => {
-                    diags.push(
-                        Diagnostic::error(
-                            &file,
-                            "bad-timestamp",
-                            format!("`{}` is not an RFC 3339 time", fields[0]),
-                        )
-                        .at(line, 1)
-                        .hint("write it as `2026-11-27T09:30:00+01:00`"),
-                    );
-                    continue;
-                }
-            };
-            let date = match NaiveDate::parse_from_str(fields[1].trim(), crate::dates::ISO) {
-                Ok(d) => d,
-                Err(_) => {
-                    diags.push(
-                        Diagnostic::error(
-                            &file,
-                            "bad-date",
-                            format!("`{}` is not an ISO date", fields[1]),
-                        )
-                        .at(line, col(1))
-                        .hint("the journal's dates are written `2026-11-27`"),
-                    );
-                    continue;
-                }
-            };
-            let Some(kind) = Kind::parse(fields[3].trim()) else {
-                diags.push(
-                    Diagnostic::error(
-                        &file,
-                        "bad-kind",
-                        format!("`{}` is not a kind of change", fields[3]),
-                    )
-                    .at(line, col(3))
-                    .hint("the kinds are `add`, `move`, `set`, `undo` and `sync`"),
-                );
-                continue;
-            };
-            let entry = Entry {
-                at,
-                date,
-                id: fields[2].trim().to_string(),
-                kind,
-                field: fields[4].trim().to_string(),
-                from: fields[5].clone(),
-                to: fields[6].clone(),
-                by: fields[7].clone(),
-                reason: fields[8].clone(),
-                note: fields[9].clone(),
-                line,
-            };
-            if entry.is_stage() {
-                for (i, v) in [(5, &entry.from), (6, &entry.to)] {
-                    if !v.trim().is_empty() && p.find_stage(v).is_none() {
-                        diags.push(
-                            Diagnostic::error(&file, "unknown-stage", p.unknown_stage(v.trim()))
-                                .at(line, col(i))
-                                .hint("a stage was renamed or removed in the pipeline; keep its old id or label as a stage, or restore it"),
-                        );
-                    }
-                }
-            }
-            journal.entries.push(entry);
-        }
-        if len > 0 && !ends_with_newline(path)? {
-            diags.push(
-                Diagnostic::error(&file, "incomplete-entry", "the last line of the journal is incomplete (a write was interrupted)")
-                    .at(last_line, 1)
-                    .hint("check that line against the register, then finish or remove it; `pipe` refuses to append until then"),
-            );
-        }
-        Ok((journal, diags))
+        })?;
+        Ok((
+            Journal {
+                file: path.display().to_string(),
+                entries,
+            },
+            diags,
+        ))
     }
 
     /// Each prospect's entries, in journal order.
@@ -289,6 +217,35 @@ impl Journal {
                 stage,
                 line: e.line,
             });
+        }
+        out
+    }
+
+    /// The stage history of every prospect as it stands once `pipe undo` is
+    /// taken into account: the changes an undo took back, and the undo's own
+    /// entries, are left out. Milestones and outcomes are read from this.
+    pub fn effective_stage_events(&self, p: &Pipeline) -> HashMap<&str, Vec<StageEvent>> {
+        // An undo takes back the latest change not yet taken back, as `pipe undo` walks.
+        let mut kept: Vec<std::ops::Range<usize>> = Vec::new();
+        for g in self.groups() {
+            if self.entries[g.start].kind == Kind::Undo {
+                kept.pop();
+            } else {
+                kept.push(g);
+            }
+        }
+        let mut out: HashMap<&str, Vec<StageEvent>> = HashMap::new();
+        for e in kept.into_iter().flat_map(|g| &self.entries[g]) {
+            if !e.is_stage() || e.to.trim().is_empty() {
+                continue;
+            }
+            if let Some(stage) = p.find_stage(&e.to) {
+                out.entry(e.id.as_str()).or_default().push(StageEvent {
+                    date: e.date,
+                    stage: Some(stage),
+                    line: e.line,
+                });
+            }
         }
         out
     }

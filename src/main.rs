@@ -1,16 +1,22 @@
 //! `pipe`: parse the command line, run the command, print errors and map them to exit codes.
 
+mod activity;
 mod alerts;
+mod batch;
 mod calendar;
+mod calibration;
 mod cli;
 mod commands;
 mod context;
+mod csvlog;
 mod csvscan;
 mod dates;
 mod diag;
+mod effort;
 mod error;
 mod field;
 mod filter;
+mod hours;
 mod journal;
 mod manual;
 mod money;

@@ -382,6 +382,7 @@ impl Grid {
     pub fn to_markdown(&self) -> String {
         let esc = |s: &str| {
             s.replace('\\', "\\\\")
+                .replace('*', "\\*")
                 .replace('|', "\\|")
                 .replace('\n', "<br>")
         };
@@ -426,6 +427,34 @@ impl Grid {
         out
     }
 }
+
+/// A whole HTML page holding the grids: one self-contained file, styles inline, no script.
+/// `lang` is the page's language (`fr`, `en`).
+pub fn html_page(lang: &str, title: &str, grids: &[&Grid]) -> String {
+    let mut out = format!(
+        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\n{}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+        html_escape(title),
+        HTML_STYLE,
+        html_escape(title)
+    );
+    for g in grids {
+        out.push_str(&g.to_html());
+    }
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+const HTML_STYLE: &str = "body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+h1 { font-size: 1.4em; }
+h2 { font-size: 1.1em; margin-top: 2em; }
+table { border-collapse: collapse; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; vertical-align: top; }
+th { background: #f2f2f2; text-align: left; }
+td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+p { max-width: 60em; font-size: 0.9em; color: #444; }
+.scroll { overflow-x: auto; }
+@media (max-width: 600px) { body { margin: 0.8em; } th, td { padding: 0.2em 0.4em; } }
+";
 
 /// Escapes text for HTML (and XML) content and attributes.
 pub fn html_escape(s: &str) -> String {
@@ -500,6 +529,23 @@ mod tests {
             html.contains("&#39;") || html.contains("=HYPERLINK(&quot;x&quot;)"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn html_is_one_escaped_page_without_script() {
+        let mut g = grid();
+        g.title = Some("<Étapes>".into());
+        g.notes.push("a & b".into());
+        let page = html_page("fr", "Rapport \"test\"", &[&g]);
+        assert!(page.starts_with("<!DOCTYPE html>"));
+        assert!(page.contains("<style>") && !page.contains("<script"));
+        assert!(page.contains("<h2>&lt;Étapes&gt;</h2>"));
+        assert!(
+            page.contains("data-value=\"12500.50\">12 500,50 €</td>"),
+            "{page}"
+        );
+        assert!(page.contains("<p class=\"note\">a &amp; b</p>"), "{page}");
+        assert!(page.contains("<title>Rapport &quot;test&quot;</title>"));
     }
 
     #[test]

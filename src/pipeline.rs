@@ -8,6 +8,7 @@
 use crate::dates::{self, DateFormats};
 use crate::diag::{Diagnostic, line_col};
 use crate::field::Field;
+use crate::hours::Hours;
 use crate::term::Term;
 use crate::text::{fold, or_list, suggest};
 use chrono::NaiveDate;
@@ -34,6 +35,10 @@ struct RawFile {
     stages: Vec<RawStage>,
     #[serde(default, rename = "product")]
     products: Vec<RawProduct>,
+    #[serde(default)]
+    activities: Option<RawActivities>,
+    #[serde(default)]
+    effort: Option<RawEffort>,
     #[serde(default)]
     alerts: alerts::RawAlerts,
     #[serde(default, rename = "products")]
@@ -124,6 +129,56 @@ enum RawNumber {
     Float(f64),
 }
 
+impl RawNumber {
+    fn decimal(&self) -> Decimal {
+        match self {
+            RawNumber::Int(i) => Decimal::from(*i),
+            // The shortest text that reads back as the float: `6.5`, not its binary expansion.
+            RawNumber::Float(f) => Decimal::from_str(&f.to_string()).unwrap_or(Decimal::MAX),
+        }
+    }
+}
+
+/// A number, or a text in the notation of a cell (`"6h30"`, `"18 000 €"`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawQuantity {
+    Number(RawNumber),
+    Text(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawActivities {
+    path: Spanned<String>,
+    #[serde(default, rename = "kind")]
+    kinds: Vec<RawKind>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKind {
+    id: Spanned<String>,
+    label: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEffort {
+    min_cases: Option<Spanned<i64>>,
+    #[serde(default)]
+    assumptions: BTreeMap<Spanned<String>, RawAssumption>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAssumption {
+    conversion: Option<Spanned<RawNumber>>,
+    days: Option<Spanned<RawNumber>>,
+    hours: Option<Spanned<RawQuantity>>,
+    amount: Option<Spanned<RawQuantity>>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawStage {
@@ -146,6 +201,7 @@ struct RawStage {
     #[serde(default)]
     next_action_required: bool,
     alerts: Option<alerts::RawStageAlerts>,
+    milestone: Option<Spanned<String>>,
 }
 
 fn open() -> Outcome {
@@ -212,6 +268,15 @@ pub enum Locale {
     En,
 }
 
+impl Locale {
+    pub fn key(self) -> &'static str {
+        match self {
+            Locale::Fr => "fr",
+            Locale::En => "en",
+        }
+    }
+}
+
 /// A time term, with the horizon name it was given by, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Horizon {
@@ -240,6 +305,8 @@ pub struct Stage {
     pub alerts: Vec<RuleSettings>,
     /// The rules this stage's `alerts` table overrides.
     pub alert_overrides: Vec<Rule>,
+    /// Index in [`Pipeline::milestones`] of the milestone entering this stage reaches.
+    pub milestone: Option<usize>,
 }
 
 impl Stage {
@@ -288,6 +355,73 @@ pub struct Product {
     pub label: String,
 }
 
+/// A kind of sales activity (`prospection`, `appel`…) declared under `[activities]`.
+#[derive(Debug, Clone)]
+pub struct ActivityKind {
+    pub id: String,
+    pub label: String,
+}
+
+/// The activity log: where it lives and the kinds of activity it records.
+#[derive(Debug, Clone)]
+pub struct ActivitiesConfig {
+    /// The log's path as given in the TOML file, joined to the TOML file's folder.
+    pub path: PathBuf,
+    pub kinds: Vec<ActivityKind>,
+    kind_names: HashMap<String, usize>,
+}
+
+impl ActivitiesConfig {
+    /// Finds a kind by id or label, without regard to case, accents, `_` or `-`.
+    pub fn find_kind(&self, name: &str) -> Option<usize> {
+        self.kind_names.get(&fold(name)).copied()
+    }
+
+    pub fn unknown_kind(&self, name: &str) -> String {
+        let known = self
+            .kinds
+            .iter()
+            .flat_map(|k| [k.label.as_str(), k.id.as_str()]);
+        let near = suggest(name, known);
+        if near.is_empty() {
+            let ids: Vec<&str> = self.kinds.iter().map(|k| k.id.as_str()).collect();
+            format!(
+                "unknown kind of activity `{name}`; the kinds are {}",
+                or_list(&ids)
+            )
+        } else {
+            format!(
+                "unknown kind of activity `{name}`; did you mean {}?",
+                or_list(&near)
+            )
+        }
+    }
+}
+
+/// Figures declared in `pipeline.toml` for reaching a milestone, used where
+/// the history holds too few cases.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Assumption {
+    /// Percentage of the step before (new prospects, or the milestone before) that reaches this one.
+    pub conversion: Option<Decimal>,
+    /// Days from the step before to this milestone.
+    pub days: Option<Decimal>,
+    /// Hours of work per milestone reached, counting every prospect worked on.
+    pub hours: Option<Hours>,
+    /// Average amount of a signature (the last milestone only).
+    pub amount: Option<Decimal>,
+}
+
+/// A point of the funnel the sales effort is measured against: reached when
+/// a prospect first enters one of its stages (or a later milestone's).
+#[derive(Debug, Clone)]
+pub struct Milestone {
+    pub name: String,
+    /// The stages that mark it, in funnel order.
+    pub stages: Vec<usize>,
+    pub assumed: Assumption,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delimiter {
     Auto,
@@ -332,6 +466,12 @@ pub struct Pipeline {
     pub alerts: AlertsConfig,
     /// `[products] attribution`.
     pub attribution: Attribution,
+    /// `[activities]`, when the pipeline keeps an activity log.
+    pub activities: Option<ActivitiesConfig>,
+    /// Milestones in funnel order (by their first stage); the last one counts signatures.
+    pub milestones: Vec<Milestone>,
+    /// Below this many cases, a figure of the history falls back to its assumption.
+    pub min_cases: u32,
     stage_names: HashMap<String, usize>,
     product_names: HashMap<String, usize>,
     /// Ids and labels exactly as written: most cells match one, which spares folding.
@@ -539,6 +679,293 @@ impl Validator<'_> {
         }
     }
 
+    /// Gathers the stages' `milestone` keys into milestones, in funnel order.
+    fn milestones(&mut self, raw: &[RawStage], stages: &mut [Stage]) -> Vec<Milestone> {
+        let mut milestones: Vec<Milestone> = Vec::new();
+        for (i, s) in raw.iter().enumerate() {
+            let Some(m) = &s.milestone else { continue };
+            let owner = format!("stage `{}`", s.id.get_ref());
+            let name = m.get_ref().trim();
+            if name.is_empty() {
+                self.err(
+                    m,
+                    "bad-milestone",
+                    format!("{owner}: `milestone` is empty"),
+                    Some(
+                        "name the milestone the stage marks, such as `meeting`, `quote` or `signature`"
+                            .into(),
+                    ),
+                );
+                continue;
+            }
+            if stages[i].outcome == Outcome::Lost {
+                self.err(
+                    m,
+                    "bad-milestone",
+                    format!("{owner}: a lost stage cannot be a milestone"),
+                    Some(
+                        "milestones mark progress: put them on open stages and on the won stage"
+                            .into(),
+                    ),
+                );
+                continue;
+            }
+            let at = match milestones.iter().position(|x| fold(&x.name) == fold(name)) {
+                Some(at) => at,
+                None => {
+                    milestones.push(Milestone {
+                        name: name.to_string(),
+                        stages: Vec::new(),
+                        assumed: Assumption::default(),
+                    });
+                    milestones.len() - 1
+                }
+            };
+            milestones[at].stages.push(i);
+            stages[i].milestone = Some(at);
+        }
+        // The last milestone is what a target counts: signatures.
+        let n = milestones.len();
+        for (k, m) in milestones.iter().enumerate() {
+            for &i in &m.stages {
+                let at = raw[i].milestone.as_ref().expect("a milestone stage");
+                let owner = format!("stage `{}`", raw[i].id.get_ref());
+                let won = stages[i].outcome == Outcome::Won;
+                if k + 1 == n && !won {
+                    self.err(
+                        at,
+                        "bad-milestone",
+                        format!(
+                            "{owner}: `{}` is the last milestone, which counts signatures, but the stage's outcome is `{}`",
+                            m.name,
+                            stages[i].outcome.key()
+                        ),
+                        Some("put the last milestone on the won stage (such as Gagné), or add a later milestone there".into()),
+                    );
+                } else if k + 1 < n && won {
+                    self.err(
+                        at,
+                        "bad-milestone",
+                        format!(
+                            "{owner}: `{}` is on a won stage, but the milestone `{}` comes after it",
+                            m.name,
+                            milestones[n - 1].name
+                        ),
+                        Some("only the last milestone (the signature) may be on won stages".into()),
+                    );
+                }
+            }
+        }
+        milestones
+    }
+
+    /// `[effort]`: the minimum number of cases (returned) and the assumptions, set on the milestones.
+    fn effort(&mut self, raw: Option<&RawEffort>, milestones: &mut [Milestone]) -> u32 {
+        const DEFAULT: u32 = 10;
+        let Some(raw) = raw else { return DEFAULT };
+        let min_cases = match &raw.min_cases {
+            None => DEFAULT,
+            Some(v) => match u32::try_from(*v.get_ref()) {
+                Ok(n) if n >= 1 => n,
+                _ => {
+                    self.err(
+                        v,
+                        "bad-min-cases",
+                        format!("[effort] min_cases `{}` is not a whole number of at least 1", v.get_ref()),
+                        Some("write how many cases a figure needs before the history is trusted, such as `10`".into()),
+                    );
+                    DEFAULT
+                }
+            },
+        };
+        let last = milestones.len().checked_sub(1);
+        for (name, a) in &raw.assumptions {
+            let owner = format!("[effort.assumptions.{}]", name.get_ref());
+            let Some(k) = milestones
+                .iter()
+                .position(|m| fold(&m.name) == fold(name.get_ref()))
+            else {
+                let names: Vec<&str> = milestones.iter().map(|m| m.name.as_str()).collect();
+                let near = suggest(name.get_ref(), names.iter().copied());
+                let hint = if names.is_empty() {
+                    format!(
+                        "no stage declares a milestone: add `milestone = \"{}\"` to the stage that marks it",
+                        name.get_ref()
+                    )
+                } else if near.is_empty() {
+                    format!("the milestones are {}", or_list(&names))
+                } else {
+                    format!("did you mean {}?", or_list(&near))
+                };
+                self.err(
+                    name,
+                    "unknown-milestone",
+                    format!("{owner} names no milestone"),
+                    Some(hint),
+                );
+                continue;
+            };
+            let mut assumed = Assumption::default();
+            if let Some(c) = &a.conversion {
+                let v = c.get_ref().decimal();
+                if v <= Decimal::ZERO || v > Decimal::ONE_HUNDRED {
+                    self.err(
+                        c,
+                        "bad-assumption",
+                        format!("{owner}: conversion {v} is not a percentage above 0 and at most 100"),
+                        Some("write the percentage of the step before that reaches this milestone, such as `35`".into()),
+                    );
+                }
+                assumed.conversion = Some(v);
+            }
+            if let Some(d) = &a.days {
+                let v = d.get_ref().decimal();
+                if v < Decimal::ZERO {
+                    self.err(
+                        d,
+                        "bad-assumption",
+                        format!("{owner}: days {v} is negative"),
+                        Some(
+                            "write the days from the step before to this milestone, such as `21`"
+                                .into(),
+                        ),
+                    );
+                }
+                assumed.days = Some(v);
+            }
+            if let Some(h) = &a.hours {
+                let parsed = match h.get_ref() {
+                    RawQuantity::Number(n) => Hours::from_hours(n.decimal())
+                        .ok_or_else(|| format!("{} hours is too large", n.decimal())),
+                    RawQuantity::Text(t) => Hours::parse(t),
+                };
+                match parsed {
+                    Ok(v) if v > Hours::ZERO => assumed.hours = Some(v),
+                    Ok(_) => self.err(
+                        h,
+                        "bad-assumption",
+                        format!("{owner}: hours must be more than zero"),
+                        Some("write the hours of work per milestone reached, such as `6.5` or `\"6h30\"`".into()),
+                    ),
+                    Err(e) => self.err(h, "bad-assumption", format!("{owner}: {e}"), None),
+                }
+            }
+            if let Some(m) = &a.amount {
+                let parsed = match m.get_ref() {
+                    RawQuantity::Number(n) => Ok(n.decimal()),
+                    RawQuantity::Text(t) => crate::money::parse(t).map(|(v, _)| v),
+                };
+                if Some(k) != last {
+                    self.err(
+                        m,
+                        "bad-assumption",
+                        format!("{owner}: `amount` is the average amount of a signature"),
+                        Some(format!(
+                            "put it under [effort.assumptions.{}], the last milestone",
+                            milestones[milestones.len() - 1].name
+                        )),
+                    );
+                } else {
+                    match parsed {
+                        Ok(v) if v > Decimal::ZERO => assumed.amount = Some(v),
+                        Ok(_) => self.err(
+                            m,
+                            "bad-assumption",
+                            format!("{owner}: amount must be more than zero"),
+                            None,
+                        ),
+                        Err(e) => self.err(m, "bad-assumption", format!("{owner}: {e}"), None),
+                    }
+                }
+            }
+            milestones[k].assumed = assumed;
+        }
+        min_cases
+    }
+
+    /// `[activities]`: the activity log's path and its kinds.
+    fn activities(
+        &mut self,
+        raw: &RawActivities,
+        base: &Path,
+        register: &Path,
+        journal: &Path,
+    ) -> Option<ActivitiesConfig> {
+        let path = base.join(raw.path.get_ref());
+        if raw.path.get_ref().trim().is_empty() {
+            self.err(
+                &raw.path,
+                "bad-activities-path",
+                "[activities] path is empty".into(),
+                Some("name the activity log's CSV file, such as `activities.csv`".into()),
+            );
+        } else if path == register || path == journal {
+            let what = if path == register {
+                "register"
+            } else {
+                "journal"
+            };
+            self.err(
+                &raw.path,
+                "bad-activities-path",
+                format!("[activities] path is the {what}'s"),
+                Some("the activity log needs a file of its own, such as `activities.csv`".into()),
+            );
+        }
+        if raw.kinds.is_empty() {
+            self.err(
+                &raw.path,
+                "no-activity-kinds",
+                "[activities] declares no kind of activity".into(),
+                Some("add [[activities.kind]] tables, each with an `id` and a `label`, such as `prospection`, `appel`, `rendez_vous`, `devis` and `relance`".into()),
+            );
+        }
+        let mut kinds: Vec<ActivityKind> = Vec::new();
+        let mut kind_names: HashMap<String, usize> = HashMap::new();
+        for k in &raw.kinds {
+            let i = kinds.len();
+            let id = k.id.get_ref().trim().to_string();
+            if id.is_empty() {
+                self.err(
+                    &k.id,
+                    "bad-activity-kind",
+                    "a kind of activity has an empty id".into(),
+                    None,
+                );
+                continue;
+            }
+            let label = k
+                .label
+                .as_deref()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .unwrap_or(&id)
+                .to_string();
+            for name in [id.as_str(), label.as_str()] {
+                match kind_names.get(&fold(name)) {
+                    Some(&j) if j != i => self.err(
+                        &k.id,
+                        "duplicate-activity-kind",
+                        format!(
+                            "kind of activity `{id}`: the name `{name}` is already used by `{}`",
+                            kinds[j].id
+                        ),
+                        Some("ids and labels must differ from every other kind's, ignoring case and accents".into()),
+                    ),
+                    _ => {
+                        kind_names.insert(fold(name), i);
+                    }
+                }
+            }
+            kinds.push(ActivityKind { id, label });
+        }
+        Some(ActivitiesConfig {
+            path,
+            kinds,
+            kind_names,
+        })
+    }
+
     fn build(&mut self, raw: RawFile, path: &Path) -> Option<Pipeline> {
         let base = path.parent().unwrap_or(Path::new(""));
 
@@ -730,12 +1157,7 @@ impl Validator<'_> {
                     _ => Decimal::ZERO,
                 },
                 Some(p) => {
-                    let v = match p.get_ref() {
-                        RawNumber::Int(i) => Decimal::from(*i),
-                        RawNumber::Float(f) => {
-                            Decimal::from_str(&f.to_string()).unwrap_or(Decimal::MAX)
-                        }
-                    };
+                    let v = p.get_ref().decimal();
                     if v < Decimal::ZERO || v > Decimal::ONE_HUNDRED {
                         self.err(
                             p,
@@ -865,6 +1287,7 @@ impl Validator<'_> {
                 next_action_required: s.next_action_required,
                 alerts: stage_alerts,
                 alert_overrides,
+                milestone: None,
             });
         }
         if !stages.is_empty() && !stages.iter().any(|s| s.outcome == Outcome::Won) {
@@ -877,6 +1300,14 @@ impl Validator<'_> {
                 Some("a pipeline needs at least one stage where deals are in progress".into()),
             );
         }
+
+        // milestones, [effort], [activities]
+        let mut milestones = self.milestones(&raw.stages, &mut stages);
+        let min_cases = self.effort(raw.effort.as_ref(), &mut milestones);
+        let activities = raw
+            .activities
+            .as_ref()
+            .and_then(|a| self.activities(a, base, &reg_path, &journal));
 
         // [[product]]
         let mut products = Vec::new();
@@ -968,6 +1399,9 @@ impl Validator<'_> {
             stage_exact,
             product_exact,
             attribution,
+            activities,
+            milestones,
+            min_cases,
             stage_names,
             product_names,
         })
@@ -1055,5 +1489,156 @@ outcome = "won"
             ["bad-probability", "unknown-horizon", "no-won-stage"]
         );
         assert!(d[1].hint.as_deref().unwrap().contains("imminente"));
+    }
+
+    const EFFORT: &str = r#"
+[pipeline]
+[register]
+path = "r.csv"
+[activities]
+path = "a.csv"
+[[activities.kind]]
+id = "appel"
+label = "Appel"
+[[activities.kind]]
+id = "rendez_vous"
+label = "Rendez-vous"
+[effort]
+min_cases = 5
+[effort.assumptions.meeting]
+conversion = 30
+days = 21
+hours = "6h30"
+[effort.assumptions.signature]
+hours = 41
+amount = "18 000 €"
+[[stage]]
+id = "rdv"
+phase = "prospect"
+milestone = "meeting"
+[[stage]]
+id = "devis"
+phase = "prospect"
+milestone = "quote"
+[[stage]]
+id = "perdu"
+phase = "prospect"
+outcome = "lost"
+[[stage]]
+id = "gagne"
+phase = "prospect"
+outcome = "won"
+milestone = "signature"
+[[stage]]
+id = "client"
+phase = "client"
+outcome = "won"
+milestone = "Signature"
+"#;
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn loads_activities_milestones_and_assumptions() {
+        let p = load(EFFORT).unwrap();
+        let a = p.activities.as_ref().unwrap();
+        assert_eq!(a.path, Path::new("a.csv"));
+        assert_eq!(a.find_kind("rendez vous"), Some(1));
+        assert_eq!(a.find_kind("APPEL"), Some(0));
+        assert_eq!(p.min_cases, 5);
+        let names: Vec<&str> = p.milestones.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["meeting", "quote", "signature"]);
+        assert_eq!(p.milestones[2].stages, [3, 4]);
+        assert_eq!(p.stages[4].milestone, Some(2));
+        assert_eq!(p.stages[2].milestone, None);
+        let m = &p.milestones[0].assumed;
+        assert_eq!(m.conversion, Some(dec("30")));
+        assert_eq!(m.days, Some(dec("21")));
+        assert_eq!(m.hours, Hours::parse("6.5").ok());
+        assert_eq!(p.milestones[2].assumed.amount, Some(dec("18000")));
+        assert_eq!(p.milestones[1].assumed, Assumption::default());
+    }
+
+    #[test]
+    fn defaults_without_effort_settings() {
+        let p = load(MINIMAL).unwrap();
+        assert!(p.activities.is_none());
+        assert!(p.milestones.is_empty());
+        assert_eq!(p.min_cases, 10);
+    }
+
+    #[test]
+    fn reports_bad_effort_settings_with_their_lines() {
+        let after =
+            format!("{EFFORT}[[stage]]\nid = \"x\"\nphase = \"client\"\nmilestone = \"after\"\n");
+        type Case<'a> = (&'a str, &'a str, &'a [(&'a str, u64)]);
+        let cases: [Case; 11] = [
+            ("min_cases = 5", "min_cases = 0", &[("bad-min-cases", 14)]),
+            (
+                "[effort.assumptions.meeting]",
+                "[effort.assumptions.meting]",
+                &[("unknown-milestone", 15)],
+            ),
+            (
+                "conversion = 30",
+                "conversion = 140",
+                &[("bad-assumption", 16)],
+            ),
+            ("days = 21", "days = -2", &[("bad-assumption", 17)]),
+            (
+                "hours = 41",
+                "hours = \"41 heures\"",
+                &[("bad-assumption", 20)],
+            ),
+            (
+                "days = 21",
+                "days = 21\namount = 5",
+                &[("bad-assumption", 18)],
+            ),
+            (
+                "path = \"a.csv\"",
+                "path = \"r.csv\"",
+                &[("bad-activities-path", 6)],
+            ),
+            (
+                "id = \"rendez_vous\"",
+                "id = \"appel\"",
+                &[("duplicate-activity-kind", 11)],
+            ),
+            (
+                "outcome = \"lost\"",
+                "outcome = \"lost\"\nmilestone = \"perte\"",
+                &[("bad-milestone", 34)],
+            ),
+            (
+                "milestone = \"Signature\"",
+                "milestone = \"meeting\"",
+                &[("bad-milestone", 43)],
+            ),
+            (
+                EFFORT,
+                &after,
+                &[
+                    ("bad-milestone", 38),
+                    ("bad-milestone", 43),
+                    ("bad-milestone", 47),
+                    ("bad-assumption", 21),
+                ],
+            ),
+        ];
+        for (from, to, want) in cases {
+            assert!(EFFORT.contains(from), "{from}");
+            let d = load(&EFFORT.replacen(from, to, 1)).unwrap_err();
+            let got: Vec<(&str, u64)> = d.iter().map(|d| (d.code, d.line.unwrap())).collect();
+            assert_eq!(got, want, "{to}: {d:#?}");
+        }
+        let d = load(&EFFORT.replace(
+            "[effort.assumptions.meeting]",
+            "[effort.assumptions.meting]",
+        ))
+        .unwrap_err();
+        assert_eq!(d[0].hint.as_deref(), Some("did you mean `meeting`?"));
     }
 }

@@ -83,6 +83,30 @@ impl Prospect {
         }
     }
 
+    /// Every prospect the register holds, and how many rows cannot be read (`pipe check` says why).
+    pub fn read_all(p: &Pipeline) -> anyhow::Result<(Vec<Prospect>, usize)> {
+        let mut reader = crate::register::Reader::open(p)?;
+        let mut styles = Styles::default();
+        let mut skipped = 0;
+        let mut out = Vec::new();
+        while let Some(row) = reader.next_row()? {
+            let Ok(cells) = row.cells() else {
+                skipped += 1;
+                continue;
+            };
+            match Prospect::parse(
+                |c| cells.get(c).map_or("", String::as_str),
+                row.schema,
+                p,
+                &mut styles,
+            ) {
+                Ok(x) => out.push(x),
+                Err(_) => skipped += 1,
+            }
+        }
+        Ok((out, skipped))
+    }
+
     /// Reads a prospect from its cells (`cell(col)` gives a column's text).
     pub fn parse<'c>(
         cell: impl Fn(usize) -> &'c str,

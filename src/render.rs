@@ -36,6 +36,59 @@ pub fn money(p: &Pipeline, v: Decimal) -> String {
     }
 }
 
+/// A number rounded to `dp` decimals, with the locale's separators: `1 234,5` (fr) or `1,234.5` (en).
+pub fn decimal(p: &Pipeline, v: Decimal, dp: u32) -> String {
+    let mut r = v.round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    r.rescale(dp);
+    let text = r.abs().to_string();
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let sign = if r.is_sign_negative() && !r.is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    let (group, point) = match p.locale {
+        Locale::Fr => ('\u{a0}', ','),
+        Locale::En => (',', '.'),
+    };
+    let int = crate::money::group_digits(int, Some(group));
+    if frac.is_empty() {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}{point}{frac}")
+    }
+}
+
+/// A number to at most one decimal, without trailing zeros: `12`, `7,5`.
+pub fn number(p: &Pipeline, v: Decimal) -> String {
+    let s = v.round_dp(1).normalize().to_string();
+    match p.locale {
+        Locale::Fr => s.replace('.', ","),
+        Locale::En => s,
+    }
+}
+
+/// A figure in hours, to one decimal: `6,5 h`.
+pub fn hours(p: &Pipeline, h: Decimal) -> String {
+    format!("{}\u{a0}h", decimal(p, h, 1))
+}
+
+/// A logged duration as exact as it was given: `1,5 h`, `1 h 20`, `20,5 min`.
+pub fn duration(p: &Pipeline, h: crate::hours::Hours) -> String {
+    let c = h.canonical();
+    let c = match p.locale {
+        Locale::Fr => c.replace('.', ","),
+        Locale::En => c,
+    };
+    if let Some(min) = c.strip_suffix("min") {
+        format!("{min}\u{a0}min")
+    } else if let Some((h, m)) = c.split_once('h') {
+        format!("{h}\u{a0}h\u{a0}{m}")
+    } else {
+        format!("{c}\u{a0}h")
+    }
+}
+
 pub fn date(p: &Pipeline, d: NaiveDate) -> String {
     match p.locale {
         Locale::Fr => d.format("%d/%m/%Y").to_string(),

@@ -286,22 +286,11 @@ impl Commit<'_> {
                 reg.display()
             )));
         }
-        let journal_len = match fs::metadata(self.journal) {
-            Ok(m) => {
-                if !journal::ends_with_newline(self.journal)? {
-                    return Err(conflict(format!(
-                        "the last line of {} is incomplete (an interrupted write?); nothing was written\n  hint: run `pipe check` to see it, then finish or remove that line",
-                        self.journal.display()
-                    )));
-                }
-                Some(m.len())
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-            Err(e) => {
-                return Err(anyhow::Error::new(e)
-                    .context(format!("cannot read {}", self.journal.display())));
-            }
+        let journal = AppendLog {
+            path: self.journal,
+            header: &journal::HEADER,
         };
+        let journal_len = journal.prepare()?;
         let backup = backup_path(reg);
         if let Some(tmp) = staged {
             let _ = fs::remove_file(&backup);
@@ -315,14 +304,9 @@ impl Commit<'_> {
             }
             sync_dir(dir)?;
         }
-        if let Err(e) = append(self.journal, journal_len, &self.entries) {
-            if let Some(len) = journal_len
-                && let Ok(f) = OpenOptions::new().write(true).open(self.journal)
-            {
-                let _ = f.set_len(len);
-            } else if journal_len.is_none() {
-                let _ = fs::remove_file(self.journal);
-            }
+        let records: Vec<Vec<String>> = self.entries.iter().map(|e| e.record().to_vec()).collect();
+        if let Err(e) = journal.append(journal_len, &records) {
+            journal.rollback(journal_len);
             if !self.edits.is_empty() {
                 fs::rename(&backup, reg).with_context(|| format!("the journal could not be written and the old register could not be restored: it is in {}", backup.display()))?;
                 sync_dir(dir)?;
@@ -339,31 +323,95 @@ impl Commit<'_> {
     }
 }
 
-fn append(path: &Path, existing: Option<u64>, entries: &[Entry]) -> Result<()> {
-    if entries.is_empty() {
-        return Ok(());
+/// An append-only CSV file (the journal, the activity log): UTF-8, `,`, LF.
+/// New lines go in one write that is synced before the command reports
+/// success; a failed append is cut back, so a log holds whole commands only.
+pub struct AppendLog<'a> {
+    pub path: &'a Path,
+    /// Written first when the file is new or empty.
+    pub header: &'a [&'a str],
+}
+
+impl AppendLog<'_> {
+    /// Checks that the log can take new lines (its last line is complete);
+    /// returns its length, or `None` when it does not exist yet.
+    pub fn prepare(&self) -> Result<Option<u64>> {
+        match fs::metadata(self.path) {
+            Ok(m) => {
+                if !journal::ends_with_newline(self.path)? {
+                    return Err(conflict(format!(
+                        "the last line of {} is incomplete (an interrupted write?); nothing was written\n  hint: run `pipe check` to see it, then finish or remove that line",
+                        self.path.display()
+                    )));
+                }
+                Ok(Some(m.len()))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => {
+                Err(anyhow::Error::new(e).context(format!("cannot read {}", self.path.display())))
+            }
+        }
     }
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    if existing.is_none_or(|l| l == 0) {
-        w.write_record(journal::HEADER)?;
+
+    /// Appends the records in one write and syncs them (and the folder, for a new file).
+    pub fn append(&self, existing: Option<u64>, records: &[Vec<String>]) -> Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        if existing.is_none_or(|l| l == 0) {
+            w.write_record(self.header)?;
+        }
+        for r in records {
+            w.write_record(r)?;
+        }
+        let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.path)?;
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+        if existing.is_none() {
+            sync_dir(
+                self.path
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(Path::new(".")),
+            )?;
+        }
+        Ok(())
     }
-    for e in entries {
-        w.write_record(e.record())?;
+
+    /// Takes back a failed append: cuts the file to its former length, or removes it if the append created it.
+    pub fn rollback(&self, existing: Option<u64>) {
+        match existing {
+            Some(len) => {
+                if let Ok(f) = OpenOptions::new().write(true).open(self.path) {
+                    let _ = f.set_len(len);
+                    let _ = f.sync_all();
+                }
+            }
+            None => {
+                let _ = fs::remove_file(self.path);
+            }
+        }
     }
-    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut f = OpenOptions::new().create(true).append(true).open(path)?;
-    f.write_all(&bytes)?;
-    f.sync_all()?;
-    if existing.is_none() {
-        sync_dir(
-            path.parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(Path::new(".")),
-        )?;
+
+    /// Appends the records, all or none: the whole change for a command that writes only this log.
+    pub fn append_all(&self, records: &[Vec<String>]) -> Result<()> {
+        let existing = self.prepare()?;
+        if let Err(e) = self.append(existing, records) {
+            self.rollback(existing);
+            return Err(e.context(format!(
+                "cannot append to {}; nothing was written",
+                self.path.display()
+            )));
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {

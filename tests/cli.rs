@@ -292,7 +292,7 @@ fn check_passes_on_the_shipped_example() {
     assert_eq!(out, "");
     assert!(
         err.ends_with(
-            "examples/prospects.csv: 104 prospects; examples/journal.csv: 432 entries: 0 errors, 0 warnings\n"
+            "examples/prospects.csv: 104 prospects; examples/journal.csv: 432 entries; examples/activities.csv: 596 activities: 0 errors, 0 warnings\n"
         ),
         "{err}"
     );
@@ -342,7 +342,7 @@ fn no_pipeline_file() {
 fn unknown_key_in_the_pipeline_names_file_line_column_and_key() {
     let sb = Sandbox::compact();
     sb.edit("pipeline.toml", "probability = 20\n", "probabilty = 20\n");
-    let message = "pipeline.toml:30:1: error: unknown field `probabilty`, expected one of `id`, `label`, `phase`, `outcome`, `probability`, `criteria`, `decision_within`, `decision_after`, `stale_after`, `requires`, `next`, `lost_reasons`, `next_action_required`, `alerts`\n  hint: check the spelling against docs/pipeline.md, which lists every key";
+    let message = "pipeline.toml:30:1: error: unknown field `probabilty`, expected one of `id`, `label`, `phase`, `outcome`, `probability`, `criteria`, `decision_within`, `decision_after`, `stale_after`, `requires`, `next`, `lost_reasons`, `next_action_required`, `alerts`, `milestone`\n  hint: check the spelling against docs/pipeline.md, which lists every key";
 
     let (out, err) = sb.fails(3, &["list"]);
     assert_eq!(out, "");
@@ -1724,10 +1724,18 @@ fn init_starts_a_working_pipeline_and_never_overwrites() {
     assert_eq!(out, "");
     assert_eq!(
         err,
-        "wrote crm/pipeline.toml\nwrote crm/prospects.csv\nwrote crm/journal.csv\nnext: edit pipeline.toml, then `pipe add --company …` or open prospects.csv in your spreadsheet\n"
+        "wrote crm/pipeline.toml\nwrote crm/prospects.csv\nwrote crm/journal.csv\nwrote crm/activities.csv\nnext: edit pipeline.toml, then `pipe add --company …` or open prospects.csv in your spreadsheet\n"
     );
     let files: Vec<String> = files_under(&sb.path("crm")).into_keys().collect();
-    assert_eq!(files, ["journal.csv", "pipeline.toml", "prospects.csv"]);
+    assert_eq!(
+        files,
+        [
+            "activities.csv",
+            "journal.csv",
+            "pipeline.toml",
+            "prospects.csv"
+        ]
+    );
     assert_eq!(sb.text("crm/journal.csv"), format!("{JOURNAL_HEADER}\n"));
     assert_eq!(
         sb.text("crm/prospects.csv"),
@@ -1738,7 +1746,7 @@ fn init_starts_a_working_pipeline_and_never_overwrites() {
     assert_eq!(out, "");
     assert!(
         err.ends_with(
-            "crm/prospects.csv: 0 prospects; crm/journal.csv: 0 entries: 0 errors, 0 warnings\n"
+            "crm/prospects.csv: 0 prospects; crm/journal.csv: 0 entries; crm/activities.csv: 0 activities: 0 errors, 0 warnings\n"
         ),
         "{err}"
     );
@@ -1760,7 +1768,7 @@ fn init_starts_a_working_pipeline_and_never_overwrites() {
     assert_eq!(
         err,
         error(
-            "`crm/pipeline.toml`, `crm/prospects.csv` and `crm/journal.csv` already exist; nothing was written\n  hint: `pipe init` never overwrites; choose an empty folder with `pipe init DIR`"
+            "`crm/pipeline.toml`, `crm/prospects.csv`, `crm/journal.csv` and `crm/activities.csv` already exist; nothing was written\n  hint: `pipe init` never overwrites; choose an empty folder with `pipe init DIR`"
         )
     );
 

@@ -1,15 +1,18 @@
-//! `pipe check`: validate the pipeline, the register and the journal, and
-//! that the journal agrees with the register. Prints every problem found.
+//! `pipe check`: validate the pipeline, the register, the journal and the
+//! activity log, and that the journal agrees with the register. Prints every
+//! problem found.
 
+use crate::activity::ActivityLog;
 use crate::cli::Global;
 use crate::diag::{Diagnostic, Severity};
 use crate::error::Exit;
 use crate::pipeline::Pipeline;
 use crate::validation;
 use anyhow::Result;
+use std::collections::HashSet;
 use std::io::Write;
 
-/// Check the pipeline, the register and the journal; list every problem.
+/// Check the pipeline, the register, the journal and the activity log; list every problem.
 ///
 /// Exits 0 when there is no error (warnings do not count), 1 otherwise.
 #[derive(clap::Args, Debug)]
@@ -74,13 +77,42 @@ pub fn check(p: &Pipeline) -> Result<(Vec<Diagnostic>, String)> {
     };
     let rows = checked.rows.len();
     let entries = checked.journal.entries.len();
+    let mut diags = checked.diagnostics();
+    let mut activities = String::new();
+    if let Some(cfg) = &p.activities {
+        let (log, adiags) = ActivityLog::read(cfg)?;
+        diags.extend(adiags);
+        let in_register: HashSet<&str> = checked.rows.iter().map(|r| r.id.as_str()).collect();
+        let in_journal = checked.journal.last_stages(p);
+        for a in &log.activities {
+            if !in_register.contains(a.id.as_str()) && !in_journal.contains_key(a.id.as_str()) {
+                diags.push(
+                    Diagnostic::warning(&log.file, "unknown-prospect", format!("`{}` is in the activity log but neither in the register nor in the journal", a.id))
+                        .at_line(a.line)
+                        .hint("correct the id on that line; `pipe log` checks ids, so the line was written by hand"),
+                );
+            }
+        }
+        let n = log.activities.len();
+        activities = format!(
+            "; {}: {n} activit{}",
+            log.file,
+            if n == 1 { "y" } else { "ies" }
+        );
+        diags.sort_by(|a, b| {
+            a.file
+                .cmp(&b.file)
+                .then(a.line.cmp(&b.line))
+                .then(a.column.cmp(&b.column))
+        });
+    }
     let summary = format!(
-        "{}: {}: {rows} prospect{}; {}: {entries} entr{}",
+        "{}: {}: {rows} prospect{}; {}: {entries} entr{}{activities}",
         p.name,
         checked.file,
         plural(rows),
         checked.journal.file,
         if entries == 1 { "y" } else { "ies" }
     );
-    Ok((checked.diagnostics(), summary))
+    Ok((diags, summary))
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 const PIPELINE: &str = include_str!("init/pipeline.toml");
 const REGISTER: &str = "id;stage;stage_since;name;company;owner;amount;probability;expected_close;next_action;products;lost_reason;created\r\n";
 
-/// Write a starter pipeline.toml, an empty register and an empty journal.
+/// Write a starter pipeline.toml, an empty register, journal and activity log.
 ///
 /// The starter follows the French method (stages, criteria, horizons); edit it
 /// to fit your company. Nothing is overwritten: if a file exists, nothing is written.
@@ -26,6 +26,10 @@ pub fn run(_g: &Global, a: Args) -> Result<Exit> {
         (
             a.dir.join("journal.csv"),
             format!("{}\n", crate::journal::HEADER.join(",")),
+        ),
+        (
+            a.dir.join("activities.csv"),
+            format!("{}\n", crate::activity::HEADER.join(",")),
         ),
     ];
     let existing: Vec<String> = files

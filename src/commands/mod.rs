@@ -2,9 +2,12 @@
 
 pub mod add;
 pub mod alerts;
+pub mod calibration;
 pub mod check;
+pub mod effort;
 pub mod init;
 pub mod list;
+pub mod log;
 pub mod manual;
 pub mod moves;
 pub mod report;
@@ -34,6 +37,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Alerts(a) => alerts::run(g, a),
         Command::Triage(a) => triage::run(g, a),
         Command::Manual(a) => manual::run(g, a),
+        Command::Log(a) => log::run(g, a),
+        Command::Effort(a) => effort::run(g, a),
     }
 }
 

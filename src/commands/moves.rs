@@ -1,16 +1,16 @@
 //! `pipe move`: change a prospect's stage, checking the pipeline's rules.
 
+use crate::batch::{self, Batch};
 use crate::cli::Global;
 use crate::context::{self, Context};
-use crate::csvscan::Scanner;
 use crate::error::{Exit, invalid, refused};
 use crate::moves::{MoveRequest, Moved, apply_move};
 use crate::render;
 use crate::workset::{EntryBase, Workset};
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use std::collections::HashSet;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Move a prospect to another stage.
 ///
@@ -138,34 +138,14 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
 }
 
 /// Reads a batch of moves: a CSV with a header; `id` and `stage` required.
-fn read_batch(ctx: &Context, path: &PathBuf, by: Option<&str>) -> Result<Vec<MoveRequest>> {
-    let shown = path.display().to_string();
-    let bytes =
-        std::fs::read(path).with_context(|| format!("cannot read the batch file {shown}"))?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        invalid(format!(
-            "{shown}: the batch file is not UTF-8\n  hint: save it as CSV UTF-8"
-        ))
-    })?;
-    let text = text.trim_start_matches('\u{feff}');
-    let first = text.lines().next().unwrap_or("");
-    let delimiter = if first.matches(';').count() > first.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    // The register's scanner counts lines itself, so a cell holding a line break cannot shift them.
-    let mut scanner = Scanner::new(text.as_bytes(), delimiter, b'\n');
-    let utf8 = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    let headers: Vec<String> = match scanner.next_record()? {
-        Some(rec) => rec.fields().map(|h| utf8(h).trim().to_string()).collect(),
-        None => Vec::new(),
-    };
-    let col = |name: &str| headers.iter().position(|h| crate::text::fold(h) == name);
+fn read_batch(ctx: &Context, path: &Path, by: Option<&str>) -> Result<Vec<MoveRequest>> {
+    let batch = Batch::read(path)?;
+    let shown = &batch.file;
+    let col = |name: &str| batch.col(name);
     let (Some(id_col), Some(stage_col)) = (col("id"), col("stage")) else {
         return Err(invalid(format!(
             "{shown}:1: the batch file needs `id` and `stage` columns; its header is `{}`\n  hint: optional columns are date, reason, note, by and any field to set",
-            headers.join(",")
+            batch.headers.join(",")
         )));
     };
     let (date_col, reason_col, note_col, by_col) =
@@ -179,22 +159,8 @@ fn read_batch(ctx: &Context, path: &PathBuf, by: Option<&str>) -> Result<Vec<Mov
         by_col,
     ];
     let mut out = Vec::new();
-    while let Some(rec) = scanner.next_record()? {
-        let line = rec.line;
-        if rec.len() != headers.len() {
-            return Err(invalid(format!(
-                "{shown}:{line}: this line has {} cells but the header has {}\n  hint: check for a missing or extra `{}`",
-                rec.len(),
-                headers.len(),
-                delimiter as char
-            )));
-        }
-        let cells: Vec<String> = rec.fields().map(utf8).collect();
-        let get = |c: Option<usize>| {
-            c.and_then(|c| cells.get(c))
-                .map_or("", |s| s.trim())
-                .to_string()
-        };
+    for (line, rec) in &batch.rows {
+        let get = |c: Option<usize>| batch::get(rec, c);
         let date = get(date_col);
         let on = if date.is_empty() {
             None
@@ -213,13 +179,13 @@ fn read_batch(ctx: &Context, path: &PathBuf, by: Option<&str>) -> Result<Vec<Mov
                     })?,
             )
         };
-        let sets = headers
+        let sets = batch
+            .headers
             .iter()
             .enumerate()
             .filter(|(c, _)| !special.contains(&Some(*c)))
             .filter_map(|(c, h)| {
-                cells
-                    .get(c)
+                rec.get(c)
                     .filter(|v| !v.trim().is_empty())
                     .map(|v| (h.clone(), v.clone()))
             })
@@ -237,7 +203,7 @@ fn read_batch(ctx: &Context, path: &PathBuf, by: Option<&str>) -> Result<Vec<Mov
                 who
             },
             sets,
-            line,
+            line: *line as u64,
         });
     }
     Ok(out)

@@ -25,8 +25,8 @@ use chrono::{Days, Months, NaiveDate};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// What to report.
-    #[arg(value_enum, default_value_t = Kind::Funnel)]
-    kind: Kind,
+    #[arg(value_enum, default_value_t = What::Funnel)]
+    kind: What,
     #[command(flatten)]
     filter: FilterArgs,
     /// Report the state at the end of this day, replayed from the journal (default: today).
@@ -48,7 +48,43 @@ pub struct Args {
     output: OutputArgs,
 }
 
+/// The kinds of report: those built from one pass over the register, and calibration.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum What {
+    /// Stages in funnel order: counts, amounts, time in stage, conversion.
+    Funnel,
+    /// Per product family: open, won and win rate.
+    Products,
+    /// Per salesperson: open, won and win rate.
+    Owners,
+    /// Amounts by month of expected decision, for the next 12 months.
+    Forecast,
+    /// What moved between `--from` and `--to`, and how it adds up.
+    Movement,
+    /// How long decisions take, per open stage, with the worst offenders.
+    Delays,
+    /// Each open stage's probability against the share of its prospects that ended won.
+    Calibration,
+}
+
+impl What {
+    fn kind(self) -> Option<Kind> {
+        Some(match self {
+            What::Funnel => Kind::Funnel,
+            What::Products => Kind::Products,
+            What::Owners => Kind::Owners,
+            What::Forecast => Kind::Forecast,
+            What::Movement => Kind::Movement,
+            What::Delays => Kind::Delays,
+            What::Calibration => return None,
+        })
+    }
+}
+
 pub fn run(g: &Global, a: Args) -> Result<Exit> {
+    let Some(kind) = a.kind.kind() else {
+        return calibration(g, a);
+    };
     let ctx = Context::load(g)?;
     let p = &ctx.pipeline;
     let format = a.output.resolve(&[
@@ -58,7 +94,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         Format::Md,
         Format::Html,
     ])?;
-    check_by(a.kind, a.by)?;
+    check_by(kind, a.by)?;
     let date =
         |what: &str, s: &Option<String>| s.as_deref().map(|s| ctx.parse_date(what, s)).transpose();
     let as_of = date("--as-of", &a.as_of)?.unwrap_or(ctx.today);
@@ -120,13 +156,36 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         by: a.by,
         top: a.top,
     };
-    let mut builder = Builder::new(a.kind, &scope, opts);
+    let mut builder = Builder::new(kind, &scope, opts);
     let skipped = stream(&scope, &mut builder)?;
     let report = builder.finish(&scope);
     let bytes = report.render(&scope, format, a.output.excel)?;
     a.output.emit(&bytes)?;
     crate::render::warn_skipped(skipped);
     Ok(Exit::Ok)
+}
+
+/// `pipe report calibration`: over the whole history unless `--from` says otherwise (see docs/effort.md).
+fn calibration(g: &Global, a: Args) -> Result<Exit> {
+    let unused = [
+        (!a.filter.stage.is_empty(), "--stage"),
+        (a.filter.phase.is_some(), "--phase"),
+        (a.as_of.is_some(), "--as-of"),
+        (a.by.is_some(), "--by"),
+    ];
+    if let Some((_, flag)) = unused.iter().find(|(given, _)| *given) {
+        return Err(usage(format!(
+            "`{flag}` does not apply to the calibration report\n  hint: it takes --from, --to, --owner and --product"
+        )));
+    }
+    let args = crate::commands::calibration::Args::new(
+        a.from,
+        a.to,
+        a.filter.owner,
+        a.filter.product,
+        a.output,
+    );
+    crate::commands::calibration::run(g, args)
 }
 
 /// Feeds every readable prospect of the register to the builder, one row at a time; returns how many rows were unreadable.
