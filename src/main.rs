@@ -9,6 +9,7 @@ mod diag;
 mod error;
 mod field;
 mod filter;
+mod ids;
 mod journal;
 mod money;
 mod moves;
