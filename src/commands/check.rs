@@ -5,13 +5,27 @@ use crate::cli::Global;
 use crate::diag::{Diagnostic, Severity};
 use crate::error::Exit;
 use crate::field::Field;
+use crate::ids::Ids;
 use crate::journal::Journal;
 use crate::pipeline::Pipeline;
 use crate::prospect::{self, Prospect, Styles};
 use crate::register::Reader;
 use anyhow::Result;
-use std::collections::HashMap;
 use std::io::Write;
+
+/// A stage number in 16 bits: no stage (unreadable, or removed in the journal).
+const NO_STAGE: u16 = u16::MAX;
+/// No stage entry in the journal.
+const NO_ENTRY: u16 = u16::MAX - 1;
+
+fn stage_number(s: Option<usize>) -> u16 {
+    s.map_or(NO_STAGE, |s| {
+        u16::try_from(s)
+            .ok()
+            .filter(|&s| s < NO_ENTRY)
+            .expect("fewer stages")
+    })
+}
 
 /// Check the pipeline, the register and the journal; list every problem.
 ///
@@ -95,19 +109,31 @@ pub fn check(p: &Pipeline) -> Result<(Vec<Diagnostic>, String)> {
         }
     };
     let mut styles = Styles::default();
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut stages: Vec<(String, Option<usize>, u64)> = Vec::new();
-    let mut rows = 0usize;
+    // Per id (numbered by `ids`): the line it is first seen on in the register
+    // (0: not there), and the last stage the journal records for it.
+    let mut ids = Ids::default();
+    let mut first_line: Vec<u64> = Vec::new();
+    // Per row: its id, its stage (NO_STAGE when it has none) and its line.
+    let mut rows: Vec<(u32, u16, u64)> = Vec::new();
+    let number = |ids: &mut Ids, first_line: &mut Vec<u64>, id: &str| {
+        let (n, new) = ids.insert(id);
+        if new {
+            first_line.push(0);
+        }
+        n
+    };
     let id_col = reader.schema.col(Field::Id).expect("id column");
+    let mut x = Prospect::empty();
+    let mut count = 0usize;
     while let Some(row) = reader.next_row()? {
-        rows += 1;
+        count += 1;
         // The id first: a row that cannot be read further is still that prospect's row.
-        let id = row
-            .cell(id_col)
-            .map(|c| c.trim().to_string())
-            .unwrap_or_default();
+        let id_cell = row.cell(id_col).unwrap_or_default();
+        let id = id_cell.trim();
+        let n = number(&mut ids, &mut first_line, id);
         if !id.is_empty() {
-            if let Some(first) = seen.get(&id) {
+            let first = first_line[n as usize];
+            if first != 0 {
                 diags.push(
                     row.diag(
                         id_col,
@@ -117,33 +143,28 @@ pub fn check(p: &Pipeline) -> Result<(Vec<Diagnostic>, String)> {
                     .hint("give each prospect its own id"),
                 );
             } else {
-                seen.insert(id.clone(), row.line());
+                first_line[n as usize] = row.line();
             }
         }
         if let Err(d) = row.check_width() {
             diags.push(d);
             continue;
         }
-        let cells = match row.cells() {
+        let cells = match row.text_cells() {
             Ok(c) => c,
             Err(d) => {
                 diags.push(d);
                 continue;
             }
         };
-        match Prospect::parse(
-            |c| cells.get(c).map_or("", String::as_str),
-            row.schema,
-            p,
-            &mut styles,
-        ) {
-            Ok(pr) => {
-                let missing = prospect::missing_for(pr.stage, &pr, p);
+        let stage = match x.read(|c| cells.get(c), row.schema, p, &mut styles) {
+            Ok(()) => {
+                let missing = prospect::missing_for(x.stage, &x, p);
                 for f in missing {
                     let col = row.schema.col(f);
                     let d = match col {
-                        Some(c) => row.diag(c, "missing-field", format!("`{id}` is in {} but its {} is empty", p.stages[pr.stage].label, f.key())),
-                        None => Diagnostic::error(row.file, "missing-field", format!("`{id}` is in {} which requires {}, but the register has no `{}` column", p.stages[pr.stage].label, f.key(), p.register.header(f))).at_line(row.line()),
+                        Some(c) => row.diag(c, "missing-field", format!("`{id}` is in {} but its {} is empty", p.stages[x.stage].label, f.key())),
+                        None => Diagnostic::error(row.file, "missing-field", format!("`{id}` is in {} which requires {}, but the register has no `{}` column", p.stages[x.stage].label, f.key(), p.register.header(f))).at_line(row.line()),
                     };
                     diags.push(
                         Diagnostic {
@@ -153,7 +174,7 @@ pub fn check(p: &Pipeline) -> Result<(Vec<Diagnostic>, String)> {
                         .hint(format!("fill it, with `pipe set {id} {}=…`", f.key())),
                     );
                 }
-                stages.push((id, Some(pr.stage), row.line()));
+                Some(x.stage)
             }
             Err(errors) => {
                 for e in errors {
@@ -163,38 +184,63 @@ pub fn check(p: &Pipeline) -> Result<(Vec<Diagnostic>, String)> {
                     }
                     diags.push(d);
                 }
-                let stage = row
-                    .schema
+                row.schema
                     .col(Field::Stage)
-                    .and_then(|c| p.find_stage(&cells[c]));
-                stages.push((id, stage, row.line()));
+                    .and_then(|c| p.find_stage(cells.get(c)))
             }
-        }
+        };
+        rows.push((n, stage_number(stage), row.line()));
     }
-    let (journal, jdiags) = Journal::read(&p.register.journal, p)?;
-    diags.extend(jdiags);
-    let last = journal.last_stages(p);
+    // The last stage entry of each prospect, in journal order (not by date):
+    // NO_ENTRY when there is none, NO_STAGE when it removed the prospect.
+    let mut last: Vec<(u16, u64)> = vec![(NO_ENTRY, 0); ids.len()];
+    let journal = Journal::scan(&p.register.journal, p, |e| {
+        if !e.is_stage() {
+            return;
+        }
+        let stage = if e.to.trim().is_empty() {
+            None
+        } else {
+            match e.to_stage {
+                Some(s) => Some(s),
+                None => return,
+            }
+        };
+        let n = number(&mut ids, &mut first_line, e.id) as usize;
+        if n == last.len() {
+            last.push((NO_ENTRY, 0));
+        }
+        last[n] = (stage_number(stage), e.line);
+    })?;
+    diags.extend(journal.diags);
     let file = reader.file.clone();
-    for (id, stage, line) in &stages {
-        let (Some(stage), Some(ev)) = (stage, last.get(id.as_str())) else {
+    let stage_of = |s: u16| (s != NO_STAGE).then_some(s as usize);
+    for &(n, stage, line) in &rows {
+        let (Some(stage), Some(&(ev_stage, ev_line))) = (stage_of(stage), last.get(n as usize))
+        else {
             continue;
         };
-        if ev.stage != Some(*stage) {
-            let recorded = ev.stage.map_or("removed".to_string(), |s| {
+        if ev_stage == NO_ENTRY {
+            continue;
+        }
+        if stage_of(ev_stage) != Some(stage) {
+            let recorded = stage_of(ev_stage).map_or("removed".to_string(), |s| {
                 format!("in {}", p.stages[s].label)
             });
+            let id = ids.get(n);
             diags.push(
-                Diagnostic::error(&file, "journal-mismatch", format!("`{id}` is in {} here, but the journal's last record ({}:{}) has it {recorded}", p.stages[*stage].label, journal.file, ev.line))
-                    .at_line(*line)
+                Diagnostic::error(&file, "journal-mismatch", format!("`{id}` is in {} here, but the journal's last record ({}:{}) has it {recorded}", p.stages[stage].label, journal.file, ev_line))
+                    .at_line(line)
                     .hint("the register was edited outside `pipe` (or a `pipe` command was interrupted); run `pipe sync` to record the change in the journal"),
             );
         }
     }
-    for (id, ev) in &last {
-        if ev.stage.is_some() && !seen.contains_key(*id) {
+    for (n, &(ev_stage, ev_line)) in last.iter().enumerate() {
+        if ev_stage != NO_ENTRY && ev_stage != NO_STAGE && first_line[n] == 0 {
+            let id = ids.get(n as u32);
             diags.push(
                 Diagnostic::warning(&journal.file, "missing-prospect", format!("`{id}` is in the journal but not in the register"))
-                    .at_line(ev.line)
+                    .at_line(ev_line)
                     .hint("if the row was deleted on purpose, run `pipe sync` to record it; otherwise restore it"),
             );
         }
@@ -210,16 +256,12 @@ pub fn check(p: &Pipeline) -> Result<(Vec<Diagnostic>, String)> {
             .then(a.column.cmp(&b.column))
     });
     let summary = format!(
-        "{}: {file}: {rows} prospect{}; {}: {} entr{}",
+        "{}: {file}: {count} prospect{}; {}: {} entr{}",
         p.name,
-        plural(rows),
+        plural(count),
         journal.file,
-        journal.entries.len(),
-        if journal.entries.len() == 1 {
-            "y"
-        } else {
-            "ies"
-        }
+        journal.entries,
+        if journal.entries == 1 { "y" } else { "ies" }
     );
     Ok((diags, summary))
 }
