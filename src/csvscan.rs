@@ -7,8 +7,7 @@
 //! holds a quote is handed to csv-core, which unescapes it; either way the
 //! result is exactly csv-core's (`tests::fast_path_agrees_with_csv_core`).
 //! Line numbers are counted here from the bytes themselves, so they are right
-//! for LF, CRLF and CR files alike; `starting_at`/`starting_line` let a
-//! scanner read one chunk of a file, for the parallel scans of [`crate::chunks`].
+//! for LF, CRLF and CR files alike.
 
 use std::io::{self, Read};
 use std::ops::Range;
@@ -132,12 +131,6 @@ impl<R: Read> Scanner<R> {
     /// Counts offsets from `offset` (the bytes before the source, such as a BOM).
     pub fn starting_at(mut self, offset: u64) -> Scanner<R> {
         self.pos = offset;
-        self
-    }
-
-    /// Counts lines from `line` (for a scanner that starts inside a file).
-    pub fn starting_line(mut self, line: u64) -> Scanner<R> {
-        self.line = line;
         self
     }
 
@@ -429,12 +422,11 @@ mod tests {
         assert_eq!(raw_fields(b"a,", b',').len(), 2);
     }
 
+    /// Offset, line, raw content and fields of each record.
+    type Scanned = (u64, u64, Vec<u8>, Vec<Vec<u8>>);
+
     /// The straightforward scanner the fast one replaced: every byte through csv-core.
-    fn reference(
-        input: &[u8],
-        delimiter: u8,
-        newline: u8,
-    ) -> Vec<(u64, u64, Vec<u8>, Vec<Vec<u8>>)> {
+    fn reference(input: &[u8], delimiter: u8, newline: u8) -> Vec<Scanned> {
         use csv_core::ReadRecordResult as R;
         let mut core = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
         let (mut at, mut pos, mut line) = (0usize, 0u64, 1u64);
@@ -491,12 +483,7 @@ mod tests {
         recs
     }
 
-    fn fast(
-        input: &[u8],
-        delimiter: u8,
-        newline: u8,
-        chunk: usize,
-    ) -> Vec<(u64, u64, Vec<u8>, Vec<Vec<u8>>)> {
+    fn fast(input: &[u8], delimiter: u8, newline: u8, chunk: usize) -> Vec<Scanned> {
         struct Slow<'a>(&'a [u8], usize);
         impl std::io::Read for Slow<'_> {
             fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {

@@ -135,7 +135,7 @@ impl EntryRef<'_> {
         DateTime::parse_from_rfc3339(self.at).expect("the scan checked the time")
     }
 
-    pub fn to_entry(&self) -> Entry {
+    pub fn owned(&self) -> Entry {
         Entry {
             at: self.at(),
             date: self.date,
@@ -165,7 +165,7 @@ impl Journal {
     /// Reads the journal; a missing file is an empty journal. Problems come back as diagnostics beside what could be read.
     pub fn read(path: &Path, p: &Pipeline) -> Result<(Journal, Vec<Diagnostic>)> {
         let mut entries = Vec::new();
-        let scan = Journal::scan(path, p, |e| entries.push(e.to_entry()))?;
+        let scan = Journal::scan(path, p, |e| entries.push(e.owned()))?;
         Ok((
             Journal {
                 file: scan.file,

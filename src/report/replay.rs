@@ -270,6 +270,8 @@ fn field_of(name: &str) -> Option<Field> {
 }
 
 impl History {
+    /// The history of a journal already read (for commands that hold its entries anyway).
+    #[allow(dead_code)]
     pub fn new(journal: &Journal, p: &Pipeline) -> History {
         let mut b = HistoryBuilder::default();
         let stage = |v: &str| -> Result<Option<usize>, ()> {
@@ -405,5 +407,136 @@ fn set_canonical(x: &mut Prospect, f: Field, v: &str, p: &Pipeline) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write as _;
+
+    /// The history built while scanning equals the one built from the entries read first.
+    #[test]
+    fn the_scanned_history_is_the_read_one() {
+        let p = Pipeline::from_str(
+            include_str!("../../pipeline.toml"),
+            std::path::Path::new("pipeline.toml"),
+        )
+        .expect("the shipped pipeline");
+        let stages = [
+            "suspect", "contacte", "chaud", "gagne", "perdu", "Chaud", " froid", "", "zzz",
+        ];
+        let fields = [
+            "stage",
+            "stage",
+            "stage",
+            "expected_close",
+            "amount",
+            "owner",
+            "Expected close",
+            "notes",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let mut text = String::from("at,date,id,kind,field,from,to,by,reason,note\n");
+        for k in 0..3000 {
+            let field = fields[next(fields.len() as u64) as usize];
+            let (from, to) = if field.contains("stage") && field.len() == 5 {
+                (
+                    stages[next(9) as usize].to_string(),
+                    stages[next(9) as usize].to_string(),
+                )
+            } else {
+                (
+                    format!("2026-0{}-1{}", 1 + next(9), next(10)),
+                    format!("{}", next(1000)),
+                )
+            };
+            let _ = writeln!(
+                text,
+                "2026-01-01T00:00:{:02}.{k:03}+00:00,2026-0{}-{:02},P-{},move,{field},{from},\"{to}\",me,,",
+                k % 60,
+                1 + next(9),
+                1 + next(28),
+                next(300)
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.csv");
+        std::fs::write(&path, text).unwrap();
+        let (journal, diags) = Journal::read(&path, &p).unwrap();
+        let read = History::new(&journal, &p);
+        let (scanned, scan) = History::read(&path, &p).unwrap();
+        assert_eq!(scan.diags.len(), diags.len());
+        assert_eq!(scan.entries as usize, journal.entries.len());
+        assert!(!diags.is_empty(), "unknown stages are reported");
+        // The straightforward history this one replaced: a map of lists, sorted by date.
+        type Changes = Vec<(NaiveDate, Field, String, String)>;
+        let mut reference: std::collections::HashMap<String, (Vec<StageEvent>, Changes)> =
+            Default::default();
+        for e in &journal.entries {
+            let stage = |v: &str| -> Result<Option<usize>, ()> {
+                if v.trim().is_empty() {
+                    Ok(None)
+                } else {
+                    p.find_stage(v).map(Some).ok_or(())
+                }
+            };
+            if e.is_stage() {
+                let (Ok(from), Ok(to)) = (stage(&e.from), stage(&e.to)) else {
+                    continue;
+                };
+                reference
+                    .entry(e.id.clone())
+                    .or_default()
+                    .0
+                    .push(StageEvent {
+                        date: e.date,
+                        from,
+                        to,
+                    });
+            } else if let Some(field) = Field::from_key(&e.field) {
+                reference.entry(e.id.clone()).or_default().1.push((
+                    e.date,
+                    field,
+                    e.from.clone(),
+                    e.to.clone(),
+                ));
+            }
+        }
+        for (stages, changes) in reference.values_mut() {
+            stages.sort_by_key(|e| e.date);
+            changes.sort_by_key(|c| c.0);
+        }
+        for n in 0..300 {
+            let id = format!("P-{n}");
+            let (a, b) = (read.log(&id), scanned.log(&id));
+            assert_eq!(
+                reference.get(&id).map(|r| r.0.clone()),
+                b.map(|l| l.stages().collect::<Vec<_>>()),
+                "{id}"
+            );
+            assert_eq!(a.is_some(), b.is_some(), "{id}");
+            let (Some(a), Some(b)) = (a, b) else { continue };
+            assert_eq!(
+                a.stages().collect::<Vec<_>>(),
+                b.stages().collect::<Vec<_>>(),
+                "{id}"
+            );
+            let changes = |l: Log<'_>| {
+                l.changes
+                    .iter()
+                    .map(|c| (c.date, c.field, c.from.clone(), c.to.clone()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(changes(a), changes(b), "{id}");
+            let day = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap();
+            assert_eq!(a.pushes_until(day), b.pushes_until(day), "{id}");
+        }
     }
 }
