@@ -23,9 +23,12 @@ TIMES=$(mktemp)
 trap 'rm -f "$TIMES"' EXIT
 
 cargo build --release --quiet --bins --example gen --example ref_scan
-PIPE=$PWD/target/release/pipe
-REF=$PWD/target/release/examples/ref_scan
-GEN=$PWD/target/release/examples/gen
+TARGET=${CARGO_TARGET_DIR:-$PWD/target}
+PIPE=$TARGET/release/pipe
+REF=$TARGET/release/examples/ref_scan
+GEN=$TARGET/release/examples/gen
+# PIPE_BASE=/path/to/an/older/pipe times that binary too, side by side (before/after).
+BASE=${PIPE_BASE:-}
 DUCKDB=$(command -v duckdb || true)
 
 # measure NAME REFERENCE_MEDIAN COMMAND... : runs COMMAND $RUNS times in $work
@@ -73,6 +76,10 @@ for rows in "${ROWS[@]}"; do
         measure "duckdb: count+sum per stage" - "$DUCKDB" -c "$q"; DUCK_STAGES=$LAST
         measure "duckdb: read the file" - "$DUCKDB" -c "select count(*) from read_csv('prospects.csv', delim=';', header=true, all_varchar=true)"; DUCK_READ=$LAST
     fi
+    if [ -n "$BASE" ]; then
+        measure "base: pipe check" "$DUCK_READ" "$BASE" --today $TODAY check
+        measure "base: pipe report funnel" "$DUCK_STAGES" "$BASE" --today $TODAY report funnel
+    fi
     measure "pipe check" "$DUCK_READ" "$PIPE" --today $TODAY check
     measure "pipe list --stage chaud --format csv" "$REF_STAGES" "$PIPE" --today $TODAY list --stage chaud --format csv
     if "$PIPE" report --help >/dev/null 2>&1; then
@@ -87,6 +94,9 @@ for rows in "${ROWS[@]}"; do
     RESET="cp pristine.csv prospects.csv; cp pristine-journal.csv journal.csv"
     # A prospect whose current stage may move to Perdu in the shipped pipeline.
     id=$(awk -F';' 'NR > 1 && ($2 == "Devis envoyé" || $2 == "Chaud") { print $1; exit }' prospects.csv)
+    if [ -n "$BASE" ]; then
+        measure "base: pipe move (one row, rewrite)" "$CAT" "$BASE" --today $TODAY move "$id" perdu --reason Prix
+    fi
     measure "pipe move (one row, rewrite)" "$CAT" "$PIPE" --today $TODAY move "$id" perdu --reason Prix
     RESET=""
     cp pristine.csv prospects.csv; cp pristine-journal.csv journal.csv

@@ -1,10 +1,162 @@
 //! Dates as the register writes them: ISO always, plus the formats the
 //! pipeline declares. Day/month order is configured, never guessed.
 
-use chrono::NaiveDate;
-use chrono::format::{Item, Parsed, StrftimeItems};
+use chrono::format::{Item, Numeric, Pad, Parsed, StrftimeItems};
+use chrono::{DateTime, NaiveDate};
 
 pub const ISO: &str = "%Y-%m-%d";
+
+/// A date format whose every date has the same width (`%d/%m/%Y`, `%Y-%m-%d`),
+/// read by position. Only a string of exactly its shape (digits where the
+/// numbers go, the literal characters between them) is read this way, and
+/// chrono reads such a string the same (`%Y` takes at most four digits
+/// unsigned, `%m` and `%d` two); anything else goes to chrono.
+#[derive(Debug, Clone, Copy)]
+struct Fixed {
+    len: usize,
+    /// Where the year (4 digits), month and day (2 digits each) start.
+    year: usize,
+    month: usize,
+    day: usize,
+    /// The literal bytes, by position (0 where a digit goes); at most 16.
+    literal: [u8; 16],
+}
+
+impl Fixed {
+    fn compile(items: &[Item<'_>]) -> Option<Fixed> {
+        let mut f = Fixed {
+            len: 0,
+            year: usize::MAX,
+            month: usize::MAX,
+            day: usize::MAX,
+            literal: [0; 16],
+        };
+        for item in items {
+            match item {
+                Item::Numeric(n, Pad::Zero) => {
+                    let (slot, width) = match n {
+                        Numeric::Year => (&mut f.year, 4),
+                        Numeric::Month => (&mut f.month, 2),
+                        Numeric::Day => (&mut f.day, 2),
+                        _ => return None,
+                    };
+                    if *slot != usize::MAX {
+                        return None;
+                    }
+                    *slot = f.len;
+                    f.len += width;
+                }
+                Item::Literal(_) | Item::OwnedLiteral(_) => {
+                    let text: &str = match item {
+                        Item::Literal(t) => t,
+                        Item::OwnedLiteral(t) => t,
+                        _ => unreachable!(),
+                    };
+                    for &b in text.as_bytes() {
+                        if !b.is_ascii_graphic() || b.is_ascii_digit() || b == b'%' {
+                            return None;
+                        }
+                        *f.literal.get_mut(f.len)? = b;
+                        f.len += 1;
+                    }
+                }
+                _ => return None,
+            }
+            if f.len > 16 {
+                return None;
+            }
+        }
+        (f.year != usize::MAX && f.month != usize::MAX && f.day != usize::MAX).then_some(f)
+    }
+
+    /// The date, when `s` has exactly this shape and names a real day; `None` leaves it to chrono.
+    fn parse(&self, s: &[u8]) -> Option<NaiveDate> {
+        if s.len() != self.len {
+            return None;
+        }
+        for (i, &b) in s.iter().enumerate() {
+            let want = self.literal[i];
+            if (want == 0 && !b.is_ascii_digit()) || (want != 0 && b != want) {
+                return None;
+            }
+        }
+        let num = |at: usize, n: usize| {
+            s[at..at + n]
+                .iter()
+                .fold(0u32, |v, &b| v * 10 + u32::from(b - b'0'))
+        };
+        NaiveDate::from_ymd_opt(
+            num(self.year, 4) as i32,
+            num(self.month, 2),
+            num(self.day, 2),
+        )
+    }
+}
+
+const ISO_FIXED: Fixed = Fixed {
+    len: 10,
+    year: 0,
+    month: 5,
+    day: 8,
+    literal: [0, 0, 0, 0, b'-', 0, 0, b'-', 0, 0, 0, 0, 0, 0, 0, 0],
+};
+
+/// Parses an ISO date (`2026-11-27`) exactly as `NaiveDate::parse_from_str(s, ISO)` does, faster.
+pub fn parse_iso(s: &str) -> Option<NaiveDate> {
+    ISO_FIXED
+        .parse(s.as_bytes())
+        .or_else(|| NaiveDate::parse_from_str(s, ISO).ok())
+}
+
+/// Whether `DateTime::parse_from_rfc3339` accepts `s`; the usual shape
+/// (`2026-11-27T09:30:00.000+01:00`, `Z`) is checked here, anything else by chrono.
+pub fn is_rfc3339(s: &str) -> bool {
+    fast_rfc3339(s.as_bytes()) || DateTime::parse_from_rfc3339(s).is_ok()
+}
+
+fn fast_rfc3339(s: &[u8]) -> bool {
+    if s.len() < 20 || s[10] != b'T' || s[13] != b':' || s[16] != b':' {
+        return false;
+    }
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        let mut v = 0u32;
+        for &b in &s[r] {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + u32::from(b - b'0');
+        }
+        Some(v)
+    };
+    if ISO_FIXED.parse(&s[..10]).is_none() {
+        return false;
+    }
+    let (Some(h), Some(m), Some(sec)) = (digits(11..13), digits(14..16), digits(17..19)) else {
+        return false;
+    };
+    if h > 23 || m > 59 || sec > 59 {
+        return false;
+    }
+    let mut rest = &s[19..];
+    if let [b'.', tail @ ..] = rest {
+        let n = tail.iter().take_while(|b| b.is_ascii_digit()).count();
+        if n == 0 || n > 9 {
+            return false;
+        }
+        rest = &tail[n..];
+    }
+    match rest {
+        [b'Z'] => true,
+        [b'+' | b'-', a, b, b':', c, d] => {
+            let two = |x: u8, y: u8| {
+                (x.is_ascii_digit() && y.is_ascii_digit())
+                    .then(|| u32::from(x - b'0') * 10 + u32::from(y - b'0'))
+            };
+            matches!((two(*a, *b), two(*c, *d)), (Some(oh), Some(om)) if oh <= 23 && om <= 59)
+        }
+        _ => false,
+    }
+}
 
 /// The date formats a register accepts, ISO first.
 #[derive(Debug, Clone)]
@@ -12,6 +164,8 @@ pub struct DateFormats {
     formats: Vec<String>,
     /// The same formats compiled once: parsing a pattern per cell would dominate a large scan.
     compiled: Vec<Vec<Item<'static>>>,
+    /// The fixed-width ones, read by position first.
+    fixed: Vec<Option<Fixed>>,
 }
 
 impl DateFormats {
@@ -25,8 +179,13 @@ impl DateFormats {
         let compiled = formats
             .iter()
             .map(|f| StrftimeItems::new(f).parse_to_owned().unwrap_or_default())
-            .collect();
-        DateFormats { formats, compiled }
+            .collect::<Vec<_>>();
+        let fixed = compiled.iter().map(|items| Fixed::compile(items)).collect();
+        DateFormats {
+            formats,
+            compiled,
+            fixed,
+        }
     }
 
     /// Parses a date; returns it with the index of the format that matched.
@@ -38,6 +197,9 @@ impl DateFormats {
     pub fn parse_hinted(&self, s: &str, first: Option<usize>) -> Option<(NaiveDate, usize)> {
         let s = s.trim();
         let try_one = |i: usize| {
+            if let Some(d) = self.fixed[i].and_then(|f| f.parse(s.as_bytes())) {
+                return Some((d, i));
+            }
             let mut parsed = Parsed::new();
             chrono::format::parse(&mut parsed, s, self.compiled[i].iter()).ok()?;
             parsed.to_naive_date().ok().map(|d| (d, i))
@@ -159,6 +321,115 @@ mod tests {
         assert_eq!(f.parse("20/11/2026"), Some((d, 1)));
         assert_eq!(f.parse("11/20/2026"), None);
         assert_eq!(f.describe(), "`2026-01-31` or `31/01/2026`");
+    }
+
+    /// The positional reading against chrono's, on every shape that matters.
+    #[test]
+    fn fixed_formats_read_as_chrono_does() {
+        let formats = [
+            "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y%m%d", "%d-%m-%Y",
+        ];
+        let mut samples: Vec<String> = Vec::new();
+        for (y, m, d) in [
+            (2026, 11, 27),
+            (2024, 2, 29),
+            (2023, 2, 29),
+            (0, 1, 1),
+            (9999, 12, 31),
+            (2026, 13, 1),
+            (2026, 0, 10),
+            (2026, 4, 31),
+            (2026, 1, 0),
+        ] {
+            samples.push(format!("{y:04}-{m:02}-{d:02}"));
+            samples.push(format!("{d:02}/{m:02}/{y:04}"));
+            samples.push(format!("{m:02}/{d:02}/{y:04}"));
+            samples.push(format!("{d:02}.{m:02}.{y:04}"));
+            samples.push(format!("{y:04}{m:02}{d:02}"));
+            samples.push(format!("{d}/{m}/{y}"));
+            samples.push(format!("{d:02}-{m:02}-{y:04}"));
+        }
+        samples.extend(
+            [
+                "",
+                "2026-1-5",
+                " 2026-01-05",
+                "2026-01-05 ",
+                "+2026-01-05",
+                "２０２６-01-05",
+                "2026/01/05",
+                "20261-01-05",
+                "27/11/26",
+            ]
+            .map(String::from),
+        );
+        for f in formats {
+            let df = DateFormats::new(&[f.to_string()]);
+            let i = df.formats.iter().position(|x| x == f).unwrap();
+            for s in &samples {
+                let chrono = {
+                    let mut parsed = Parsed::new();
+                    chrono::format::parse(&mut parsed, s, df.compiled[i].iter())
+                        .ok()
+                        .and_then(|_| parsed.to_naive_date().ok())
+                };
+                if let Some(fast) = df.fixed[i].and_then(|x| x.parse(s.as_bytes())) {
+                    assert_eq!(Some(fast), chrono, "{f} on {s:?}");
+                }
+                // The whole lookup, against the straightforward one (chrono for every format).
+                let slow = |hint: Option<usize>| {
+                    let t = s.trim();
+                    let one = |j: usize| {
+                        let mut parsed = Parsed::new();
+                        chrono::format::parse(&mut parsed, t, df.compiled[j].iter()).ok()?;
+                        parsed.to_naive_date().ok().map(|d| (d, j))
+                    };
+                    hint.and_then(one)
+                        .or_else(|| (0..df.len()).filter(|&j| Some(j) != hint).find_map(one))
+                };
+                for hint in [None, Some(0), Some(i)] {
+                    assert_eq!(df.parse_hinted(s, hint), slow(hint), "{f} on {s:?}");
+                }
+            }
+            assert!(df.fixed[i].is_some(), "{f} is fixed-width");
+        }
+        for s in &samples {
+            assert_eq!(
+                parse_iso(s),
+                NaiveDate::parse_from_str(s, ISO).ok(),
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn rfc3339_as_chrono_reads_it() {
+        for s in [
+            "2026-11-27T09:30:00+01:00",
+            "2026-11-27T09:30:00.123+01:00",
+            "2026-11-27T09:30:00Z",
+            "2026-11-27T09:30:00.123456789-05:30",
+            "2026-11-27t09:30:00+01:00",
+            "2026-11-27 09:30:00+01:00",
+            "2026-11-27T24:00:00+01:00",
+            "2026-11-27T23:59:60+01:00",
+            "2026-02-30T09:30:00+01:00",
+            "2026-11-27T09:30:00+24:00",
+            "2026-11-27T09:30:00+0100",
+            "2026-11-27T09:30:00.+01:00",
+            "2026-11-27T09:30:00",
+            "2026-11-27",
+            "",
+        ] {
+            assert_eq!(
+                is_rfc3339(s),
+                DateTime::parse_from_rfc3339(s).is_ok(),
+                "{s:?}"
+            );
+            if fast_rfc3339(s.as_bytes()) {
+                assert!(DateTime::parse_from_rfc3339(s).is_ok(), "{s:?}");
+            }
+        }
     }
 
     #[test]

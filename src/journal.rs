@@ -4,10 +4,10 @@
 //! Values are canonical: stage and product ids, ISO dates, plain decimals.
 //! Reading is here; appending durably is `store`'s job.
 
-use crate::csvlog;
+use crate::csvscan::Scanner;
 use crate::diag::Diagnostic;
 use crate::pipeline::Pipeline;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use std::collections::HashMap;
 use std::fs::File;
@@ -91,71 +91,6 @@ pub fn format_at(at: DateTime<FixedOffset>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
 }
 
-const FORMAT: csvlog::Format = csvlog::Format {
-    header: &HEADER,
-    what: "journal",
-    header_code: "journal-header",
-    incomplete_hint: "check that line against the register, then finish or remove it; `pipe` refuses to append until then",
-};
-
-/// Reads one entry of the journal; `None` (with a diagnostic) when it cannot be used.
-fn entry(l: &csvlog::Line, p: &Pipeline, diags: &mut Vec<Diagnostic>) -> Option<Entry> {
-    let fields = &l.fields;
-    let Ok(at) = DateTime::parse_from_rfc3339(fields[0].trim()) else {
-        diags.push(
-            l.error(
-                0,
-                "bad-timestamp",
-                format!("`{}` is not an RFC 3339 time", fields[0]),
-            )
-            .hint("write it as `2026-11-27T09:30:00+01:00`"),
-        );
-        return None;
-    };
-    let Ok(date) = NaiveDate::parse_from_str(fields[1].trim(), crate::dates::ISO) else {
-        diags.push(
-            l.error(1, "bad-date", format!("`{}` is not an ISO date", fields[1]))
-                .hint("the journal's dates are written `2026-11-27`"),
-        );
-        return None;
-    };
-    let Some(kind) = Kind::parse(fields[3].trim()) else {
-        diags.push(
-            l.error(
-                3,
-                "bad-kind",
-                format!("`{}` is not a kind of change", fields[3]),
-            )
-            .hint("the kinds are `add`, `move`, `set`, `undo` and `sync`"),
-        );
-        return None;
-    };
-    let entry = Entry {
-        at,
-        date,
-        id: fields[2].trim().to_string(),
-        kind,
-        field: fields[4].trim().to_string(),
-        from: fields[5].clone(),
-        to: fields[6].clone(),
-        by: fields[7].clone(),
-        reason: fields[8].clone(),
-        note: fields[9].clone(),
-        line: l.line,
-    };
-    if entry.is_stage() {
-        for (i, v) in [(5, &entry.from), (6, &entry.to)] {
-            if !v.trim().is_empty() && p.find_stage(v).is_none() {
-                diags.push(
-                    l.error(i, "unknown-stage", p.unknown_stage(v.trim()))
-                        .hint("a stage was renamed or removed in the pipeline; keep its old id or label as a stage, or restore it"),
-                );
-            }
-        }
-    }
-    Some(entry)
-}
-
 #[derive(Debug, Default)]
 pub struct Journal {
     pub file: String,
@@ -170,22 +105,240 @@ pub struct StageEvent {
     pub line: u64,
 }
 
+/// One entry as the scan reads it, borrowing its text from the read buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct EntryRef<'a> {
+    /// Line in the journal file.
+    pub line: u64,
+    /// The `at` cell, trimmed; a valid RFC 3339 time ([`EntryRef::at`] parses it).
+    pub at: &'a str,
+    pub date: NaiveDate,
+    pub id: &'a str,
+    pub kind: Kind,
+    pub field: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub by: &'a str,
+    pub reason: &'a str,
+    pub note: &'a str,
+    /// For a stage entry: the stages `from` and `to` name (`None` when empty or unknown).
+    pub from_stage: Option<usize>,
+    pub to_stage: Option<usize>,
+}
+
+impl EntryRef<'_> {
+    pub fn is_stage(&self) -> bool {
+        self.field == "stage"
+    }
+
+    pub fn at(&self) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(self.at).expect("the scan checked the time")
+    }
+
+    pub fn owned(&self) -> Entry {
+        Entry {
+            at: self.at(),
+            date: self.date,
+            id: self.id.to_string(),
+            kind: self.kind,
+            field: self.field.to_string(),
+            from: self.from.to_string(),
+            to: self.to.to_string(),
+            by: self.by.to_string(),
+            reason: self.reason.to_string(),
+            note: self.note.to_string(),
+            line: self.line,
+        }
+    }
+}
+
+/// What a scan of the journal found besides its entries.
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub file: String,
+    /// How many entries could be read (and were visited).
+    pub entries: u64,
+    pub diags: Vec<Diagnostic>,
+}
+
 impl Journal {
     /// Reads the journal; a missing file is an empty journal. Problems come back as diagnostics beside what could be read.
     pub fn read(path: &Path, p: &Pipeline) -> Result<(Journal, Vec<Diagnostic>)> {
         let mut entries = Vec::new();
-        let diags = csvlog::read(path, &FORMAT, |l, diags| {
-            if let Some(e) = entry(l, p, diags) {
-                entries.push(e);
-            }
-        })?;
+        let scan = Journal::scan(path, p, |e| entries.push(e.owned()))?;
         Ok((
             Journal {
-                file: path.display().to_string(),
+                file: scan.file,
                 entries,
             },
-            diags,
+            scan.diags,
         ))
+    }
+
+    /// Streams the journal: `visit` sees every entry that can be read, in file order,
+    /// without the journal being held in memory. [`Journal::read`] is this scan kept.
+    pub fn scan(path: &Path, p: &Pipeline, mut visit: impl FnMut(&EntryRef<'_>)) -> Result<Scan> {
+        let file = path.display().to_string();
+        let mut scan = Scan {
+            file: file.clone(),
+            ..Scan::default()
+        };
+        let diags = &mut scan.diags;
+        let f = match File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(scan),
+            Err(e) => {
+                return Err(
+                    anyhow::Error::new(e).context(format!("cannot read the journal {file}"))
+                );
+            }
+        };
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut scanner = Scanner::new(f, b',', b'\n');
+        let mut first = true;
+        let mut last_line = 0;
+        while let Some(rec) = scanner
+            .next_record()
+            .with_context(|| format!("cannot read the journal {file}"))?
+        {
+            let line = rec.line;
+            last_line = line;
+            let lossy = |i: usize| String::from_utf8_lossy(rec.field(i).unwrap_or_default());
+            if first {
+                first = false;
+                let fields: Vec<String> = rec
+                    .fields()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect();
+                let header: Vec<&str> = fields
+                    .iter()
+                    .map(|s| s.trim_start_matches('\u{feff}').trim())
+                    .collect();
+                if header != HEADER {
+                    diags.push(
+                        Diagnostic::error(&file, "journal-header", format!("the journal's header is `{}`", header.join(",")))
+                            .at(line, 1)
+                            .hint(format!("it must be `{}`; restore it from a backup, or move the file aside so that `pipe` starts a new one", HEADER.join(","))),
+                    );
+                    return Ok(scan);
+                }
+                continue;
+            }
+            // A plain record's fields are its raw bytes: one check covers both.
+            let text = if rec.is_plain() || std::str::from_utf8(rec.raw).is_ok() {
+                rec.text()
+            } else {
+                None
+            };
+            let Some(text) = text else {
+                diags.push(
+                    Diagnostic::error(&file, "bad-encoding", "this line is not valid UTF-8")
+                        .at(line, 1)
+                        .hint("the journal is written in UTF-8; re-save it as UTF-8"),
+                );
+                continue;
+            };
+            if rec.len() != HEADER.len() {
+                diags.push(
+                    Diagnostic::error(
+                        &file,
+                        "row-width",
+                        format!(
+                            "this entry has {} cells instead of {}",
+                            rec.len(),
+                            HEADER.len()
+                        ),
+                    )
+                    .at(line, 1)
+                    .hint("the journal is written by `pipe` only; restore the line from a backup"),
+                );
+                continue;
+            }
+            let cell = |i: usize| text.get(i);
+            let col = |i: usize| {
+                crate::csvscan::raw_fields(rec.raw, b',')
+                    .get(i)
+                    .map_or(1, |r| r.start as u64 + 1)
+            };
+            let at = cell(0).trim();
+            if !crate::dates::is_rfc3339(at) {
+                diags.push(
+                    Diagnostic::error(
+                        &file,
+                        "bad-timestamp",
+                        format!("`{}` is not an RFC 3339 time", lossy(0)),
+                    )
+                    .at(line, 1)
+                    .hint("write it as `2026-11-27T09:30:00+01:00`"),
+                );
+                continue;
+            }
+            let Some(date) = crate::dates::parse_iso(cell(1).trim()) else {
+                diags.push(
+                    Diagnostic::error(
+                        &file,
+                        "bad-date",
+                        format!("`{}` is not an ISO date", lossy(1)),
+                    )
+                    .at(line, col(1))
+                    .hint("the journal's dates are written `2026-11-27`"),
+                );
+                continue;
+            };
+            let Some(kind) = Kind::parse(cell(3).trim()) else {
+                diags.push(
+                    Diagnostic::error(
+                        &file,
+                        "bad-kind",
+                        format!("`{}` is not a kind of change", lossy(3)),
+                    )
+                    .at(line, col(3))
+                    .hint("the kinds are `add`, `move`, `set`, `undo` and `sync`"),
+                );
+                continue;
+            };
+            let mut entry = EntryRef {
+                line,
+                at,
+                date,
+                id: cell(2).trim(),
+                kind,
+                field: cell(4).trim(),
+                from: cell(5),
+                to: cell(6),
+                by: cell(7),
+                reason: cell(8),
+                note: cell(9),
+                from_stage: None,
+                to_stage: None,
+            };
+            if entry.is_stage() {
+                for (i, v) in [(5, entry.from), (6, entry.to)] {
+                    if v.trim().is_empty() {
+                        continue;
+                    }
+                    match p.find_stage(v) {
+                        Some(s) if i == 5 => entry.from_stage = Some(s),
+                        Some(s) => entry.to_stage = Some(s),
+                        None => diags.push(
+                            Diagnostic::error(&file, "unknown-stage", p.unknown_stage(v.trim()))
+                                .at(line, col(i))
+                                .hint("a stage was renamed or removed in the pipeline; keep its old id or label as a stage, or restore it"),
+                        ),
+                    }
+                }
+            }
+            scan.entries += 1;
+            visit(&entry);
+        }
+        if len > 0 && !ends_with_newline(path)? {
+            diags.push(
+                Diagnostic::error(&file, "incomplete-entry", "the last line of the journal is incomplete (a write was interrupted)")
+                    .at(last_line, 1)
+                    .hint("check that line against the register, then finish or remove it; `pipe` refuses to append until then"),
+            );
+        }
+        Ok(scan)
     }
 
     /// Each prospect's entries, in journal order.

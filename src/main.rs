@@ -17,6 +17,7 @@ mod error;
 mod field;
 mod filter;
 mod hours;
+mod ids;
 mod journal;
 mod manual;
 mod money;

@@ -475,8 +475,8 @@ pub struct Pipeline {
     stage_names: HashMap<String, usize>,
     product_names: HashMap<String, usize>,
     /// Ids and labels exactly as written: most cells match one, which spares folding.
-    stage_exact: HashMap<String, usize>,
-    product_exact: HashMap<String, usize>,
+    stage_exact: ExactNames,
+    product_exact: ExactNames,
 }
 
 // ------------------------------------------------------------------ loading
@@ -601,8 +601,11 @@ impl Pipeline {
     }
 }
 
-fn exact<'a>(names: impl Iterator<Item = [&'a String; 2]>) -> HashMap<String, usize> {
-    let mut out = HashMap::new();
+/// Names as written, hashed with a fast hash: looked up once or twice per row of a large scan.
+type ExactNames = HashMap<String, usize, foldhash::fast::RandomState>;
+
+fn exact<'a>(names: impl Iterator<Item = [&'a String; 2]>) -> ExactNames {
+    let mut out = ExactNames::default();
     for (i, pair) in names.enumerate() {
         for n in pair {
             out.entry(n.clone()).or_insert(i);

@@ -107,6 +107,26 @@ impl Prospect {
         Ok((out, skipped))
     }
 
+    /// A prospect with every field empty, to [`Prospect::read`] rows into.
+    pub fn empty() -> Prospect {
+        Prospect {
+            id: String::new(),
+            stage: 0,
+            stage_since: None,
+            name: String::new(),
+            company: String::new(),
+            owner: String::new(),
+            amount: None,
+            probability: None,
+            expected_close: None,
+            next_action: None,
+            products: Vec::new(),
+            lost_reason: String::new(),
+            created: None,
+            snooze_until: None,
+        }
+    }
+
     /// Reads a prospect from its cells (`cell(col)` gives a column's text).
     pub fn parse<'c>(
         cell: impl Fn(usize) -> &'c str,
@@ -114,11 +134,31 @@ impl Prospect {
         p: &Pipeline,
         styles: &mut Styles,
     ) -> Result<Prospect, Vec<CellError>> {
+        let mut x = Prospect::empty();
+        x.read(cell, schema, p, styles)?;
+        Ok(x)
+    }
+
+    /// As [`Prospect::parse`], into this prospect, reusing its strings: for scans,
+    /// which read a million rows into one prospect. After an error its fields are unspecified.
+    pub fn read<'c>(
+        &mut self,
+        cell: impl Fn(usize) -> &'c str,
+        schema: &Schema,
+        p: &Pipeline,
+        styles: &mut Styles,
+    ) -> Result<(), Vec<CellError>> {
         let mut errors = Vec::new();
         let get = |f: Field| schema.col(f).map(|c| (c, cell(c).trim()));
-        let text = |f: Field| get(f).map(|(_, s)| s.to_string()).unwrap_or_default();
+        let text = |f: Field, into: &mut String| {
+            into.clear();
+            if let Some((_, s)) = get(f) {
+                into.push_str(s);
+            }
+        };
 
-        let id = text(Field::Id);
+        text(Field::Id, &mut self.id);
+        let id = &self.id;
         if id.is_empty() {
             errors.push(CellError {
                 col: schema.col(Field::Id).unwrap_or(0),
@@ -206,7 +246,8 @@ impl Prospect {
                 }
             },
         };
-        let mut products = Vec::new();
+        let products = &mut self.products;
+        products.clear();
         if let Some((c, s)) = get(Field::Products) {
             for item in s
                 .split(p.register.list_separator.as_str())
@@ -231,22 +272,19 @@ impl Prospect {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(Prospect {
-            id,
-            stage,
-            stage_since,
-            name: text(Field::Name),
-            company: text(Field::Company),
-            owner: text(Field::Owner),
-            amount,
-            probability,
-            expected_close,
-            next_action,
-            products,
-            lost_reason: text(Field::LostReason),
-            created,
-            snooze_until,
-        })
+        self.stage = stage;
+        self.stage_since = stage_since;
+        text(Field::Name, &mut self.name);
+        text(Field::Company, &mut self.company);
+        text(Field::Owner, &mut self.owner);
+        self.amount = amount;
+        self.probability = probability;
+        self.expected_close = expected_close;
+        self.next_action = next_action;
+        text(Field::LostReason, &mut self.lost_reason);
+        self.created = created;
+        self.snooze_until = snooze_until;
+        Ok(())
     }
 }
 

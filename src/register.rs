@@ -174,6 +174,22 @@ impl Decoder {
 
 type Source = Chain<Cursor<Vec<u8>>, File>;
 
+/// A row's cells as text (see [`Row::text_cells`]).
+pub enum Cells<'a> {
+    Borrowed(csvscan::TextRecord<'a>),
+    Owned(Vec<String>),
+}
+
+impl Cells<'_> {
+    /// The text of a column; empty when the row is short.
+    pub fn get(&self, col: usize) -> &str {
+        match self {
+            Cells::Borrowed(t) => t.get(col),
+            Cells::Owned(v) => v.get(col).map_or("", String::as_str),
+        }
+    }
+}
+
 /// A register opened for reading, positioned after its header.
 pub struct Reader {
     pub file: String,
@@ -215,6 +231,17 @@ impl<'a> Row<'a> {
         (0..self.schema.headers.len().max(self.record.len()))
             .map(|c| self.cell(c).map(Cow::into_owned))
             .collect()
+    }
+
+    /// Every cell as text, borrowed from the read buffer without a copy when the
+    /// file is UTF-8; the same cells and errors as [`Row::cells`].
+    pub fn text_cells(&self) -> Result<Cells<'a>, Diagnostic> {
+        if self.decoder.encoding() == Encoding::Utf8
+            && let Some(t) = self.record.text()
+        {
+            return Ok(Cells::Borrowed(t));
+        }
+        self.cells().map(Cells::Owned)
     }
 
     /// Every cell decoded, borrowing from the record where the encoding allows (UTF-8): for scans.

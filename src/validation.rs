@@ -6,12 +6,12 @@
 
 use crate::diag::{Diagnostic, Severity};
 use crate::field::Field;
-use crate::journal::Journal;
+use crate::ids::Ids;
+use crate::journal::{self, Journal};
 use crate::pipeline::Pipeline;
 use crate::prospect::{self, Prospect, Styles};
 use crate::register::{Reader, Row};
 use anyhow::Result;
-use std::collections::HashMap;
 
 /// One register row as `pipe check` sees it.
 #[derive(Debug)]
@@ -44,7 +44,6 @@ impl RowCheck {
 /// The register checked row by row, with the journal read beside it.
 #[derive(Debug)]
 pub struct RegisterCheck {
-    pub file: String,
     pub rows: Vec<RowCheck>,
     pub journal: Journal,
     /// Problems tied to no register row: the journal's own, prospects only the
@@ -52,27 +51,108 @@ pub struct RegisterCheck {
     pub other: Vec<Diagnostic>,
 }
 
-impl RegisterCheck {
-    /// Every diagnostic, sorted by file, line and column.
-    pub fn diagnostics(&self) -> Vec<Diagnostic> {
-        let mut diags: Vec<Diagnostic> = self
-            .rows
-            .iter()
-            .flat_map(|r| r.diags.iter().cloned())
-            .chain(self.other.iter().cloned())
-            .collect();
-        diags.sort_by(|a, b| {
-            a.file
-                .cmp(&b.file)
-                .then(a.line.cmp(&b.line))
-                .then(a.column.cmp(&b.column))
+/// The journal's last stage record of every prospect, and where the register
+/// holds each one: the state the row checks need, a few bytes a prospect
+/// whatever the register's size.
+pub struct Index {
+    ids: Ids,
+    /// Per id: the last stage the journal records (`NO_ENTRY`: none; `REMOVED`: an undone add or a sync of a deleted row), and its line.
+    last: Vec<(u16, u64)>,
+    /// Per id: the register line it is first seen on (0: not in the register).
+    first_line: Vec<u64>,
+    /// The journal's path, for messages.
+    pub journal_file: String,
+}
+
+const NO_ENTRY: u16 = u16::MAX;
+const REMOVED: u16 = u16::MAX - 1;
+
+impl Index {
+    fn new(journal_file: String) -> Index {
+        Index {
+            ids: Ids::default(),
+            last: Vec::new(),
+            first_line: Vec::new(),
+            journal_file,
+        }
+    }
+
+    fn number(&mut self, id: &str) -> usize {
+        let (n, new) = self.ids.insert(id);
+        if new {
+            self.last.push((NO_ENTRY, 0));
+            self.first_line.push(0);
+        }
+        n as usize
+    }
+
+    /// Notes a stage entry: `to` is the stage it records, `None` for a removal.
+    fn record(&mut self, id: &str, to: Option<usize>, line: u64) {
+        let n = self.number(id);
+        let stage = to.map_or(REMOVED, |s| {
+            u16::try_from(s)
+                .ok()
+                .filter(|&s| s < REMOVED)
+                .expect("fewer stages")
         });
-        diags
+        self.last[n] = (stage, line);
+    }
+
+    /// Streams the journal into an index; the scan's count and diagnostics come with it.
+    pub fn scan(p: &Pipeline) -> Result<(Index, journal::Scan)> {
+        let mut index = Index::new(p.register.journal.display().to_string());
+        let scan = Journal::scan(&p.register.journal, p, |e| {
+            if !e.is_stage() {
+                return;
+            }
+            match (e.to.trim().is_empty(), e.to_stage) {
+                (true, _) => index.record(e.id, None, e.line),
+                (false, Some(s)) => index.record(e.id, Some(s), e.line),
+                // An unknown stage is reported by the scan; it records nothing usable.
+                (false, None) => {}
+            }
+        })?;
+        Ok((index, scan))
+    }
+
+    /// An index of a journal already read.
+    pub fn of(journal: &Journal, p: &Pipeline) -> Index {
+        let mut index = Index::new(journal.file.clone());
+        for (id, ev) in journal.last_stages(p) {
+            index.record(id, ev.stage, ev.line);
+        }
+        index
+    }
+
+    /// Whether the register holds this id.
+    pub fn in_register(&self, id: &str) -> bool {
+        self.ids
+            .find(id)
+            .is_some_and(|n| self.first_line[n as usize] != 0)
+    }
+
+    /// Whether the journal has a stage entry for this id.
+    pub fn in_journal(&self, id: &str) -> bool {
+        self.ids
+            .find(id)
+            .is_some_and(|n| self.last[n as usize].0 != NO_ENTRY)
     }
 }
 
-/// Checks the register and the journal. `Ok(Err(d))`: the register cannot be read at all.
-pub fn check_register(p: &Pipeline) -> Result<Result<RegisterCheck, Diagnostic>> {
+/// What [`scan_register`] found besides the rows: the register's path, how
+/// many rows it has, and the problems tied to no row.
+pub type Scanned = (String, usize, Vec<Diagnostic>);
+
+/// Checks the register against the index, row by row, handing each checked
+/// row to `visit` as it goes (nothing is kept). `Ok(Err(d))`: the register
+/// cannot be read at all. Returns the register's path, how many rows it has,
+/// and the problems tied to no row (prospects only the journal knows, the
+/// leftovers of an interrupted write).
+pub fn scan_register(
+    p: &Pipeline,
+    index: &mut Index,
+    mut visit: impl FnMut(RowCheck),
+) -> Result<Result<Scanned, Diagnostic>> {
     let mut reader = match Reader::open(p) {
         Ok(r) => r,
         Err(e) => {
@@ -96,39 +176,39 @@ pub fn check_register(p: &Pipeline) -> Result<Result<RegisterCheck, Diagnostic>>
             return Ok(Err(d));
         }
     };
-    let mut styles = Styles::default();
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut rows = Vec::new();
-    while let Some(row) = reader.next_row()? {
-        rows.push(check_row(&row, p, &mut styles, &mut seen));
-    }
-    let (journal, jdiags) = Journal::read(&p.register.journal, p)?;
-    let mut other = jdiags;
-    let last = journal.last_stages(p);
     let file = reader.file.clone();
-    for r in rows.iter_mut() {
-        let (Some(stage), Some(ev)) = (r.stage, last.get(r.id.as_str())) else {
-            continue;
-        };
-        if !r.counted() {
-            continue;
+    let mut styles = Styles::default();
+    let mut rows = 0;
+    while let Some(row) = reader.next_row()? {
+        rows += 1;
+        let mut r = check_row(&row, p, &mut styles, index);
+        if let Some(stage) = r.stage
+            && r.counted()
+            && let Some(n) = index.ids.find(&r.id)
+        {
+            let (last, line) = index.last[n as usize];
+            if last != NO_ENTRY && last as usize != stage {
+                let recorded = if last == REMOVED {
+                    "removed".to_string()
+                } else {
+                    format!("in {}", p.stages[last as usize].label)
+                };
+                r.diags.push(
+                    Diagnostic::error(&file, "journal-mismatch", format!("`{}` is in {} here, but the journal's last record ({}:{line}) has it {recorded}", r.id, p.stages[stage].label, index.journal_file))
+                        .at_line(r.line)
+                        .hint("the register was edited outside `pipe` (or a `pipe` command was interrupted); run `pipe sync` to record the change in the journal"),
+                );
+            }
         }
-        if ev.stage != Some(stage) {
-            let recorded = ev.stage.map_or("removed".to_string(), |s| {
-                format!("in {}", p.stages[s].label)
-            });
-            r.diags.push(
-                Diagnostic::error(&file, "journal-mismatch", format!("`{}` is in {} here, but the journal's last record ({}:{}) has it {recorded}", r.id, p.stages[stage].label, journal.file, ev.line))
-                    .at_line(r.line)
-                    .hint("the register was edited outside `pipe` (or a `pipe` command was interrupted); run `pipe sync` to record the change in the journal"),
-            );
-        }
+        visit(r);
     }
-    for (id, ev) in &last {
-        if ev.stage.is_some() && !seen.contains_key(*id) {
+    let mut other = Vec::new();
+    for (n, &(last, line)) in index.last.iter().enumerate() {
+        if last != NO_ENTRY && last != REMOVED && index.first_line[n] == 0 {
+            let id = index.ids.get(n as u32);
             other.push(
-                Diagnostic::warning(&journal.file, "missing-prospect", format!("`{id}` is in the journal but not in the register"))
-                    .at_line(ev.line)
+                Diagnostic::warning(&index.journal_file, "missing-prospect", format!("`{id}` is in the journal but not in the register"))
+                    .at_line(line)
                     .hint("if the row was deleted on purpose, run `pipe sync` to record it; otherwise restore it"),
             );
         }
@@ -137,8 +217,22 @@ pub fn check_register(p: &Pipeline) -> Result<Result<RegisterCheck, Diagnostic>>
     if backup.exists() {
         other.push(Diagnostic::warning(backup.display().to_string(), "interrupted-write", "a `pipe` command was interrupted: this is the register as it was before it").hint("run `pipe check` again after `pipe sync`; once the register is right, delete this file"));
     }
+    Ok(Ok((file, rows, other)))
+}
+
+/// Checks the register and the journal, keeping every row and the journal
+/// (what `pipe alerts` and `pipe triage` work from). `Ok(Err(d))`: the
+/// register cannot be read at all.
+pub fn check_register(p: &Pipeline) -> Result<Result<RegisterCheck, Diagnostic>> {
+    let (journal, jdiags) = Journal::read(&p.register.journal, p)?;
+    let mut index = Index::of(&journal, p);
+    let mut rows = Vec::new();
+    let (_, _, mut other) = match scan_register(p, &mut index, |r| rows.push(r))? {
+        Ok(found) => found,
+        Err(d) => return Ok(Err(d)),
+    };
+    other.splice(0..0, jdiags);
     Ok(Ok(RegisterCheck {
-        file,
         rows,
         journal,
         other,
@@ -158,12 +252,7 @@ impl RowCheck {
 
 /// Checks one row: its width, its encoding, its id (unique so far), every
 /// cell, and the fields its stage requires.
-fn check_row(
-    row: &Row,
-    p: &Pipeline,
-    styles: &mut Styles,
-    seen: &mut HashMap<String, u64>,
-) -> RowCheck {
+fn check_row(row: &Row, p: &Pipeline, styles: &mut Styles, index: &mut Index) -> RowCheck {
     let text = |f: Field| {
         row.schema
             .col(f)
@@ -193,7 +282,9 @@ fn check_row(
     let id_col = row.schema.col(Field::Id).expect("id column");
     let id = r.id.clone();
     if !id.is_empty() {
-        if let Some(first) = seen.get(&id) {
+        let n = index.number(&id);
+        let first = index.first_line[n];
+        if first != 0 {
             r.diags.push(
                 row.diag(
                     id_col,
@@ -203,7 +294,7 @@ fn check_row(
                 .hint("give each prospect its own id"),
             );
         } else {
-            seen.insert(id.clone(), row.line());
+            index.first_line[n] = row.line();
         }
     }
     if let Err(d) = row.check_width() {

@@ -51,8 +51,8 @@ pub struct Workset<'p> {
     pub decoder: Decoder,
     pub styles: Styles,
     pub rows: Vec<WorkRow>,
-    /// Line of every id in the register.
-    pub ids: HashMap<String, u64>,
+    /// Line of every id in the register (a fast hash: a million ids are inserted on a large register).
+    pub ids: HashMap<String, u64, foldhash::fast::RandomState>,
     pub entries: Vec<Entry>,
     /// Ids of the kept rows whose stage history is in the journal, once [`Workset::read_history`] ran.
     pub history: Option<HashSet<String>>,
@@ -101,7 +101,7 @@ impl<'p> Workset<'p> {
         store::check_office_locks(path)?;
         let mut reader = Reader::open(p)?;
         let stamp = store::stamp(path)?;
-        let mut ids: HashMap<String, u64> = HashMap::new();
+        let mut ids: HashMap<String, u64, foldhash::fast::RandomState> = HashMap::default();
         let mut rows = Vec::new();
         let mut styles = Styles::default();
         let id_col = reader

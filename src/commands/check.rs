@@ -9,7 +9,6 @@ use crate::error::Exit;
 use crate::pipeline::Pipeline;
 use crate::validation;
 use anyhow::Result;
-use std::collections::HashSet;
 use std::io::Write;
 
 /// Check the pipeline, the register, the journal and the activity log; list every problem.
@@ -66,26 +65,27 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// Everything wrong with the register and the journal, in file order.
+/// Everything wrong with the register, the journal and the activity log, in
+/// file order. Streams the register and the journal: what it keeps is the
+/// problems found and a few bytes a prospect.
 pub fn check(p: &Pipeline) -> Result<(Vec<Diagnostic>, String)> {
-    let checked = match validation::check_register(p)? {
-        Ok(c) => c,
-        Err(d) => {
-            let summary = format!("{} cannot be read", d.file);
-            return Ok((vec![d], summary));
-        }
-    };
-    let rows = checked.rows.len();
-    let entries = checked.journal.entries.len();
-    let mut diags = checked.diagnostics();
+    let (mut index, scan) = validation::Index::scan(p)?;
+    let mut diags = scan.diags;
+    let (file, rows, other) =
+        match validation::scan_register(p, &mut index, |r| diags.extend(r.diags))? {
+            Ok(found) => found,
+            Err(d) => {
+                let summary = format!("{} cannot be read", d.file);
+                return Ok((vec![d], summary));
+            }
+        };
+    diags.extend(other);
     let mut activities = String::new();
     if let Some(cfg) = &p.activities {
         let (log, adiags) = ActivityLog::read(cfg)?;
         diags.extend(adiags);
-        let in_register: HashSet<&str> = checked.rows.iter().map(|r| r.id.as_str()).collect();
-        let in_journal = checked.journal.last_stages(p);
         for a in &log.activities {
-            if !in_register.contains(a.id.as_str()) && !in_journal.contains_key(a.id.as_str()) {
+            if !index.in_register(&a.id) && !index.in_journal(&a.id) {
                 diags.push(
                     Diagnostic::warning(&log.file, "unknown-prospect", format!("`{}` is in the activity log but neither in the register nor in the journal", a.id))
                         .at_line(a.line)
@@ -99,19 +99,19 @@ pub fn check(p: &Pipeline) -> Result<(Vec<Diagnostic>, String)> {
             log.file,
             if n == 1 { "y" } else { "ies" }
         );
-        diags.sort_by(|a, b| {
-            a.file
-                .cmp(&b.file)
-                .then(a.line.cmp(&b.line))
-                .then(a.column.cmp(&b.column))
-        });
     }
+    diags.sort_by(|a, b| {
+        a.file
+            .cmp(&b.file)
+            .then(a.line.cmp(&b.line))
+            .then(a.column.cmp(&b.column))
+    });
+    let entries = scan.entries;
     let summary = format!(
-        "{}: {}: {rows} prospect{}; {}: {entries} entr{}{activities}",
+        "{}: {file}: {rows} prospect{}; {}: {entries} entr{}{activities}",
         p.name,
-        checked.file,
         plural(rows),
-        checked.journal.file,
+        index.journal_file,
         if entries == 1 { "y" } else { "ies" }
     );
     Ok((diags, summary))

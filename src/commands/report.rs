@@ -5,7 +5,6 @@ use crate::cli::Global;
 use crate::context::Context;
 use crate::error::{Exit, usage};
 use crate::filter::FilterArgs;
-use crate::journal::Journal;
 use crate::output::{Format, OutputArgs};
 use crate::prospect::{Prospect, Styles};
 use crate::register::Reader;
@@ -131,7 +130,8 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         }
     }
 
-    let (journal, diags) = Journal::read(&p.register.journal, p)?;
+    let (history, journal) = History::read(&p.register.journal, p)?;
+    let diags = journal.diags;
     if !diags.is_empty() {
         eprintln!(
             "pipe: warning: {} problem{} in the journal {}; the report uses the entries that could be read (`pipe check` lists them)",
@@ -140,8 +140,6 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             journal.file
         );
     }
-    let history = History::new(&journal, p);
-    drop(journal);
     let scope = Scope {
         p,
         today: ctx.today,
@@ -194,18 +192,14 @@ fn stream(scope: &Scope, builder: &mut Builder) -> Result<u64> {
     let mut reader = Reader::open(p)?;
     let mut styles = Styles::default();
     let mut skipped = 0;
+    let mut x = Prospect::empty();
     while let Some(row) = reader.next_row()? {
-        let Ok(cells) = row.cells() else {
+        let Ok(cells) = row.text_cells() else {
             skipped += 1;
             continue;
         };
-        match Prospect::parse(
-            |c| cells.get(c).map_or("", String::as_str),
-            &reader.schema,
-            p,
-            &mut styles,
-        ) {
-            Ok(x) => builder.add(scope, &x),
+        match x.read(|c| cells.get(c), row.schema, p, &mut styles) {
+            Ok(()) => builder.add(scope, &x),
             Err(_) => skipped += 1,
         }
     }

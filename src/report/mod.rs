@@ -231,7 +231,7 @@ pub struct Close {
 /// A prospect as a report sees it: its state at `as_of` and what it did in the period.
 pub struct Facts<'a> {
     pub x: Cow<'a, Prospect>,
-    pub log: Option<&'a Log>,
+    pub log: Option<Log<'a>>,
     pub open: bool,
     /// The stages it entered in the period, each once.
     pub entered: Vec<usize>,
@@ -298,7 +298,7 @@ impl<'p> Scope<'p> {
         let (from, to) = (self.from, self.to.min(day));
         let mut entered: Vec<usize> = Vec::new();
         let mut close = None;
-        let first = log.and_then(|l| l.stages.first()).map(|e| e.date);
+        let first = log.and_then(|l| l.first_stage()).map(|e| e.date);
         let outcome = |s: Option<usize>| s.map(|s| p.stages[s].outcome);
         if let Some(log) = log {
             for e in log.stages_between(from, to) {

@@ -20,13 +20,13 @@
 //! No I/O here: the journal comes in already read.
 
 use crate::field::Field;
-use crate::journal::Journal;
+use crate::ids::Ids;
+use crate::journal::{EntryRef, Journal, Scan};
 use crate::pipeline::Pipeline;
 use crate::prospect::Prospect;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 /// A stage change: `from` is `None` for an add, `to` is `None` for a removal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,28 +45,77 @@ pub struct Change {
     pub to: String,
 }
 
-/// One prospect's history.
-#[derive(Debug, Clone, Default)]
-pub struct Log {
-    pub stages: Vec<StageEvent>,
-    pub changes: Vec<Change>,
+/// A stage event as stored: 8 bytes, stages numbered (`NONE` for none).
+#[derive(Debug, Clone, Copy)]
+struct Ev {
+    date: NaiveDate,
+    from: u16,
+    to: u16,
 }
 
-impl Log {
+const NONE: u16 = u16::MAX;
+
+impl Ev {
+    fn new(date: NaiveDate, from: Option<usize>, to: Option<usize>) -> Ev {
+        let n = |s: Option<usize>| {
+            s.map_or(NONE, |s| {
+                u16::try_from(s)
+                    .ok()
+                    .filter(|&s| s != NONE)
+                    .expect("fewer stages")
+            })
+        };
+        Ev {
+            date,
+            from: n(from),
+            to: n(to),
+        }
+    }
+
+    fn event(self) -> StageEvent {
+        let s = |v: u16| (v != NONE).then_some(v as usize);
+        StageEvent {
+            date: self.date,
+            from: s(self.from),
+            to: s(self.to),
+        }
+    }
+}
+
+/// One prospect's history: its stage events and its changes, each sorted by date (journal order breaks ties).
+#[derive(Debug, Clone, Copy)]
+pub struct Log<'a> {
+    events: &'a [Ev],
+    pub changes: &'a [Change],
+}
+
+impl<'a> Log<'a> {
+    /// The stage events, oldest first.
+    pub fn stages(&self) -> impl DoubleEndedIterator<Item = StageEvent> + Clone + 'a {
+        self.events.iter().map(|e| e.event())
+    }
+
+    pub fn has_stages(&self) -> bool {
+        !self.events.is_empty()
+    }
+
+    pub fn first_stage(&self) -> Option<StageEvent> {
+        self.events.first().map(|e| e.event())
+    }
+
     /// The stage events dated from `from` to `to`, both included.
     pub fn stages_between(
         &self,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> impl Iterator<Item = &StageEvent> {
-        self.stages
-            .iter()
+    ) -> impl Iterator<Item = StageEvent> + 'a {
+        self.stages()
             .filter(move |e| e.date >= from && e.date <= to)
     }
 
     /// The last stage event on or before `day`.
-    pub fn last_stage_on(&self, day: NaiveDate) -> Option<&StageEvent> {
-        self.stages.iter().rev().find(|e| e.date <= day)
+    pub fn last_stage_on(&self, day: NaiveDate) -> Option<StageEvent> {
+        self.stages().rev().find(|e| e.date <= day)
     }
 
     /// The changes of `expected_close` that pushed a decision date later, on or before `day`.
@@ -76,10 +125,10 @@ impl Log {
             .filter(|c| c.field == Field::ExpectedClose && c.date <= day)
             .filter(|c| {
                 match (
-                    NaiveDate::parse_from_str(c.from.trim(), crate::dates::ISO),
-                    NaiveDate::parse_from_str(c.to.trim(), crate::dates::ISO),
+                    crate::dates::parse_iso(c.from.trim()),
+                    crate::dates::parse_iso(c.to.trim()),
                 ) {
-                    (Ok(a), Ok(b)) => b > a,
+                    (Some(a), Some(b)) => b > a,
                     _ => false,
                 }
             })
@@ -99,54 +148,166 @@ pub enum State<'a> {
     Unknown,
 }
 
-/// Every prospect's history, from one reading of the journal.
-#[derive(Debug, Default)]
+/// Every prospect's history, from one reading of the journal, kept compact:
+/// the ids once each, then every prospect's events side by side.
+#[derive(Default)]
 pub struct History {
-    logs: HashMap<String, Log>,
+    ids: Ids,
+    /// The events of id `i` are `events[starts[i]..starts[i + 1]]`.
+    starts: Vec<u32>,
+    events: Vec<Ev>,
+    change_starts: Vec<u32>,
+    changes: Vec<Change>,
+}
+
+/// Collects a history while the journal is scanned.
+#[derive(Default)]
+pub struct HistoryBuilder {
+    ids: Ids,
+    events: Vec<(u32, Ev)>,
+    changes: Vec<(u32, Change)>,
+}
+
+impl HistoryBuilder {
+    /// Takes in one entry; `from`/`to` are its stages, `Err` when a name is unknown.
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        id: &str,
+        date: NaiveDate,
+        field: &str,
+        from: Result<Option<usize>, ()>,
+        to: Result<Option<usize>, ()>,
+        values: (&str, &str),
+    ) {
+        if field == "stage" {
+            // An unknown stage is reported by `pipe check`; it cannot be replayed.
+            let (Ok(from), Ok(to)) = (from, to) else {
+                return;
+            };
+            let (i, _) = self.ids.insert(id);
+            self.events.push((i, Ev::new(date, from, to)));
+        } else if let Some(field) = field_of(field) {
+            let (i, _) = self.ids.insert(id);
+            self.changes.push((
+                i,
+                Change {
+                    date,
+                    field,
+                    from: values.0.to_string(),
+                    to: values.1.to_string(),
+                },
+            ));
+        }
+    }
+
+    /// Takes in one entry of a journal scan.
+    pub fn add_entry(&mut self, e: &EntryRef<'_>) {
+        let stage = |v: &str, s: Option<usize>| {
+            if v.trim().is_empty() {
+                Ok(None)
+            } else {
+                s.map(Some).ok_or(())
+            }
+        };
+        self.add(
+            e.id,
+            e.date,
+            e.field,
+            stage(e.from, e.from_stage),
+            stage(e.to, e.to_stage),
+            (e.from, e.to),
+        );
+    }
+
+    pub fn finish(self) -> History {
+        let n = self.ids.len();
+        // A counting sort by id keeps journal order within each prospect.
+        let mut starts = vec![0u32; n + 1];
+        for (i, _) in &self.events {
+            starts[*i as usize + 1] += 1;
+        }
+        for i in 0..n {
+            starts[i + 1] += starts[i];
+        }
+        let mut next = starts.clone();
+        let blank = Ev::new(NaiveDate::MIN, None, None);
+        let mut events = vec![blank; self.events.len()];
+        for (i, e) in self.events {
+            let at = &mut next[i as usize];
+            events[*at as usize] = e;
+            *at += 1;
+        }
+        drop(next);
+        for i in 0..n {
+            events[starts[i] as usize..starts[i + 1] as usize].sort_by_key(|e| e.date);
+        }
+        let mut changes = self.changes;
+        changes.sort_by_key(|(i, c)| (*i, c.date));
+        let mut change_starts = vec![0u32; n + 1];
+        for (i, _) in &changes {
+            change_starts[*i as usize + 1] += 1;
+        }
+        for i in 0..n {
+            change_starts[i + 1] += change_starts[i];
+        }
+        History {
+            ids: self.ids,
+            starts,
+            events,
+            change_starts,
+            changes: changes.into_iter().map(|(_, c)| c).collect(),
+        }
+    }
+}
+
+/// A journal field name as a field: the exact key first (what `pipe` writes), else as people type it.
+fn field_of(name: &str) -> Option<Field> {
+    Field::ALL
+        .into_iter()
+        .find(|f| f.key() == name)
+        .or_else(|| Field::from_key(name))
 }
 
 impl History {
+    /// The history of a journal already read (for commands that hold its entries anyway).
+    #[allow(dead_code)]
     pub fn new(journal: &Journal, p: &Pipeline) -> History {
-        let mut logs: HashMap<String, Log> = HashMap::new();
-        for e in &journal.entries {
-            let stage = |v: &str| -> Result<Option<usize>, ()> {
-                if v.trim().is_empty() {
-                    Ok(None)
-                } else {
-                    p.find_stage(v).map(Some).ok_or(())
-                }
-            };
-            if e.is_stage() {
-                // An unknown stage is reported by `pipe check`; it cannot be replayed.
-                let (Ok(from), Ok(to)) = (stage(&e.from), stage(&e.to)) else {
-                    continue;
-                };
-                logs.entry(e.id.clone())
-                    .or_default()
-                    .stages
-                    .push(StageEvent {
-                        date: e.date,
-                        from,
-                        to,
-                    });
-            } else if let Some(field) = Field::from_key(&e.field) {
-                logs.entry(e.id.clone()).or_default().changes.push(Change {
-                    date: e.date,
-                    field,
-                    from: e.from.clone(),
-                    to: e.to.clone(),
-                });
+        let mut b = HistoryBuilder::default();
+        let stage = |v: &str| -> Result<Option<usize>, ()> {
+            if v.trim().is_empty() {
+                Ok(None)
+            } else {
+                p.find_stage(v).map(Some).ok_or(())
             }
+        };
+        for e in &journal.entries {
+            b.add(
+                &e.id,
+                e.date,
+                &e.field,
+                stage(&e.from),
+                stage(&e.to),
+                (&e.from, &e.to),
+            );
         }
-        for log in logs.values_mut() {
-            log.stages.sort_by_key(|e| e.date);
-            log.changes.sort_by_key(|c| c.date);
-        }
-        History { logs }
+        b.finish()
     }
 
-    pub fn log(&self, id: &str) -> Option<&Log> {
-        self.logs.get(id)
+    /// Reads the journal straight into a history, without holding its entries.
+    pub fn read(path: &std::path::Path, p: &Pipeline) -> anyhow::Result<(History, Scan)> {
+        let mut b = HistoryBuilder::default();
+        let scan = Journal::scan(path, p, |e| b.add_entry(e))?;
+        Ok((b.finish(), scan))
+    }
+
+    pub fn log(&self, id: &str) -> Option<Log<'_>> {
+        let i = self.ids.find(id)? as usize;
+        Some(Log {
+            events: &self.events[self.starts[i] as usize..self.starts[i + 1] as usize],
+            changes: &self.changes
+                [self.change_starts[i] as usize..self.change_starts[i + 1] as usize],
+        })
     }
 
     /// The prospect at the end of `day`; `today` is when the register's row holds.
@@ -160,9 +321,9 @@ impl History {
         if day >= today {
             return State::Present(Cow::Borrowed(x));
         }
-        let log = self.logs.get(x.id.as_str());
+        let log = self.log(x.id.as_str());
         let mut y = Cow::Borrowed(x);
-        match log.filter(|l| !l.stages.is_empty()) {
+        match log.filter(|l| l.has_stages()) {
             Some(log) => match log.last_stage_on(day) {
                 Some(e) => match e.to {
                     None => return State::Absent,
@@ -174,7 +335,7 @@ impl History {
                         }
                     }
                 },
-                None => match log.stages[0].from {
+                None => match log.first_stage().and_then(|e| e.from) {
                     // Its first record is a move: it existed before, in that stage.
                     Some(s) if x.created.is_none_or(|c| c <= day) => {
                         let z = y.to_mut();
@@ -225,7 +386,7 @@ const REPLAYED: [Field; 8] = [
 /// Sets a field from its canonical journal form; a value that cannot be read leaves it empty.
 fn set_canonical(x: &mut Prospect, f: Field, v: &str, p: &Pipeline) {
     let v = v.trim();
-    let date = || NaiveDate::parse_from_str(v, crate::dates::ISO).ok();
+    let date = || crate::dates::parse_iso(v);
     let number = || v.parse::<Decimal>().ok();
     match f {
         Field::Amount => x.amount = number(),
@@ -246,5 +407,136 @@ fn set_canonical(x: &mut Prospect, f: Field, v: &str, p: &Pipeline) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write as _;
+
+    /// The history built while scanning equals the one built from the entries read first.
+    #[test]
+    fn the_scanned_history_is_the_read_one() {
+        let p = Pipeline::from_str(
+            include_str!("../../pipeline.toml"),
+            std::path::Path::new("pipeline.toml"),
+        )
+        .expect("the shipped pipeline");
+        let stages = [
+            "suspect", "contacte", "chaud", "gagne", "perdu", "Chaud", " froid", "", "zzz",
+        ];
+        let fields = [
+            "stage",
+            "stage",
+            "stage",
+            "expected_close",
+            "amount",
+            "owner",
+            "Expected close",
+            "notes",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let mut text = String::from("at,date,id,kind,field,from,to,by,reason,note\n");
+        for k in 0..3000 {
+            let field = fields[next(fields.len() as u64) as usize];
+            let (from, to) = if field.contains("stage") && field.len() == 5 {
+                (
+                    stages[next(9) as usize].to_string(),
+                    stages[next(9) as usize].to_string(),
+                )
+            } else {
+                (
+                    format!("2026-0{}-1{}", 1 + next(9), next(10)),
+                    format!("{}", next(1000)),
+                )
+            };
+            let _ = writeln!(
+                text,
+                "2026-01-01T00:00:{:02}.{k:03}+00:00,2026-0{}-{:02},P-{},move,{field},{from},\"{to}\",me,,",
+                k % 60,
+                1 + next(9),
+                1 + next(28),
+                next(300)
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.csv");
+        std::fs::write(&path, text).unwrap();
+        let (journal, diags) = Journal::read(&path, &p).unwrap();
+        let read = History::new(&journal, &p);
+        let (scanned, scan) = History::read(&path, &p).unwrap();
+        assert_eq!(scan.diags.len(), diags.len());
+        assert_eq!(scan.entries as usize, journal.entries.len());
+        assert!(!diags.is_empty(), "unknown stages are reported");
+        // The straightforward history this one replaced: a map of lists, sorted by date.
+        type Changes = Vec<(NaiveDate, Field, String, String)>;
+        let mut reference: std::collections::HashMap<String, (Vec<StageEvent>, Changes)> =
+            Default::default();
+        for e in &journal.entries {
+            let stage = |v: &str| -> Result<Option<usize>, ()> {
+                if v.trim().is_empty() {
+                    Ok(None)
+                } else {
+                    p.find_stage(v).map(Some).ok_or(())
+                }
+            };
+            if e.is_stage() {
+                let (Ok(from), Ok(to)) = (stage(&e.from), stage(&e.to)) else {
+                    continue;
+                };
+                reference
+                    .entry(e.id.clone())
+                    .or_default()
+                    .0
+                    .push(StageEvent {
+                        date: e.date,
+                        from,
+                        to,
+                    });
+            } else if let Some(field) = Field::from_key(&e.field) {
+                reference.entry(e.id.clone()).or_default().1.push((
+                    e.date,
+                    field,
+                    e.from.clone(),
+                    e.to.clone(),
+                ));
+            }
+        }
+        for (stages, changes) in reference.values_mut() {
+            stages.sort_by_key(|e| e.date);
+            changes.sort_by_key(|c| c.0);
+        }
+        for n in 0..300 {
+            let id = format!("P-{n}");
+            let (a, b) = (read.log(&id), scanned.log(&id));
+            assert_eq!(
+                reference.get(&id).map(|r| r.0.clone()),
+                b.map(|l| l.stages().collect::<Vec<_>>()),
+                "{id}"
+            );
+            assert_eq!(a.is_some(), b.is_some(), "{id}");
+            let (Some(a), Some(b)) = (a, b) else { continue };
+            assert_eq!(
+                a.stages().collect::<Vec<_>>(),
+                b.stages().collect::<Vec<_>>(),
+                "{id}"
+            );
+            let changes = |l: Log<'_>| {
+                l.changes
+                    .iter()
+                    .map(|c| (c.date, c.field, c.from.clone(), c.to.clone()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(changes(a), changes(b), "{id}");
+            let day = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap();
+            assert_eq!(a.pushes_until(day), b.pushes_until(day), "{id}");
+        }
     }
 }
