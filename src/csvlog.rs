@@ -43,6 +43,56 @@ pub struct Format<'a> {
     pub incomplete_hint: &'a str,
 }
 
+impl Format<'_> {
+    /// The header is not this log's.
+    pub fn header_error(&self, file: &str, line: u64, found: &[&str]) -> Diagnostic {
+        Diagnostic::error(file, self.header_code, format!("the {}'s header is `{}`", self.what, found.join(",")))
+            .at(line, 1)
+            .hint(format!("it must be `{}`; restore it from a backup, or move the file aside so that `pipe` starts a new one", self.header.join(",")))
+    }
+
+    /// A line that is not UTF-8.
+    pub fn encoding_error(&self, file: &str, line: u64) -> Diagnostic {
+        Diagnostic::error(file, "bad-encoding", "this line is not valid UTF-8")
+            .at(line, 1)
+            .hint(format!(
+                "the {} is written in UTF-8; re-save it as UTF-8",
+                self.what
+            ))
+    }
+
+    /// A line without as many cells as the header.
+    pub fn width_error(&self, file: &str, line: u64, cells: usize) -> Diagnostic {
+        Diagnostic::error(
+            file,
+            "row-width",
+            format!(
+                "this entry has {cells} cells instead of {}",
+                self.header.len()
+            ),
+        )
+        .at(line, 1)
+        .hint(format!(
+            "the {} is written by `pipe` only; restore the line from a backup",
+            self.what
+        ))
+    }
+
+    /// The last line does not end: a write was interrupted.
+    pub fn incomplete_error(&self, file: &str, line: u64) -> Diagnostic {
+        Diagnostic::error(
+            file,
+            "incomplete-entry",
+            format!(
+                "the last line of the {} is incomplete (a write was interrupted)",
+                self.what
+            ),
+        )
+        .at(line, 1)
+        .hint(self.incomplete_hint)
+    }
+}
+
 /// Reads the log at `path` (a missing file is an empty log), handing each
 /// well-formed line to `each`. Problems come back as diagnostics; reading
 /// stops at a wrong header.
@@ -51,12 +101,7 @@ pub fn read(
     format: &Format,
     mut each: impl FnMut(&Line, &mut Vec<Diagnostic>),
 ) -> Result<Vec<Diagnostic>> {
-    let Format {
-        header,
-        what,
-        header_code,
-        incomplete_hint,
-    } = *format;
+    let (header, what) = (format.header, format.what);
     let file = path.display().to_string();
     let mut diags = Vec::new();
     let f = match File::open(path) {
@@ -87,45 +132,17 @@ pub fn read(
                 .map(|s| s.trim_start_matches('\u{feff}').trim())
                 .collect();
             if found != header {
-                diags.push(
-                    Diagnostic::error(
-                        &file,
-                        header_code,
-                        format!("the {what}'s header is `{}`", found.join(",")),
-                    )
-                        .at(line, 1)
-                        .hint(format!("it must be `{}`; restore it from a backup, or move the file aside so that `pipe` starts a new one", header.join(","))),
-                );
+                diags.push(format.header_error(&file, line, &found));
                 return Ok(diags);
             }
             continue;
         }
         if std::str::from_utf8(rec.raw).is_err() {
-            diags.push(
-                Diagnostic::error(&file, "bad-encoding", "this line is not valid UTF-8")
-                    .at(line, 1)
-                    .hint(format!(
-                        "the {what} is written in UTF-8; re-save it as UTF-8"
-                    )),
-            );
+            diags.push(format.encoding_error(&file, line));
             continue;
         }
         if fields.len() != header.len() {
-            diags.push(
-                Diagnostic::error(
-                    &file,
-                    "row-width",
-                    format!(
-                        "this entry has {} cells instead of {}",
-                        fields.len(),
-                        header.len()
-                    ),
-                )
-                .at(line, 1)
-                .hint(format!(
-                    "the {what} is written by `pipe` only; restore the line from a backup"
-                )),
-            );
+            diags.push(format.width_error(&file, line, fields.len()));
             continue;
         }
         each(
@@ -139,15 +156,7 @@ pub fn read(
         );
     }
     if len > 0 && !crate::journal::ends_with_newline(path)? {
-        diags.push(
-            Diagnostic::error(
-                &file,
-                "incomplete-entry",
-                format!("the last line of the {what} is incomplete (a write was interrupted)"),
-            )
-            .at(last_line, 1)
-            .hint(incomplete_hint),
-        );
+        diags.push(format.incomplete_error(&file, last_line));
     }
     Ok(diags)
 }

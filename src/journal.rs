@@ -4,6 +4,7 @@
 //! Values are canonical: stage and product ids, ISO dates, plain decimals.
 //! Reading is here; appending durably is `store`'s job.
 
+use crate::csvlog;
 use crate::csvscan::Scanner;
 use crate::diag::Diagnostic;
 use crate::pipeline::Pipeline;
@@ -90,6 +91,14 @@ impl Entry {
 pub fn format_at(at: DateTime<FixedOffset>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
 }
+
+/// What the journal shares with the other logs: its header and how its line problems read.
+const FORMAT: csvlog::Format = csvlog::Format {
+    header: &HEADER,
+    what: "journal",
+    header_code: "journal-header",
+    incomplete_hint: "check that line against the register, then finish or remove it; `pipe` refuses to append until then",
+};
 
 #[derive(Debug, Default)]
 pub struct Journal {
@@ -215,11 +224,7 @@ impl Journal {
                     .map(|s| s.trim_start_matches('\u{feff}').trim())
                     .collect();
                 if header != HEADER {
-                    diags.push(
-                        Diagnostic::error(&file, "journal-header", format!("the journal's header is `{}`", header.join(",")))
-                            .at(line, 1)
-                            .hint(format!("it must be `{}`; restore it from a backup, or move the file aside so that `pipe` starts a new one", HEADER.join(","))),
-                    );
+                    diags.push(FORMAT.header_error(&file, line, &header));
                     return Ok(scan);
                 }
                 continue;
@@ -231,27 +236,11 @@ impl Journal {
                 None
             };
             let Some(text) = text else {
-                diags.push(
-                    Diagnostic::error(&file, "bad-encoding", "this line is not valid UTF-8")
-                        .at(line, 1)
-                        .hint("the journal is written in UTF-8; re-save it as UTF-8"),
-                );
+                diags.push(FORMAT.encoding_error(&file, line));
                 continue;
             };
             if rec.len() != HEADER.len() {
-                diags.push(
-                    Diagnostic::error(
-                        &file,
-                        "row-width",
-                        format!(
-                            "this entry has {} cells instead of {}",
-                            rec.len(),
-                            HEADER.len()
-                        ),
-                    )
-                    .at(line, 1)
-                    .hint("the journal is written by `pipe` only; restore the line from a backup"),
-                );
+                diags.push(FORMAT.width_error(&file, line, rec.len()));
                 continue;
             }
             let cell = |i: usize| text.get(i);
@@ -332,11 +321,7 @@ impl Journal {
             visit(&entry);
         }
         if len > 0 && !ends_with_newline(path)? {
-            diags.push(
-                Diagnostic::error(&file, "incomplete-entry", "the last line of the journal is incomplete (a write was interrupted)")
-                    .at(last_line, 1)
-                    .hint("check that line against the register, then finish or remove it; `pipe` refuses to append until then"),
-            );
+            diags.push(FORMAT.incomplete_error(&file, last_line));
         }
         Ok(scan)
     }
