@@ -22,6 +22,17 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format: what the reports write.
+    pub const ALL: [Format; 5] = [
+        Format::Table,
+        Format::Csv,
+        Format::Json,
+        Format::Md,
+        Format::Html,
+    ];
+    /// Every format but the HTML page: what the listings write.
+    pub const LISTS: [Format; 4] = [Format::Table, Format::Csv, Format::Json, Format::Md];
+
     /// The usual file extension.
     pub fn extension(self) -> &'static str {
         match self {

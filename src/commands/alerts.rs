@@ -77,9 +77,7 @@ fn parse_rule(s: &str) -> Result<Rule, String> {
 pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let ctx = Context::load(g)?;
     let p = &ctx.pipeline;
-    let format = a
-        .output
-        .resolve(&[Format::Table, Format::Csv, Format::Json, Format::Md])?;
+    let format = a.output.resolve(&Format::LISTS)?;
     let checked = validation::check_register(p)?.map_err(|d| invalid(d.to_string()))?;
     let journal_errors = checked
         .other

@@ -57,13 +57,7 @@ impl Args {
 pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let ctx = Context::load(g)?;
     let p = &ctx.pipeline;
-    let format = a.output.resolve(&[
-        Format::Table,
-        Format::Csv,
-        Format::Json,
-        Format::Md,
-        Format::Html,
-    ])?;
+    let format = a.output.resolve(&Format::ALL)?;
     let as_of =
         a.to.as_deref()
             .map(|s| ctx.parse_date("--to", s))

@@ -56,13 +56,7 @@ pub struct Args {
 pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let ctx = Context::load(g)?;
     let p = &ctx.pipeline;
-    let format = a.output.resolve(&[
-        Format::Table,
-        Format::Csv,
-        Format::Json,
-        Format::Md,
-        Format::Html,
-    ])?;
+    let format = a.output.resolve(&Format::ALL)?;
     let cfg = p.activities.as_ref().ok_or_else(|| {
         invalid(format!(
             "{} keeps no activity log, so there are no hours to measure\n  hint: add an [activities] section with the log's `path` and its kinds; see docs/effort.md",

@@ -24,9 +24,7 @@ pub struct Args {
 pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let ctx = Context::load(g)?;
     let p = &ctx.pipeline;
-    let format = a
-        .output
-        .resolve(&[Format::Table, Format::Csv, Format::Json, Format::Md])?;
+    let format = a.output.resolve(&Format::LISTS)?;
     let filter = a.filter.resolve(p)?;
     let mut reader = Reader::open(p)?;
     let mut styles = Styles::default();

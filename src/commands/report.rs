@@ -86,13 +86,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     };
     let ctx = Context::load(g)?;
     let p = &ctx.pipeline;
-    let format = a.output.resolve(&[
-        Format::Table,
-        Format::Csv,
-        Format::Json,
-        Format::Md,
-        Format::Html,
-    ])?;
+    let format = a.output.resolve(&Format::ALL)?;
     check_by(kind, a.by)?;
     let date =
         |what: &str, s: &Option<String>| s.as_deref().map(|s| ctx.parse_date(what, s)).transpose();

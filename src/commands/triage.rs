@@ -41,9 +41,7 @@ pub struct Args {
 pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let ctx = Context::load(g)?;
     let p = &ctx.pipeline;
-    let format = a
-        .output
-        .resolve(&[Format::Table, Format::Csv, Format::Json, Format::Md])?;
+    let format = a.output.resolve(&Format::LISTS)?;
     let checked = validation::check_register(p)?.map_err(|d| invalid(d.to_string()))?;
     let items = triage::items(p, &checked, ctx.today, a.owner.as_deref());
     // `--dry-run` is what triage does unless `--apply`.
