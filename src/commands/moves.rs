@@ -69,7 +69,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         }],
     };
     let wanted: HashSet<String> = requests.iter().map(|r| r.id.clone()).collect();
-    let mut ws = Workset::load(&ctx.pipeline, |id| wanted.contains(id))?;
+    let mut ws = Workset::load_lean(&ctx.pipeline, |id| wanted.contains(id))?;
     ws.read_history()?;
     let base = EntryBase::new(&ctx, ctx.today, context::who(a.by.as_deref()))?;
     let mut done: Vec<Moved> = Vec::new();
