@@ -60,24 +60,6 @@ pub struct Workset<'p> {
     all_ids: bool,
 }
 
-/// Passes a 64-bit hash through unchanged: the keys of the lean id set are already hashes.
-#[derive(Default, Clone, Copy)]
-struct PassThrough(u64);
-
-impl std::hash::Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
 impl<'p> Workset<'p> {
     /// Notes which kept prospects have stage entries in the journal, in one pass over it.
     pub fn read_history(&mut self) -> Result<()> {
@@ -119,8 +101,8 @@ impl<'p> Workset<'p> {
     }
 
     /// As [`Workset::load`], for commands that only need the kept rows (`move`):
-    /// ids are checked unique through a set of 64-bit hashes instead of a map of
-    /// strings. Any hash seen twice (a duplicate, or in theory a collision) sends
+    /// ids are checked unique through a list of 64-bit hashes instead of a map of
+    /// strings, sorted once at the end. Any hash seen twice (a duplicate, or in theory a collision) sends
     /// the load through [`Workset::load_locked`], which gives the exact refusal.
     /// `ids` stays empty; [`Workset::near_ids`] reads the register again when needed.
     pub fn load_lean(p: &'p Pipeline, keep: impl Fn(&str) -> bool) -> Result<Workset<'p>> {
@@ -131,23 +113,20 @@ impl<'p> Workset<'p> {
         let mut reader = Reader::open(p)?;
         let stamp = store::stamp(path)?;
         let hasher = foldhash::quality::FixedState::with_seed(0x70_69_70_65);
+        // Hashes are collected in order and sorted once: a hash set's random
+        // inserts into a table of a million entries cost a cache miss each.
         let capacity = std::fs::metadata(path).map_or(0, |m| m.len() / 160) as usize;
-        let mut seen: HashSet<u64, std::hash::BuildHasherDefault<PassThrough>> =
-            HashSet::with_capacity_and_hasher(capacity, Default::default());
+        let mut seen: Vec<u64> = Vec::with_capacity(capacity);
         let mut rows = Vec::new();
         let mut styles = Styles::default();
         let id_col = reader
             .schema
             .col(Field::Id)
             .expect("schema has an id column");
-        let mut repeated = false;
         while let Some(row) = reader.next_row()? {
             let cell = row.cell(id_col).map_err(|d| invalid(d.to_string()))?;
             let id = cell.trim();
-            if !seen.insert(hasher.hash_one(id.as_bytes())) {
-                repeated = true;
-                break;
-            }
+            seen.push(hasher.hash_one(id.as_bytes()));
             if (styles.date.is_none() || styles.amount.is_none())
                 && let Ok(cells) = row.cells()
             {
@@ -173,7 +152,8 @@ impl<'p> Workset<'p> {
                 });
             }
         }
-        if repeated {
+        seen.sort_unstable();
+        if seen.windows(2).any(|w| w[0] == w[1]) {
             drop(reader);
             return Workset::load_locked(p, lock, keep);
         }
