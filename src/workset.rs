@@ -56,6 +56,9 @@ pub struct Workset<'p> {
     pub entries: Vec<Entry>,
     /// Ids of the kept rows whose stage history is in the journal, once [`Workset::read_history`] ran.
     pub history: Option<HashSet<String>>,
+    /// The kept rows by id, built by [`Workset::load_lean`] for batches (ids never
+    /// change; valid while no row is added, see [`Workset::row_index`]).
+    by_id: Option<(usize, HashMap<String, usize, foldhash::fast::RandomState>)>,
     /// Whether `ids` holds every id of the register ([`Workset::load_lean`] leaves it empty).
     all_ids: bool,
 }
@@ -77,9 +80,9 @@ impl<'p> Workset<'p> {
                     .context(format!("cannot read {}", self.p.register.journal.display())));
             }
         };
-        // A few ids (a single move): search their bytes instead of parsing every entry.
-        if wanted.len() <= 8
-            && wanted.iter().all(|w| !w.is_empty())
+        // Search the ids' bytes (a few ids) or check each line's id and field
+        // (a batch) instead of parsing every entry.
+        if wanted.iter().all(|w| !w.is_empty())
             && let Some(found) = history_by_search(file, &wanted).map_err(|e| {
                 anyhow::Error::new(e)
                     .context(format!("cannot read {}", self.p.register.journal.display()))
@@ -157,6 +160,20 @@ impl<'p> Workset<'p> {
             drop(reader);
             return Workset::load_locked(p, lock, keep);
         }
+        let by_id = (rows.len() > 16).then(|| {
+            let mut map: HashMap<String, usize, foldhash::fast::RandomState> = HashMap::default();
+            for (i, r) in rows.iter().enumerate() {
+                map.entry(
+                    r.cells
+                        .get(id_col)
+                        .map_or("", String::as_str)
+                        .trim()
+                        .to_string(),
+                )
+                .or_insert(i);
+            }
+            (rows.len(), map)
+        });
         let file = reader.file.clone();
         Ok(Workset {
             p,
@@ -171,6 +188,7 @@ impl<'p> Workset<'p> {
             ids: HashMap::default(),
             entries: Vec::new(),
             history: None,
+            by_id,
             all_ids: false,
         })
     }
@@ -249,11 +267,21 @@ impl<'p> Workset<'p> {
             ids,
             entries: Vec::new(),
             history: None,
+            by_id: None,
             all_ids: true,
         })
     }
 
     pub fn row_index(&self, id: &str) -> Option<usize> {
+        if let Some((n, map)) = &self.by_id
+            && *n == self.rows.len()
+        {
+            // Ids are unique and never changed by a command; a deleted row is not found.
+            return map.get(id).copied().filter(|&i| {
+                let r = &self.rows[i];
+                !r.deleted && r.get(self.id_col()).trim() == id
+            });
+        }
         self.rows
             .iter()
             .position(|r| !r.deleted && r.get(self.id_col()).trim() == id)
@@ -510,6 +538,9 @@ pub fn history_by_search(
         .iter()
         .map(|w| memchr::memmem::Finder::new(w.as_bytes()))
         .collect();
+    let many = wanted.len() > 8;
+    let set: HashSet<&str, foldhash::fast::RandomState> =
+        wanted.iter().map(String::as_str).collect();
     let mut found = HashSet::new();
     let mut buf: Vec<u8> = Vec::with_capacity(2 * BLOCK);
     let mut in_quotes = false;
@@ -550,14 +581,21 @@ pub fn history_by_search(
         let block = &buf[..cut];
         // Quote-state at each match's line start, walking every quote once.
         hits.clear();
-        for f in &finders {
-            hits.extend(f.find_iter(block));
-        }
-        hits.sort_unstable();
-        let mut starts: Vec<usize> = hits
-            .iter()
-            .map(|&h| memchr::memrchr(b'\n', &block[..h]).map_or(0, |i| i + 1))
-            .collect();
+        let mut starts: Vec<usize> = if many {
+            // Every line start before the cut.
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', block).map(|i| i + 1))
+                .filter(|&i| i < cut)
+                .collect()
+        } else {
+            for f in &finders {
+                hits.extend(f.find_iter(block));
+            }
+            hits.sort_unstable();
+            hits.iter()
+                .map(|&h| memchr::memrchr(b'\n', &block[..h]).map_or(0, |i| i + 1))
+                .collect()
+        };
         starts.dedup();
         let mut next_start = starts.iter().peekable();
         let mut quotes = memchr::memchr_iter(b'"', block).peekable();
@@ -602,6 +640,24 @@ pub fn history_by_search(
             if quoted {
                 continue;
             }
+            // The common entry: no quote before the sixth cell, on one line.
+            let line = &block[st..];
+            let line = &line[..memchr::memchr(b'\n', line).unwrap_or(line.len())];
+            let mut cuts = [0usize; 5];
+            let mut n = 0;
+            for (slot, i) in cuts.iter_mut().zip(memchr::memchr_iter(b',', line)) {
+                *slot = i;
+                n += 1;
+            }
+            if n == 5 && memchr::memchr(b'"', &line[..cuts[4]]).is_none() {
+                if &line[cuts[3] + 1..cuts[4]] == b"stage"
+                    && let Ok(id) = std::str::from_utf8(&line[cuts[1] + 1..cuts[2]])
+                    && set.contains(id.trim())
+                {
+                    found.insert(id.trim().to_string());
+                }
+                continue;
+            }
             let mut scanner = crate::csvscan::Scanner::new(&block[st..], b',', b'\n');
             let Some(rec) = scanner.next_record()? else {
                 continue;
@@ -611,7 +667,7 @@ pub fn history_by_search(
             }
             if rec.field(4) == Some(b"stage".as_slice())
                 && let Some(id) = rec.field(2).and_then(|b| std::str::from_utf8(b).ok())
-                && wanted.iter().any(|w| w == id.trim())
+                && set.contains(id.trim())
             {
                 found.insert(id.trim().to_string());
             }
@@ -673,6 +729,14 @@ mod tests {
             let (parse, search) = both(big.as_bytes(), &wanted);
             assert_eq!(search, Some(parse), "{wanted:?}");
         }
+        // A batch: every line is checked instead of searched.
+        let many: Vec<String> = (0..40).map(|i| format!("P-{}", i * 37)).collect();
+        let mut many: Vec<&str> = many.iter().map(String::as_str).collect();
+        many.extend(["P-7", "P-3", "P-1000"]);
+        let (parse, search) = both(big.as_bytes(), &many);
+        assert_eq!(search, Some(parse));
+        let (parse, search) = both(j.as_bytes(), &[&wanted[..], &many[..]].concat());
+        assert_eq!(search, Some(parse));
         // Irregular quoting: the search gives way to the parse.
         let odd = format!("{head}t,d,P-1,set,note,a\"b,c,Ann,,\nt,d,P-1,move,stage,a,b,Ann,,\n");
         assert_eq!(both(odd.as_bytes(), &["P-1"]).1, None);
