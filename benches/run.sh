@@ -97,11 +97,17 @@ for rows in "${ROWS[@]}"; do
     if [ -n "$BASE" ]; then
         measure "base: pipe move (one row, rewrite)" "$CAT" "$BASE" --today $TODAY move "$id" perdu --reason Prix
     fi
-    measure "pipe move (one row, rewrite)" "$CAT" "$PIPE" --today $TODAY move "$id" perdu --reason Prix
+    measure "pipe move (one row, rewrite)" "$CAT" "$PIPE" --today $TODAY move "$id" perdu --reason Prix; ONE=$LAST
+    # 10,000 moves in one batch, against one move.
+    { echo "id,stage,reason"; awk -F';' 'NR > 1 && ($2 == "Devis envoyé" || $2 == "Chaud") { print $1 ",perdu,Prix"; if (++n == 10000) exit }' prospects.csv; } > batch.csv
+    if [ -n "$BASE" ]; then
+        measure "base: pipe move --batch (10,000 moves)" "$ONE" "$BASE" --today $TODAY move --batch batch.csv
+    fi
+    measure "pipe move --batch (10,000 moves)" "$ONE" "$PIPE" --today $TODAY move --batch batch.csv
     RESET=""
     cp pristine.csv prospects.csv; cp pristine-journal.csv journal.csv
-    rm -f copy.csv
+    rm -f copy.csv batch.csv
     cd - >/dev/null
 done
 echo
-echo "ratio: pipe's median over the reference of the same task (duckdb when installed, else the csv-crate program; cat for move)"
+echo "ratio: pipe's median over the reference of the same task (duckdb when installed, else the csv-crate program; cat for move; one move for --batch)"
