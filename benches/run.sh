@@ -7,7 +7,7 @@
 # in $BENCH_DIR (default target/bench), then times each command RUNS times
 # (default 5) and prints the median wall time, the peak memory (max RSS) and
 # the ratio to the reference of the same task:
-#   - floors: `wc -l`, `cat FILE > copy`
+#   - floors: `wc -l`, `cat FILE > copy` (and with `sync copy`)
 #   - a minimal single-threaded csv-crate program (examples/ref_scan.rs)
 #   - DuckDB's CLI, when `duckdb` is on PATH (pip install duckdb-cli)
 # Needs GNU time (/usr/bin/time). Writes nothing outside $BENCH_DIR.
@@ -67,6 +67,8 @@ for rows in "${ROWS[@]}"; do
     RESET=""
     measure "floor: wc -l" - wc -l prospects.csv
     measure "floor: cat > copy" - sh -c 'cat prospects.csv > copy.csv'; CAT=$LAST
+    # A durable rewrite also syncs the copy to disk, as `pipe move` does.
+    measure "floor: cat > copy, sync copy" - sh -c 'cat prospects.csv > copy.csv; sync copy.csv'
     measure "ref: csv crate, count+sum per stage" - "$REF" stages prospects.csv; REF_STAGES=$LAST
     measure "ref: csv crate, count+sum per product" - "$REF" products prospects.csv; REF_PRODUCTS=$LAST
     measure "ref: csv crate, change one row, rewrite" - "$REF" move prospects.csv P-0000042 Perdu copy.csv
@@ -97,11 +99,17 @@ for rows in "${ROWS[@]}"; do
     if [ -n "$BASE" ]; then
         measure "base: pipe move (one row, rewrite)" "$CAT" "$BASE" --today $TODAY move "$id" perdu --reason Prix
     fi
-    measure "pipe move (one row, rewrite)" "$CAT" "$PIPE" --today $TODAY move "$id" perdu --reason Prix
+    measure "pipe move (one row, rewrite)" "$CAT" "$PIPE" --today $TODAY move "$id" perdu --reason Prix; ONE=$LAST
+    # 10,000 moves in one batch, against one move.
+    { echo "id,stage,reason"; awk -F';' 'NR > 1 && ($2 == "Devis envoyé" || $2 == "Chaud") { print $1 ",perdu,Prix"; if (++n == 10000) exit }' prospects.csv; } > batch.csv
+    if [ -n "$BASE" ]; then
+        measure "base: pipe move --batch (10,000 moves)" "$ONE" "$BASE" --today $TODAY move --batch batch.csv
+    fi
+    measure "pipe move --batch (10,000 moves)" "$ONE" "$PIPE" --today $TODAY move --batch batch.csv
     RESET=""
     cp pristine.csv prospects.csv; cp pristine-journal.csv journal.csv
-    rm -f copy.csv
+    rm -f copy.csv batch.csv
     cd - >/dev/null
 done
 echo
-echo "ratio: pipe's median over the reference of the same task (duckdb when installed, else the csv-crate program; cat for move)"
+echo "ratio: pipe's median over the reference of the same task (duckdb when installed, else the csv-crate program; cat for move; one move for --batch)"

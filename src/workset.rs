@@ -14,7 +14,7 @@ use crate::pipeline::Pipeline;
 use crate::prospect::{self, CellError, Prospect, Styles};
 use crate::register::{self, Decoder, Dialect, Reader, Schema};
 use crate::store::{self, Commit, Edit, Lock, Stamp};
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
 use std::collections::{HashMap, HashSet};
 
@@ -56,13 +56,22 @@ pub struct Workset<'p> {
     pub entries: Vec<Entry>,
     /// Ids of the kept rows whose stage history is in the journal, once [`Workset::read_history`] ran.
     pub history: Option<HashSet<String>>,
+    /// The kept rows by id, built by [`Workset::load_lean`] for batches (ids never
+    /// change; valid while no row is added, see [`Workset::row_index`]).
+    by_id: Option<(usize, HashMap<String, usize, foldhash::fast::RandomState>)>,
+    /// Whether `ids` holds every id of the register ([`Workset::load_lean`] leaves it empty).
+    all_ids: bool,
 }
 
 impl<'p> Workset<'p> {
     /// Notes which kept prospects have stage entries in the journal, in one pass over it.
     pub fn read_history(&mut self) -> Result<()> {
         let id_col = self.id_col();
-        let wanted: HashSet<&str> = self.rows.iter().map(|r| r.get(id_col).trim()).collect();
+        let wanted: Vec<String> = self
+            .rows
+            .iter()
+            .map(|r| r.get(id_col).trim().to_string())
+            .collect();
         let file = match std::fs::File::open(&self.p.register.journal) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -71,17 +80,20 @@ impl<'p> Workset<'p> {
                     .context(format!("cannot read {}", self.p.register.journal.display())));
             }
         };
-        let mut scanner = crate::csvscan::Scanner::new(std::io::BufReader::new(file), b',', b'\n');
-        let mut found = HashSet::new();
-        while let Some(rec) = scanner.next_record()? {
-            if rec.field(4) == Some(b"stage".as_slice())
-                && let Some(id) = rec.field(2).and_then(|b| std::str::from_utf8(b).ok())
-                && wanted.contains(id.trim())
-            {
-                found.insert(id.trim().to_string());
-            }
+        // Search the ids' bytes (a few ids) or check each line's id and field
+        // (a batch) instead of parsing every entry.
+        if wanted.iter().all(|w| !w.is_empty())
+            && let Some(found) = history_by_search(file, &wanted).map_err(|e| {
+                anyhow::Error::new(e)
+                    .context(format!("cannot read {}", self.p.register.journal.display()))
+            })?
+        {
+            self.history = Some(found);
+            return Ok(());
         }
-        self.history = Some(found);
+        let file = std::fs::File::open(&self.p.register.journal)
+            .with_context(|| format!("cannot read {}", self.p.register.journal.display()))?;
+        self.history = Some(history_by_parse(file, &wanted)?);
         Ok(())
     }
 
@@ -89,6 +101,96 @@ impl<'p> Workset<'p> {
     pub fn load(p: &'p Pipeline, keep: impl Fn(&str) -> bool) -> Result<Workset<'p>> {
         let lock = store::lock(&p.register.path)?;
         Workset::load_locked(p, lock, keep)
+    }
+
+    /// As [`Workset::load`], for commands that only need the kept rows (`move`):
+    /// ids are checked unique through a list of 64-bit hashes instead of a map of
+    /// strings, sorted once at the end. Any hash seen twice (a duplicate, or in theory a collision) sends
+    /// the load through [`Workset::load_locked`], which gives the exact refusal.
+    /// `ids` stays empty; [`Workset::near_ids`] reads the register again when needed.
+    pub fn load_lean(p: &'p Pipeline, keep: impl Fn(&str) -> bool) -> Result<Workset<'p>> {
+        use std::hash::BuildHasher;
+        let lock = store::lock(&p.register.path)?;
+        let path = &p.register.path;
+        store::check_office_locks(path)?;
+        let mut reader = Reader::open(p)?;
+        let stamp = store::stamp(path)?;
+        let hasher = foldhash::quality::FixedState::with_seed(0x70_69_70_65);
+        // Hashes are collected in order and sorted once: a hash set's random
+        // inserts into a table of a million entries cost a cache miss each.
+        let capacity = std::fs::metadata(path).map_or(0, |m| m.len() / 160) as usize;
+        let mut seen: Vec<u64> = Vec::with_capacity(capacity);
+        let mut rows = Vec::new();
+        let mut styles = Styles::default();
+        let id_col = reader
+            .schema
+            .col(Field::Id)
+            .expect("schema has an id column");
+        while let Some(row) = reader.next_row()? {
+            let cell = row.cell(id_col).map_err(|d| invalid(d.to_string()))?;
+            let id = cell.trim();
+            seen.push(hasher.hash_one(id.as_bytes()));
+            if (styles.date.is_none() || styles.amount.is_none())
+                && let Ok(cells) = row.cells()
+            {
+                let _ = Prospect::parse(
+                    |c| cells.get(c).map_or("", String::as_str),
+                    row.schema,
+                    p,
+                    &mut styles,
+                );
+            }
+            if keep(id) {
+                let cells = row
+                    .cells()
+                    .map_err(|d| invalid(format!("{}: {}", d.location(), d.message)))?;
+                rows.push(WorkRow {
+                    offset: row.record.offset,
+                    line: row.line(),
+                    raw: row.record.raw.to_vec(),
+                    orig: cells.clone(),
+                    cells,
+                    deleted: false,
+                    appended: false,
+                });
+            }
+        }
+        seen.sort_unstable();
+        if seen.windows(2).any(|w| w[0] == w[1]) {
+            drop(reader);
+            return Workset::load_locked(p, lock, keep);
+        }
+        let by_id = (rows.len() > 16).then(|| {
+            let mut map: HashMap<String, usize, foldhash::fast::RandomState> = HashMap::default();
+            for (i, r) in rows.iter().enumerate() {
+                map.entry(
+                    r.cells
+                        .get(id_col)
+                        .map_or("", String::as_str)
+                        .trim()
+                        .to_string(),
+                )
+                .or_insert(i);
+            }
+            (rows.len(), map)
+        });
+        let file = reader.file.clone();
+        Ok(Workset {
+            p,
+            _lock: lock,
+            stamp,
+            file,
+            dialect: reader.dialect.clone(),
+            schema: reader.schema.clone(),
+            decoder: reader.decoder,
+            styles,
+            rows,
+            ids: HashMap::default(),
+            entries: Vec::new(),
+            history: None,
+            by_id,
+            all_ids: false,
+        })
     }
 
     /// As [`Workset::load`], under a lock taken earlier (to read the journal under it first).
@@ -165,10 +267,21 @@ impl<'p> Workset<'p> {
             ids,
             entries: Vec::new(),
             history: None,
+            by_id: None,
+            all_ids: true,
         })
     }
 
     pub fn row_index(&self, id: &str) -> Option<usize> {
+        if let Some((n, map)) = &self.by_id
+            && *n == self.rows.len()
+        {
+            // Ids are unique and never changed by a command; a deleted row is not found.
+            return map.get(id).copied().filter(|&i| {
+                let r = &self.rows[i];
+                !r.deleted && r.get(self.id_col()).trim() == id
+            });
+        }
         self.rows
             .iter()
             .position(|r| !r.deleted && r.get(self.id_col()).trim() == id)
@@ -180,10 +293,29 @@ impl<'p> Workset<'p> {
 
     /// The ids nearest to `id`, for a "did you mean"; ties in register order
     /// (`ids` is a hash map, whose order changes from run to run).
-    pub fn near_ids(&self, id: &str) -> Vec<&str> {
+    pub fn near_ids(&self, id: &str) -> Vec<String> {
+        if !self.all_ids {
+            // A lean load kept no ids: read them again, in register order (error path only).
+            let mut all = Vec::new();
+            if let Ok(mut reader) = Reader::open(self.p) {
+                let id_col = self.id_col();
+                while let Ok(Some(row)) = reader.next_row() {
+                    if let Ok(cell) = row.cell(id_col) {
+                        all.push(cell.trim().to_string());
+                    }
+                }
+            }
+            return crate::text::suggest(id, all.iter().map(String::as_str))
+                .into_iter()
+                .map(str::to_string)
+                .collect();
+        }
         let mut ids: Vec<(&String, &u64)> = self.ids.iter().collect();
         ids.sort_by_key(|(_, line)| **line);
         crate::text::suggest(id, ids.into_iter().map(|(k, _)| k.as_str()))
+            .into_iter()
+            .map(str::to_string)
+            .collect()
     }
 
     /// The row of a prospect, or a refusal naming the nearest ids.
@@ -372,5 +504,241 @@ impl EntryBase {
             note: self.note.clone(),
             line: 0,
         }
+    }
+}
+
+/// The wanted ids with a stage entry in the journal, parsing every entry (the reference).
+pub fn history_by_parse(file: impl std::io::Read, wanted: &[String]) -> Result<HashSet<String>> {
+    let wanted: HashSet<&str> = wanted.iter().map(String::as_str).collect();
+    let mut scanner = crate::csvscan::Scanner::new(std::io::BufReader::new(file), b',', b'\n');
+    let mut found = HashSet::new();
+    while let Some(rec) = scanner.next_record()? {
+        if rec.field(4) == Some(b"stage".as_slice())
+            && let Some(id) = rec.field(2).and_then(|b| std::str::from_utf8(b).ok())
+            && wanted.contains(id.trim())
+        {
+            found.insert(id.trim().to_string());
+        }
+    }
+    Ok(found)
+}
+
+/// As [`history_by_parse`], finding the ids' bytes with `memmem` and parsing only
+/// the entries around a match. The journal is read in blocks cut after a line
+/// break; every quote is walked by a quote-state machine, so a match is checked
+/// only when its line starts outside quotes (a record start). `None` when the
+/// quoting is irregular (a quote inside an unquoted cell) or an entry crosses a
+/// block: the caller then parses every entry.
+pub fn history_by_search(
+    mut file: impl std::io::Read,
+    wanted: &[String],
+) -> std::io::Result<Option<HashSet<String>>> {
+    const BLOCK: usize = 1 << 20;
+    let finders: Vec<memchr::memmem::Finder> = wanted
+        .iter()
+        .map(|w| memchr::memmem::Finder::new(w.as_bytes()))
+        .collect();
+    let many = wanted.len() > 8;
+    let set: HashSet<&str, foldhash::fast::RandomState> =
+        wanted.iter().map(String::as_str).collect();
+    let mut found = HashSet::new();
+    let mut buf: Vec<u8> = Vec::with_capacity(2 * BLOCK);
+    let mut in_quotes = false;
+    // The byte before the block (a line break, or nothing at the file's start).
+    let mut prev = b'\n';
+    let mut eof = false;
+    let mut hits: Vec<usize> = Vec::new();
+    loop {
+        while !eof && buf.len() < BLOCK {
+            let n = buf.len();
+            buf.resize(n + BLOCK, 0);
+            let read = file.read(&mut buf[n..])?;
+            buf.truncate(n + read);
+            eof = read == 0;
+        }
+        if buf.is_empty() {
+            break;
+        }
+        let cut = if eof {
+            buf.len()
+        } else {
+            match memchr::memrchr(b'\n', &buf) {
+                Some(i) => i + 1,
+                None => {
+                    // A single line longer than the buffer: read on.
+                    if buf.len() >= 64 * BLOCK {
+                        return Ok(None);
+                    }
+                    let n = buf.len();
+                    buf.resize(n + BLOCK, 0);
+                    let read = file.read(&mut buf[n..])?;
+                    buf.truncate(n + read);
+                    eof = read == 0;
+                    continue;
+                }
+            }
+        };
+        let block = &buf[..cut];
+        // Quote-state at each match's line start, walking every quote once.
+        hits.clear();
+        let mut starts: Vec<usize> = if many {
+            // Every line start before the cut.
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', block).map(|i| i + 1))
+                .filter(|&i| i < cut)
+                .collect()
+        } else {
+            for f in &finders {
+                hits.extend(f.find_iter(block));
+            }
+            hits.sort_unstable();
+            hits.iter()
+                .map(|&h| memchr::memrchr(b'\n', &block[..h]).map_or(0, |i| i + 1))
+                .collect()
+        };
+        starts.dedup();
+        let mut next_start = starts.iter().peekable();
+        let mut quotes = memchr::memchr_iter(b'"', block).peekable();
+        let mut q_in = in_quotes;
+        let mut checked_to = 0usize;
+        let mut start_states: Vec<(usize, bool)> = Vec::with_capacity(starts.len());
+        loop {
+            let q = quotes.peek().copied();
+            let s = next_start.peek().copied().copied();
+            match (q, s) {
+                (_, Some(st)) if q.is_none_or(|q| st <= q) => {
+                    start_states.push((st, q_in));
+                    next_start.next();
+                }
+                (Some(qpos), _) => {
+                    quotes.next();
+                    if qpos < checked_to {
+                        continue;
+                    }
+                    let before = if qpos == 0 { prev } else { block[qpos - 1] };
+                    let after = block.get(qpos + 1).copied();
+                    if !q_in {
+                        if !matches!(before, b',' | b'\n') {
+                            return Ok(None);
+                        }
+                        q_in = true;
+                    } else if after == Some(b'"') {
+                        // An escaped quote: skip its pair.
+                        checked_to = qpos + 2;
+                    } else {
+                        if !matches!(after, Some(b',' | b'\r' | b'\n') | None) {
+                            return Ok(None);
+                        }
+                        q_in = false;
+                    }
+                }
+                (None, None) => break,
+                _ => unreachable!(),
+            }
+        }
+        for (st, quoted) in start_states {
+            if quoted {
+                continue;
+            }
+            // The common entry: no quote before the sixth cell, on one line.
+            let line = &block[st..];
+            let line = &line[..memchr::memchr(b'\n', line).unwrap_or(line.len())];
+            let mut cuts = [0usize; 5];
+            let mut n = 0;
+            for (slot, i) in cuts.iter_mut().zip(memchr::memchr_iter(b',', line)) {
+                *slot = i;
+                n += 1;
+            }
+            if n == 5 && memchr::memchr(b'"', &line[..cuts[4]]).is_none() {
+                if &line[cuts[3] + 1..cuts[4]] == b"stage"
+                    && let Ok(id) = std::str::from_utf8(&line[cuts[1] + 1..cuts[2]])
+                    && set.contains(id.trim())
+                {
+                    found.insert(id.trim().to_string());
+                }
+                continue;
+            }
+            let mut scanner = crate::csvscan::Scanner::new(&block[st..], b',', b'\n');
+            let Some(rec) = scanner.next_record()? else {
+                continue;
+            };
+            if st + rec.raw.len() >= cut && !eof {
+                return Ok(None);
+            }
+            if rec.field(4) == Some(b"stage".as_slice())
+                && let Some(id) = rec.field(2).and_then(|b| std::str::from_utf8(b).ok())
+                && set.contains(id.trim())
+            {
+                found.insert(id.trim().to_string());
+            }
+        }
+        in_quotes = q_in;
+        prev = if cut > 0 { buf[cut - 1] } else { prev };
+        buf.drain(..cut);
+        if eof && buf.is_empty() {
+            break;
+        }
+    }
+    Ok(Some(found))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{history_by_parse, history_by_search};
+
+    fn both(journal: &[u8], wanted: &[&str]) -> (Vec<String>, Option<Vec<String>>) {
+        let wanted: Vec<String> = wanted.iter().map(|s| s.to_string()).collect();
+        let sorted = |s: std::collections::HashSet<String>| {
+            let mut v: Vec<String> = s.into_iter().collect();
+            v.sort();
+            v
+        };
+        (
+            sorted(history_by_parse(journal, &wanted).unwrap()),
+            history_by_search(journal, &wanted).unwrap().map(sorted),
+        )
+    }
+
+    #[test]
+    fn search_agrees_with_the_full_parse() {
+        let head = "at,date,id,kind,field,from,to,by,reason,note\n";
+        let mut j = String::from(head);
+        // Matches inside notes (also at a line start inside quotes), in other
+        // fields, in longer ids, and `set` entries that are not stage history.
+        j.push_str("t,d,P-1,set,amount,1,2,Ann,,\"P-2 moved\nP-3,x,P-3,move,stage,a,b\"\n");
+        j.push_str("t,d,P-10,move,stage,a,b,Ann,,\"say \"\"hi\"\", P-4\"\r\n");
+        j.push_str("t,d, P-4 ,move,stage,a,b,Ann,,\n");
+        j.push_str("t,d,P-5,set,owner,P-1,P-2,Ann,,\n");
+        let wanted = ["P-1", "P-2", "P-3", "P-4", "P-5", "P-9"];
+        let (parse, search) = both(j.as_bytes(), &wanted);
+        assert_eq!(parse, vec!["P-4".to_string()]);
+        assert_eq!(search, Some(parse));
+        // Many blocks, with quoted line breaks across the block cuts.
+        let mut big = String::from(head);
+        let mut n = 0;
+        while big.len() < 5 << 20 {
+            n += 1;
+            big.push_str(&format!(
+                "t,d,P-{},move,stage,a,b,Ann,,\"line\nP-{},t,P-7,move,stage\n{}\"\n",
+                n % 1000,
+                n % 7,
+                "x".repeat(n % 300)
+            ));
+        }
+        for wanted in [["P-7", "P-999"], ["P-1000", "P-3"], ["P-6", "P-0"]] {
+            let (parse, search) = both(big.as_bytes(), &wanted);
+            assert_eq!(search, Some(parse), "{wanted:?}");
+        }
+        // A batch: every line is checked instead of searched.
+        let many: Vec<String> = (0..40).map(|i| format!("P-{}", i * 37)).collect();
+        let mut many: Vec<&str> = many.iter().map(String::as_str).collect();
+        many.extend(["P-7", "P-3", "P-1000"]);
+        let (parse, search) = both(big.as_bytes(), &many);
+        assert_eq!(search, Some(parse));
+        let (parse, search) = both(j.as_bytes(), &[&wanted[..], &many[..]].concat());
+        assert_eq!(search, Some(parse));
+        // Irregular quoting: the search gives way to the parse.
+        let odd = format!("{head}t,d,P-1,set,note,a\"b,c,Ann,,\nt,d,P-1,move,stage,a,b,Ann,,\n");
+        assert_eq!(both(odd.as_bytes(), &["P-1"]).1, None);
     }
 }

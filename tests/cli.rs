@@ -538,6 +538,19 @@ fn duplicate_id() {
 }
 
 #[test]
+fn moving_a_duplicated_id_is_refused() {
+    let sb = Sandbox::compact();
+    let mut register = sb.register_text();
+    register.push_str("P-0002,Qualified,2026-11-01,Ann Lee,Borel SA,Ann,,,,,,,2026-11-01,\n");
+    sb.write("prospects.csv", register.clone());
+    let message = "prospects.csv:7:1: the id `P-0002` is already used on line 3\n  hint: give each prospect its own id, then run the command again";
+    let (_, err) = sb.fails(3, &["move", "P-0002", "lost", "--reason", "Price"]);
+    assert_eq!(err, error(message));
+    // Nothing was written.
+    assert_eq!(sb.register_text(), register);
+}
+
+#[test]
 fn row_with_the_wrong_number_of_cells() {
     let sb = Sandbox::compact();
     sb.edit("prospects.csv", ",call back\n", ",call back,again\n");

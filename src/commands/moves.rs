@@ -68,8 +68,10 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             line: 0,
         }],
     };
-    let wanted: HashSet<String> = requests.iter().map(|r| r.id.clone()).collect();
-    let mut ws = Workset::load(&ctx.pipeline, |id| wanted.contains(id))?;
+    // Looked up for every row of the register: a fast hash.
+    let wanted: HashSet<String, foldhash::fast::RandomState> =
+        requests.iter().map(|r| r.id.clone()).collect();
+    let mut ws = Workset::load_lean(&ctx.pipeline, |id| wanted.contains(id))?;
     ws.read_history()?;
     let base = EntryBase::new(&ctx, ctx.today, context::who(a.by.as_deref()))?;
     let mut done: Vec<Moved> = Vec::new();
