@@ -301,7 +301,8 @@ fn check_row(row: &Row, p: &Pipeline, styles: &mut Styles, index: &mut Index) ->
         r.diags.push(d);
         return r;
     }
-    let cells = match row.cells() {
+    // Borrowed from the read buffer where the file allows: no copy per cell.
+    let cells = match row.text_cells() {
         Ok(c) => c,
         Err(d) => {
             r.diags.push(d);
@@ -309,7 +310,7 @@ fn check_row(row: &Row, p: &Pipeline, styles: &mut Styles, index: &mut Index) ->
         }
     };
     match Prospect::parse(
-        |c| cells.get(c).map_or("", String::as_str),
+        |c| cells.get(c),
         row.schema,
         p,
         styles,
