@@ -309,12 +309,7 @@ fn check_row(row: &Row, p: &Pipeline, styles: &mut Styles, index: &mut Index) ->
             return r;
         }
     };
-    match Prospect::parse(
-        |c| cells.get(c),
-        row.schema,
-        p,
-        styles,
-    ) {
+    match Prospect::parse(|c| cells.get(c), row.schema, p, styles) {
         Ok(pr) => {
             for f in prospect::missing_for(pr.stage, &pr, p) {
                 let d = match row.schema.col(f) {
