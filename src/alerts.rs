@@ -12,7 +12,7 @@ use crate::pipeline::{Locale, Outcome, Pipeline, Rule, RuleSettings, Severity, S
 use crate::prospect::{self, Prospect};
 use crate::render;
 use crate::term::{Term, Unit};
-use crate::validation::{RegisterCheck, RowCheck};
+use crate::validation::RowCheck;
 use crate::words::{self, pick};
 use chrono::NaiveDate;
 use serde_json::{Value, json};
@@ -665,36 +665,40 @@ pub fn invalid_row(p: &Pipeline, row: &RowCheck) -> Vec<Alert> {
         .collect()
 }
 
-/// Every alert the register raises today: `invalid_row` for each error on
-/// the rows `pipe check` rejects, the other rules on every other row.
-pub fn raise(p: &Pipeline, checked: &RegisterCheck, today: NaiveDate) -> Vec<Alert> {
-    let history = checked.journal.by_id();
-    let mut out = Vec::new();
-    for row in &checked.rows {
-        if row.rejected() {
-            out.extend(invalid_row(p, row));
-        } else if let Some(x) = &row.prospect {
-            // Seen from `today`: what the journal records after it has not happened yet.
-            let h: Vec<&Entry> = history
-                .get(x.id.as_str())
-                .into_iter()
-                .flatten()
-                .copied()
-                .filter(|e| e.date <= today)
-                .collect();
-            out.extend(evaluate(p, x, &h, today, row.line));
-        }
+/// The alerts one checked row raises today, given each prospect's journal entries.
+pub fn raise_row(
+    p: &Pipeline,
+    row: &RowCheck,
+    history: &HashMap<&str, Vec<&Entry>>,
+    today: NaiveDate,
+) -> Vec<Alert> {
+    if row.rejected() {
+        return invalid_row(p, row);
     }
-    // Keys must tell alerts apart even on rows that share an id.
+    let Some(x) = &row.prospect else {
+        return Vec::new();
+    };
+    // Seen from `today`: what the journal records after it has not happened yet.
+    let h: Vec<&Entry> = history
+        .get(x.id.as_str())
+        .into_iter()
+        .flatten()
+        .copied()
+        .filter(|e| e.date <= today)
+        .collect();
+    evaluate(p, x, &h, today, row.line)
+}
+
+/// Keys must tell alerts apart even on rows that share an id: repeats get `#2`, `#3`…
+pub fn number_repeats(alerts: &mut [Alert]) {
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for a in &mut out {
+    for a in alerts {
         let n = seen.entry(a.key.clone()).or_insert(0);
         *n += 1;
         if *n > 1 {
             a.key = format!("{}#{n}", a.key);
         }
     }
-    out
 }
 
 /// Critical first, then in register order, then in rule order.

@@ -41,14 +41,10 @@ impl RowCheck {
     }
 }
 
-/// The register checked row by row, with the journal read beside it.
+/// The register checked row by row, every row kept (what `pipe triage` works from).
 #[derive(Debug)]
 pub struct RegisterCheck {
     pub rows: Vec<RowCheck>,
-    pub journal: Journal,
-    /// Problems tied to no register row: the journal's own, prospects only the
-    /// journal knows, and the leftovers of an interrupted write.
-    pub other: Vec<Diagnostic>,
 }
 
 /// The journal's last stage record of every prospect, and where the register
@@ -220,23 +216,12 @@ pub fn scan_register(
     Ok(Ok((file, rows, other)))
 }
 
-/// Checks the register and the journal, keeping every row and the journal
-/// (what `pipe alerts` and `pipe triage` work from). `Ok(Err(d))`: the
-/// register cannot be read at all.
+/// Checks the register against the journal, keeping every row. `Ok(Err(d))`:
+/// the register cannot be read at all.
 pub fn check_register(p: &Pipeline) -> Result<Result<RegisterCheck, Diagnostic>> {
-    let (journal, jdiags) = Journal::read(&p.register.journal, p)?;
-    let mut index = Index::of(&journal, p);
+    let (mut index, _) = Index::scan(p)?;
     let mut rows = Vec::new();
-    let (_, _, mut other) = match scan_register(p, &mut index, |r| rows.push(r))? {
-        Ok(found) => found,
-        Err(d) => return Ok(Err(d)),
-    };
-    other.splice(0..0, jdiags);
-    Ok(Ok(RegisterCheck {
-        rows,
-        journal,
-        other,
-    }))
+    Ok(scan_register(p, &mut index, |r| rows.push(r))?.map(|_| RegisterCheck { rows }))
 }
 
 impl RowCheck {

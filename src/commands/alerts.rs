@@ -8,6 +8,7 @@ use crate::cli::Global;
 use crate::context::Context;
 use crate::diag::Severity as DiagSeverity;
 use crate::error::{Exit, invalid};
+use crate::journal::Journal;
 use crate::output::{Format, OutputArgs};
 use crate::pipeline::{Rule, Severity, unknown_rule};
 use crate::text::fold;
@@ -78,25 +79,34 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let ctx = Context::load(g)?;
     let p = &ctx.pipeline;
     let format = a.output.resolve(&Format::LISTS)?;
-    let checked = validation::check_register(p)?.map_err(|d| invalid(d.to_string()))?;
-    let journal_errors = checked
-        .other
+    // The journal is kept (decision_slipped reads each prospect's entries);
+    // the register streams past, row by row, leaving only its alerts.
+    let (journal, jdiags) = Journal::read(&p.register.journal, p)?;
+    let journal_errors = jdiags
         .iter()
-        .filter(|d| d.severity == DiagSeverity::Error && d.file == checked.journal.file)
+        .filter(|d| d.severity == DiagSeverity::Error)
         .count();
     if journal_errors > 0 {
         eprintln!(
             "pipe: warning: {} has {journal_errors} unreadable entr{}; decision_slipped counts the others\n  hint: `pipe check` lists them",
-            checked.journal.file,
+            journal.file,
             if journal_errors == 1 { "y" } else { "ies" }
         );
     }
+    let history = journal.by_id();
+    let mut index = validation::Index::of(&journal, p);
+    let mut raised = Vec::new();
+    validation::scan_register(p, &mut index, |row| {
+        raised.extend(alerts::raise_row(p, &row, &history, ctx.today))
+    })?
+    .map_err(|d| invalid(d.to_string()))?;
+    alerts::number_repeats(&mut raised);
     let filter = Filter {
         owner: a.owner.as_deref().map(fold),
         rules: a.rules.clone(),
         severity: a.severity,
     };
-    let mut open: Vec<Alert> = alerts::raise(p, &checked, ctx.today)
+    let mut open: Vec<Alert> = raised
         .into_iter()
         .filter(|x| filter.accepts_alert(x))
         .collect();
