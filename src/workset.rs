@@ -12,7 +12,7 @@ use crate::field::Field;
 use crate::journal::{Entry, Kind};
 use crate::pipeline::Pipeline;
 use crate::prospect::{self, CellError, Prospect, Styles};
-use crate::register::{self, Decoder, Dialect, Reader, Schema};
+use crate::register::{self, Decoder, Dialect, Reader, Row, Schema};
 use crate::store::{self, Commit, Edit, Lock, Stamp};
 use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
@@ -29,6 +29,22 @@ pub struct WorkRow {
 }
 
 impl WorkRow {
+    /// A row of the register as read, ready to change.
+    fn read(row: &Row) -> Result<WorkRow> {
+        let cells = row
+            .cells()
+            .map_err(|d| invalid(format!("{}: {}", d.location(), d.message)))?;
+        Ok(WorkRow {
+            offset: row.record.offset,
+            line: row.line(),
+            raw: row.record.raw.to_vec(),
+            orig: cells.clone(),
+            cells,
+            deleted: false,
+            appended: false,
+        })
+    }
+
     pub fn get(&self, col: usize) -> &str {
         self.cells.get(col).map_or("", String::as_str)
     }
@@ -130,29 +146,9 @@ impl<'p> Workset<'p> {
             let cell = row.cell(id_col).map_err(|d| invalid(d.to_string()))?;
             let id = cell.trim();
             seen.push(hasher.hash_one(id.as_bytes()));
-            if (styles.date.is_none() || styles.amount.is_none())
-                && let Ok(cells) = row.cells()
-            {
-                let _ = Prospect::parse(
-                    |c| cells.get(c).map_or("", String::as_str),
-                    row.schema,
-                    p,
-                    &mut styles,
-                );
-            }
+            learn_styles(&row, p, &mut styles);
             if keep(id) {
-                let cells = row
-                    .cells()
-                    .map_err(|d| invalid(format!("{}: {}", d.location(), d.message)))?;
-                rows.push(WorkRow {
-                    offset: row.record.offset,
-                    line: row.line(),
-                    raw: row.record.raw.to_vec(),
-                    orig: cells.clone(),
-                    cells,
-                    deleted: false,
-                    appended: false,
-                });
+                rows.push(WorkRow::read(&row)?);
             }
         }
         seen.sort_unstable();
@@ -227,30 +223,10 @@ impl<'p> Workset<'p> {
                     d.location() + ": " + &d.message
                 )));
             }
-            if (styles.date.is_none() || styles.amount.is_none())
-                && let Ok(cells) = row.cells()
-            {
-                let _ = Prospect::parse(
-                    |c| cells.get(c).map_or("", String::as_str),
-                    row.schema,
-                    p,
-                    &mut styles,
-                );
-            }
+            learn_styles(&row, p, &mut styles);
             ids.insert(id.clone(), row.line());
             if keep(&id) {
-                let cells = row
-                    .cells()
-                    .map_err(|d| invalid(format!("{}: {}", d.location(), d.message)))?;
-                rows.push(WorkRow {
-                    offset: row.record.offset,
-                    line: row.line(),
-                    raw: row.record.raw.to_vec(),
-                    orig: cells.clone(),
-                    cells,
-                    deleted: false,
-                    appended: false,
-                });
+                rows.push(WorkRow::read(&row)?);
             }
         }
         let file = reader.file.clone();
@@ -459,6 +435,15 @@ impl<'p> Workset<'p> {
         }
         .run()?;
         Ok(n)
+    }
+}
+
+/// Learns how the register writes dates and amounts from the first rows that show it.
+fn learn_styles(row: &Row, p: &Pipeline, styles: &mut Styles) {
+    if (styles.date.is_none() || styles.amount.is_none())
+        && let Ok(cells) = row.text_cells()
+    {
+        let _ = Prospect::parse(|c| cells.get(c), row.schema, p, styles);
     }
 }
 
