@@ -128,6 +128,8 @@ struct Args {
     seed: u64,
     out: PathBuf,
     config: PathBuf,
+    /// Extra `set next_action` entries per prospect, for a longer journal.
+    next_actions: u32,
 }
 
 fn args() -> Args {
@@ -136,6 +138,7 @@ fn args() -> Args {
         seed: 42,
         out: PathBuf::from("target/gen"),
         config: PathBuf::from("pipeline.toml"),
+        next_actions: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -145,8 +148,11 @@ fn args() -> Args {
             "--seed" => a.seed = value.parse().expect("--seed takes a number"),
             "--out" => a.out = value.into(),
             "--config" => a.config = value.into(),
+            "--next-actions" => {
+                a.next_actions = value.parse().expect("--next-actions takes a number")
+            }
             other => panic!(
-                "unknown option {other}; use --rows N --seed S --out DIR [--config pipeline.toml]"
+                "unknown option {other}; use --rows N --seed S --out DIR [--config pipeline.toml] [--next-actions K]"
             ),
         }
     }
@@ -426,11 +432,39 @@ fn main() -> std::io::Result<()> {
             .map(|s| s.as_str())
             .collect::<Vec<_>>()
             .join("|");
-        let next_action = if final_stage.outcome == "open" {
-            fr_date(today + Duration::days(rng.random_range(-10..30)))
-        } else {
-            String::new()
-        };
+        let next_action_date = (final_stage.outcome == "open")
+            .then(|| today + Duration::days(rng.random_range(-10..30)));
+        let next_action = next_action_date.map(fr_date).unwrap_or_default();
+        // A longer history on demand: next actions planned and replanned over
+        // the prospect's life, the last one being the register's.
+        let mut previous = String::new();
+        for k in 0..a.next_actions {
+            let span = (since - created).num_days().max(1);
+            let d = (created
+                + Duration::days(span * i64::from(k + 1) / i64::from(a.next_actions + 1)))
+            .min(today);
+            let to = if k + 1 == a.next_actions {
+                next_action_date.map(|d| d.to_string()).unwrap_or_default()
+            } else {
+                (d + Duration::days(14)).to_string()
+            };
+            let at = d.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp()
+                + base_at
+                + 200
+                + i64::from(k);
+            events.push(Event {
+                at,
+                date: d,
+                id: n,
+                kind: "set",
+                field: "next_action",
+                from: std::mem::take(&mut previous),
+                to: to.clone(),
+                by: owner,
+                reason: String::new(),
+            });
+            previous = to;
+        }
         let name = format!(
             "{} {}",
             FIRST.choose(&mut rng).unwrap(),
@@ -482,19 +516,8 @@ fn main() -> std::io::Result<()> {
         )?;
     }
     j.flush()?;
-    let pipeline = text
-        .lines()
-        .map(|l| {
-            if l.trim_start().starts_with("path =") && !l.contains("activities") {
-                "path = \"prospects.csv\"".to_string()
-            } else if l.trim_start().starts_with("journal =") {
-                "journal = \"journal.csv\"".to_string()
-            } else {
-                l.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
+    // The same pipeline, its files now beside it in the output folder.
+    let pipeline = text.replace("\"examples/", "\"");
     std::fs::write(a.out.join("pipeline.toml"), pipeline + "\n")?;
     eprintln!(
         "wrote {} prospects and {} journal entries to {}",
