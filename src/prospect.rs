@@ -83,27 +83,31 @@ impl Prospect {
         }
     }
 
-    /// Every prospect the register holds, and how many rows cannot be read (`pipe check` says why).
-    pub fn read_all(p: &Pipeline) -> anyhow::Result<(Vec<Prospect>, usize)> {
+    /// Streams the register, handing every readable prospect to `visit` (one
+    /// reused value, no copy per row); returns how many rows cannot be read
+    /// (`pipe check` says why).
+    pub fn scan(p: &Pipeline, mut visit: impl FnMut(&Prospect)) -> anyhow::Result<u64> {
         let mut reader = crate::register::Reader::open(p)?;
         let mut styles = Styles::default();
         let mut skipped = 0;
-        let mut out = Vec::new();
+        let mut x = Prospect::empty();
         while let Some(row) = reader.next_row()? {
-            let Ok(cells) = row.cells() else {
+            let Ok(cells) = row.text_cells() else {
                 skipped += 1;
                 continue;
             };
-            match Prospect::parse(
-                |c| cells.get(c).map_or("", String::as_str),
-                row.schema,
-                p,
-                &mut styles,
-            ) {
-                Ok(x) => out.push(x),
+            match x.read(|c| cells.get(c), row.schema, p, &mut styles) {
+                Ok(()) => visit(&x),
                 Err(_) => skipped += 1,
             }
         }
+        Ok(skipped)
+    }
+
+    /// Every prospect the register holds, and how many rows cannot be read.
+    pub fn read_all(p: &Pipeline) -> anyhow::Result<(Vec<Prospect>, u64)> {
+        let mut out = Vec::new();
+        let skipped = Prospect::scan(p, |x| out.push(x.clone()))?;
         Ok((out, skipped))
     }
 

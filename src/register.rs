@@ -244,13 +244,6 @@ impl<'a> Row<'a> {
         self.cells().map(Cells::Owned)
     }
 
-    /// Every cell decoded, borrowing from the record where the encoding allows (UTF-8): for scans.
-    pub fn cells_borrowed(&self) -> Result<Vec<Cow<'a, str>>, Diagnostic> {
-        (0..self.schema.headers.len().max(self.record.len()))
-            .map(|c| self.cell(c))
-            .collect()
-    }
-
     /// A diagnostic pointing at a column of this row.
     pub fn diag(&self, col: usize, code: &'static str, message: impl Into<String>) -> Diagnostic {
         let (line, column) = self.position_of(col);

@@ -105,7 +105,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         Format::Table => grid.to_table().into_bytes(),
     };
     a.output.emit(&bytes)?;
-    warn_skipped(skipped as u64);
+    warn_skipped(skipped);
     warn_unread(&jdiags, &journal.file);
     Ok(Exit::Ok)
 }

@@ -141,7 +141,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             .into_bytes(),
     };
     a.output.emit(&bytes)?;
-    warn_skipped(skipped as u64);
+    warn_skipped(skipped);
     warn_unread(&jdiags, &journal.file);
     warn_unread(&ldiags, &log.file);
     Ok(Exit::Ok)

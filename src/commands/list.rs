@@ -7,8 +7,7 @@ use crate::field::Field;
 use crate::filter::FilterArgs;
 use crate::output::{Cell, Format, Grid, OutputArgs};
 use crate::pipeline::Pipeline;
-use crate::prospect::{Prospect, Styles};
-use crate::register::Reader;
+use crate::prospect::Prospect;
 use crate::render;
 use anyhow::Result;
 
@@ -26,26 +25,12 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let p = &ctx.pipeline;
     let format = a.output.resolve(&Format::LISTS)?;
     let filter = a.filter.resolve(p)?;
-    let mut reader = Reader::open(p)?;
-    let mut styles = Styles::default();
-    let mut skipped = 0;
     let mut rows = Vec::new();
-    while let Some(row) = reader.next_row()? {
-        let Ok(cells) = row.cells_borrowed() else {
-            skipped += 1;
-            continue;
-        };
-        match Prospect::parse(
-            |c| cells.get(c).map_or("", |s| s.as_ref()),
-            row.schema,
-            p,
-            &mut styles,
-        ) {
-            Ok(x) if filter.accepts(p, &x) => rows.push(x),
-            Ok(_) => {}
-            Err(_) => skipped += 1,
+    let skipped = Prospect::scan(p, |x| {
+        if filter.accepts(p, x) {
+            rows.push(x.clone());
         }
-    }
+    })?;
     let bytes = match format {
         Format::Json => {
             let mut s =
@@ -58,7 +43,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         _ => short_grid(&ctx, &rows).to_table().into_bytes(),
     };
     a.output.emit(&bytes)?;
-    render::warn_skipped(skipped as u64);
+    render::warn_skipped(skipped);
     Ok(Exit::Ok)
 }
 

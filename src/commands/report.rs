@@ -6,8 +6,7 @@ use crate::context::Context;
 use crate::error::{Exit, usage};
 use crate::filter::FilterArgs;
 use crate::output::{Format, OutputArgs};
-use crate::prospect::{Prospect, Styles};
-use crate::register::Reader;
+use crate::prospect::Prospect;
 use crate::report::replay::History;
 use crate::report::{Builder, By, Kind, Options, Scope};
 use anyhow::Result;
@@ -182,22 +181,7 @@ fn calibration(g: &Global, a: Args) -> Result<Exit> {
 
 /// Feeds every readable prospect of the register to the builder, one row at a time; returns how many rows were unreadable.
 fn stream(scope: &Scope, builder: &mut Builder) -> Result<u64> {
-    let p = scope.p;
-    let mut reader = Reader::open(p)?;
-    let mut styles = Styles::default();
-    let mut skipped = 0;
-    let mut x = Prospect::empty();
-    while let Some(row) = reader.next_row()? {
-        let Ok(cells) = row.text_cells() else {
-            skipped += 1;
-            continue;
-        };
-        match x.read(|c| cells.get(c), row.schema, p, &mut styles) {
-            Ok(()) => builder.add(scope, &x),
-            Err(_) => skipped += 1,
-        }
-    }
-    Ok(skipped)
+    Prospect::scan(scope.p, |x| builder.add(scope, x))
 }
 
 /// The first day of the 12 months that end on `to`.
