@@ -113,6 +113,33 @@ impl<'p> Workset<'p> {
         Ok(())
     }
 
+    /// A workset of the rows read, with no change yet.
+    fn assemble(
+        p: &'p Pipeline,
+        lock: Lock,
+        stamp: Stamp,
+        reader: Reader,
+        styles: Styles,
+        rows: Vec<WorkRow>,
+    ) -> Workset<'p> {
+        Workset {
+            p,
+            _lock: lock,
+            stamp,
+            file: reader.file.clone(),
+            dialect: reader.dialect.clone(),
+            schema: reader.schema.clone(),
+            decoder: reader.decoder,
+            styles,
+            rows,
+            ids: HashMap::default(),
+            entries: Vec::new(),
+            history: None,
+            by_id: None,
+            all_ids: false,
+        }
+    }
+
     /// Locks and reads the register, keeping the rows whose id `keep` accepts.
     pub fn load(p: &'p Pipeline, keep: impl Fn(&str) -> bool) -> Result<Workset<'p>> {
         let lock = store::lock(&p.register.path)?;
@@ -170,23 +197,9 @@ impl<'p> Workset<'p> {
             }
             (rows.len(), map)
         });
-        let file = reader.file.clone();
-        Ok(Workset {
-            p,
-            _lock: lock,
-            stamp,
-            file,
-            dialect: reader.dialect.clone(),
-            schema: reader.schema.clone(),
-            decoder: reader.decoder,
-            styles,
-            rows,
-            ids: HashMap::default(),
-            entries: Vec::new(),
-            history: None,
-            by_id,
-            all_ids: false,
-        })
+        let mut ws = Workset::assemble(p, lock, stamp, reader, styles, rows);
+        ws.by_id = by_id;
+        Ok(ws)
     }
 
     /// As [`Workset::load`], under a lock taken earlier (to read the journal under it first).
@@ -229,23 +242,10 @@ impl<'p> Workset<'p> {
                 rows.push(WorkRow::read(&row)?);
             }
         }
-        let file = reader.file.clone();
-        Ok(Workset {
-            p,
-            _lock: lock,
-            stamp,
-            file,
-            dialect: reader.dialect.clone(),
-            schema: reader.schema.clone(),
-            decoder: reader.decoder,
-            styles,
-            rows,
-            ids,
-            entries: Vec::new(),
-            history: None,
-            by_id: None,
-            all_ids: true,
-        })
+        let mut ws = Workset::assemble(p, lock, stamp, reader, styles, rows);
+        ws.ids = ids;
+        ws.all_ids = true;
+        Ok(ws)
     }
 
     pub fn row_index(&self, id: &str) -> Option<usize> {
