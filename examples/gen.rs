@@ -12,6 +12,8 @@
 //! `pipeline.toml` pointing at both. French data: accents, quoted notes with
 //! `;`, quotes and newlines, `|` product lists, missing amounts. The same
 //! arguments always give the same bytes.
+//!
+//! `tests/parallel.rs` includes this file as a module and calls [`generate`].
 
 use chrono::{Duration, NaiveDate};
 use rand::prelude::*;
@@ -123,13 +125,13 @@ const NOTES: &[&str] = &[
     "Concurrent déjà en place, contrat jusqu'en juin",
 ];
 
-struct Args {
-    rows: u64,
-    seed: u64,
-    out: PathBuf,
-    config: PathBuf,
+pub struct Args {
+    pub rows: u64,
+    pub seed: u64,
+    pub out: PathBuf,
+    pub config: PathBuf,
     /// Extra `set next_action` entries per prospect, for a longer journal.
-    next_actions: u32,
+    pub next_actions: u32,
 }
 
 fn args() -> Args {
@@ -260,6 +262,16 @@ fn quote(s: &str) -> String {
 
 fn main() -> std::io::Result<()> {
     let a = args();
+    let (rows, entries) = generate(&a)?;
+    eprintln!(
+        "wrote {rows} prospects and {entries} journal entries to {}",
+        a.out.display()
+    );
+    Ok(())
+}
+
+/// Writes the register, the journal and the pipeline file into `a.out`; returns how many rows and entries.
+pub fn generate(a: &Args) -> std::io::Result<(u64, usize)> {
     let text = std::fs::read_to_string(&a.config)?;
     let config: toml::Value = toml::from_str(&text).expect("a valid pipeline file");
     let stages = stages(&config);
@@ -519,11 +531,5 @@ fn main() -> std::io::Result<()> {
     // The same pipeline, its files now beside it in the output folder.
     let pipeline = text.replace("\"examples/", "\"");
     std::fs::write(a.out.join("pipeline.toml"), pipeline + "\n")?;
-    eprintln!(
-        "wrote {} prospects and {} journal entries to {}",
-        a.rows,
-        events.len(),
-        a.out.display()
-    );
-    Ok(())
+    Ok((a.rows, events.len()))
 }

@@ -135,6 +135,81 @@ pub struct EntryRef<'a> {
     pub to_stage: Option<usize>,
 }
 
+/// Entries handed from the parsing thread to the consuming one: their text
+/// end to end in one buffer, the rest as read.
+#[derive(Default)]
+struct EntryBatch {
+    text: String,
+    entries: Vec<Packed>,
+}
+
+/// An entry in a batch: its parsed parts, and where its cells end in the batch's text.
+struct Packed {
+    line: u64,
+    date: NaiveDate,
+    kind: Kind,
+    from_stage: Option<usize>,
+    to_stage: Option<usize>,
+    /// Ends of `at`, `id`, `field`, `from`, `to`, `by`, `reason`, `note`.
+    ends: [usize; 8],
+}
+
+impl EntryBatch {
+    const SIZE: usize = 4096;
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.entries.clear();
+    }
+
+    fn push(&mut self, e: &EntryRef<'_>) {
+        let mut ends = [0; 8];
+        for (end, cell) in ends
+            .iter_mut()
+            .zip([e.at, e.id, e.field, e.from, e.to, e.by, e.reason, e.note])
+        {
+            self.text.push_str(cell);
+            *end = self.text.len();
+        }
+        self.entries.push(Packed {
+            line: e.line,
+            date: e.date,
+            kind: e.kind,
+            from_stage: e.from_stage,
+            to_stage: e.to_stage,
+            ends,
+        });
+    }
+
+    fn get(&self, i: usize) -> EntryRef<'_> {
+        let e = &self.entries[i];
+        let start = if i == 0 {
+            0
+        } else {
+            self.entries[i - 1].ends[7]
+        };
+        let cell = |k: usize| {
+            let from = if k == 0 { start } else { e.ends[k - 1] };
+            &self.text[from..e.ends[k]]
+        };
+        EntryRef {
+            line: e.line,
+            at: cell(0),
+            date: e.date,
+            id: cell(1),
+            kind: e.kind,
+            field: cell(2),
+            from: cell(3),
+            to: cell(4),
+            by: cell(5),
+            reason: cell(6),
+            note: cell(7),
+            from_stage: e.from_stage,
+            to_stage: e.to_stage,
+        }
+    }
+}
+
 impl EntryRef<'_> {
     pub fn is_stage(&self) -> bool {
         self.field == "stage"
@@ -186,7 +261,48 @@ impl Journal {
 
     /// Streams the journal: `visit` sees every entry that can be read, in file order,
     /// without the journal being held in memory. [`Journal::read`] is this scan kept.
+    ///
+    /// A large journal is parsed on a second thread while `visit` runs on
+    /// this one ([`crate::par`]); entries arrive in journal order either way.
     pub fn scan(path: &Path, p: &Pipeline, mut visit: impl FnMut(&EntryRef<'_>)) -> Result<Scan> {
+        let len = std::fs::metadata(path).map_or(0, |m| m.len());
+        if !crate::par::worth_it(len) {
+            return Journal::scan_here(path, p, visit);
+        }
+        crate::par::pipelined(
+            |feed: &mut crate::par::Feed<EntryBatch>| {
+                let mut batch = EntryBatch::default();
+                let mut open = true;
+                let scan = Journal::scan_here(path, p, |e| {
+                    if !open {
+                        return;
+                    }
+                    batch.push(e);
+                    if batch.entries.len() == EntryBatch::SIZE {
+                        match feed.send(std::mem::take(&mut batch)) {
+                            Some(mut next) => {
+                                next.clear();
+                                batch = next;
+                            }
+                            None => open = false,
+                        }
+                    }
+                });
+                if open && !batch.entries.is_empty() {
+                    feed.send(batch);
+                }
+                scan
+            },
+            |batch| {
+                for i in 0..batch.entries.len() {
+                    visit(&batch.get(i));
+                }
+            },
+        )
+    }
+
+    /// [`Journal::scan`] on this thread alone.
+    fn scan_here(path: &Path, p: &Pipeline, mut visit: impl FnMut(&EntryRef<'_>)) -> Result<Scan> {
         let file = path.display().to_string();
         let mut scan = Scan {
             file: file.clone(),

@@ -23,6 +23,7 @@ mod manual;
 mod money;
 mod moves;
 mod output;
+mod par;
 mod pipeline;
 mod prospect;
 mod register;

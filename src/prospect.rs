@@ -28,6 +28,19 @@ pub struct Prospect {
     pub snooze_until: Option<NaiveDate>,
 }
 
+/// Prospects handed from the parsing thread to the consuming one.
+#[derive(Default)]
+pub struct Batch {
+    /// Read into in place, so that their strings are reused from batch to batch.
+    rows: Vec<Prospect>,
+    /// How many of `rows` hold this batch's prospects.
+    len: usize,
+}
+
+impl Batch {
+    const SIZE: usize = 1024;
+}
+
 /// A cell that could not be read: which column, what kind of problem, the message and a hint.
 #[derive(Debug, Clone)]
 pub struct CellError {
@@ -86,19 +99,75 @@ impl Prospect {
     /// Streams the register, handing every readable prospect to `visit` (one
     /// reused value, no copy per row); returns how many rows cannot be read
     /// (`pipe check` says why).
+    ///
+    /// A large register is parsed on a second thread while `visit` runs on
+    /// this one ([`crate::par`]); prospects arrive in file order either way.
     pub fn scan(p: &Pipeline, mut visit: impl FnMut(&Prospect)) -> anyhow::Result<u64> {
         let mut reader = crate::register::Reader::open(p)?;
+        let len = std::fs::metadata(&p.register.path).map_or(0, |m| m.len());
+        if !crate::par::worth_it(len) {
+            let mut x = Prospect::empty();
+            return Prospect::read_rows(&mut reader, p, |read| {
+                if read(&mut x) {
+                    visit(&x);
+                }
+                true
+            });
+        }
+        crate::par::pipelined(
+            |feed: &mut crate::par::Feed<Batch>| {
+                let mut batch = Batch::default();
+                let mut open = true;
+                let skipped = Prospect::read_rows(&mut reader, p, |read| {
+                    if batch.len == batch.rows.len() {
+                        batch.rows.push(Prospect::empty());
+                    }
+                    if read(&mut batch.rows[batch.len]) {
+                        batch.len += 1;
+                    }
+                    if batch.len < Batch::SIZE {
+                        return true;
+                    }
+                    match feed.send(std::mem::take(&mut batch)) {
+                        Some(mut next) => {
+                            next.len = 0;
+                            batch = next;
+                        }
+                        None => open = false,
+                    }
+                    open
+                });
+                if open && batch.len > 0 {
+                    feed.send(batch);
+                }
+                skipped
+            },
+            |batch| batch.rows[..batch.len].iter().for_each(&mut visit),
+        )
+    }
+
+    /// Offers each row to `row`, which calls the reader it is given on a
+    /// prospect of its choice (true when the row could be read into it) and
+    /// returns false to stop; returns how many rows could not be read.
+    fn read_rows(
+        reader: &mut crate::register::Reader,
+        p: &Pipeline,
+        mut row: impl FnMut(&mut dyn FnMut(&mut Prospect) -> bool) -> bool,
+    ) -> anyhow::Result<u64> {
         let mut styles = Styles::default();
         let mut skipped = 0;
-        let mut x = Prospect::empty();
-        while let Some(row) = reader.next_row()? {
-            let Ok(cells) = row.text_cells() else {
+        while let Some(r) = reader.next_row()? {
+            let Ok(cells) = r.text_cells() else {
                 skipped += 1;
                 continue;
             };
-            match x.read(|c| cells.get(c), row.schema, p, &mut styles) {
-                Ok(()) => visit(&x),
-                Err(_) => skipped += 1,
+            let mut read = |x: &mut Prospect| {
+                let ok = x.read(|c| cells.get(c), r.schema, p, &mut styles).is_ok();
+                skipped += u64::from(!ok);
+                ok
+            };
+            if !row(&mut read) {
+                break;
             }
         }
         Ok(skipped)

@@ -168,6 +168,7 @@ impl Sandbox {
             .env("NO_COLOR", "1")
             .env("COLUMNS", "100")
             .env_remove("PIPE_CONFIG")
+            .env_remove("PIPE_THREADS")
             .env_remove("PIPE_TODAY")
             .env_remove("PIPE_LOCK_TIMEOUT")
             .stdin(Stdio::null());

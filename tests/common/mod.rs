@@ -111,6 +111,7 @@ impl Sandbox {
             .env("COLUMNS", "100")
             .env("PIPE_LOCK_TIMEOUT", "5")
             .env_remove("PIPE_CONFIG")
+            .env_remove("PIPE_THREADS")
             .env_remove("PIPE_TODAY")
             .env_remove("USER");
         c

@@ -1,0 +1,165 @@
+//! The fast paths against the straightforward ones, on the whole binary.
+//!
+//! Large files are parsed on a second thread (`src/par.rs`); `PIPE_THREADS=1`
+//! keeps everything on one thread and `PIPE_THREADS=2` uses the second thread
+//! whatever the size. Every read-only command must print the same bytes, exit
+//! the same way and name the same lines either way: on registers and journals
+//! from the benchmark generator (`examples/gen.rs`, included here), clean and
+//! seeded with errors, and on every test fixture.
+
+mod common;
+
+#[allow(dead_code)]
+#[path = "../examples/gen.rs"]
+mod generator;
+
+use common::{Run, Sandbox, root};
+
+/// Read-only commands whose output covers every scan: the register (check,
+/// list, reports, alerts, triage), the journal (history, replay, index) and both.
+const COMMANDS: &[&[&str]] = &[
+    &["check"],
+    &["check", "--format", "json"],
+    &["list", "--format", "csv"],
+    &["list", "--stage", "chaud", "--format", "csv"],
+    &["report", "funnel"],
+    &["report", "funnel", "--format", "json"],
+    &[
+        "report",
+        "funnel",
+        "--as-of",
+        "2026-06-30",
+        "--format",
+        "csv",
+    ],
+    &["report", "products", "--format", "csv"],
+    &["report", "owners", "--by", "stage", "--format", "csv"],
+    &["report", "forecast", "--format", "csv"],
+    &["report", "movement", "--format", "json"],
+    &["report", "delays", "--format", "csv"],
+    &["report", "calibration", "--format", "csv"],
+    &["alerts"],
+    &["alerts", "--format", "json"],
+    &["triage"],
+    &["effort"],
+];
+
+fn run(s: &Sandbox, threads: &str, args: &[&str]) -> Run {
+    let out = s
+        .command()
+        .env("PIPE_THREADS", threads)
+        .arg("--today")
+        .arg(common::TODAY)
+        .args(args)
+        .output()
+        .expect("pipe runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs every command both ways and compares; returns how many printed something on stdout.
+fn same_both_ways(s: &Sandbox, what: &str) -> usize {
+    let mut printed = 0;
+    for args in COMMANDS {
+        let one = run(s, "1", args);
+        let two = run(s, "2", args);
+        let shown = format!("{what}: pipe {}", args.join(" "));
+        assert_eq!(one.code, two.code, "{shown}: exit code\n{}", two.stderr);
+        assert_eq!(one.stdout, two.stdout, "{shown}: stdout");
+        assert_eq!(one.stderr, two.stderr, "{shown}: stderr");
+        assert!(
+            one.code != 101 && !one.stderr.contains("panicked"),
+            "{shown}: {}",
+            one.stderr
+        );
+        printed += usize::from(!one.stdout.is_empty());
+    }
+    printed
+}
+
+fn generated(rows: u64, seed: u64) -> Sandbox {
+    let s = Sandbox::new();
+    generator::generate(&generator::Args {
+        rows,
+        seed,
+        out: s.path(""),
+        config: root().join("pipeline.toml"),
+        next_actions: 1,
+    })
+    .expect("the generator writes its files");
+    s
+}
+
+#[test]
+fn generated_data_gives_the_same_output_on_one_thread_and_two() {
+    let s = generated(3_000, 7);
+    // The data is clean: check passes, and the reports count every row.
+    let check = run(&s, "2", &["check"]).expect(0);
+    assert!(check.stderr.contains("3000 prospects"), "{}", check.stderr);
+    // Everything but the plain `check` of clean data prints something.
+    assert_eq!(same_both_ways(&s, "generated"), COMMANDS.len() - 1);
+}
+
+#[test]
+fn errors_are_reported_alike_and_on_the_same_lines() {
+    let s = generated(2_500, 11);
+    // Seed the register and the journal with the errors check reports.
+    let register = s.read_string("prospects.csv");
+    let mut lines: Vec<String> = register.split("\r\n").map(str::to_string).collect();
+    let line_of = |lines: &[String], prefix: &str| {
+        lines
+            .iter()
+            .position(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("{prefix} in the register"))
+    };
+    // A repeated id, a date that is not one, an unknown stage, a short row.
+    let k = line_of(&lines, "P-0040;");
+    lines[k] = lines[k].replacen("P-0040;", "P-0030;", 1);
+    let k = line_of(&lines, "P-0800;");
+    let mut cells: Vec<&str> = lines[k].splitn(4, ';').collect();
+    cells[2] = "31/02/2025";
+    lines[k] = cells.join(";");
+    let k = line_of(&lines, "P-1500;");
+    let stage = lines[k].split(';').nth(1).unwrap().to_string();
+    lines[k] = lines[k].replacen(&format!(";{stage};"), ";Inconnue;", 1);
+    let k = line_of(&lines, "P-2400;");
+    lines[k] = "P-2400;Chaud".to_string();
+    s.write("prospects.csv", lines.join("\r\n"));
+    let mut journal = s.read_string("journal.csv");
+    journal
+        .push_str("2026-11-27T09:00:00+01:00,2026-11-31,P-0001,move,stage,suspect,contacte,x,,\n");
+    journal.push_str("not a time,2026-11-27,P-0002,move,stage,suspect,contacte,x,,\n");
+    s.write("journal.csv", journal);
+
+    let check = run(&s, "2", &["check", "--format", "json"]).expect(1);
+    for code in [
+        "duplicate-id",
+        "bad-date",
+        "unknown-stage",
+        "row-width",
+        "bad-timestamp",
+    ] {
+        let code = format!("\"code\": \"{code}\"");
+        assert!(check.stdout.contains(&code), "{code}:\n{}", check.stdout);
+    }
+    same_both_ways(&s, "generated with errors");
+}
+
+#[test]
+fn every_fixture_gives_the_same_output_on_one_thread_and_two() {
+    for name in [
+        "compact",
+        "excel-fr",
+        "cp1252",
+        "report-basic",
+        "alerts-rules",
+        "alerts-invalid",
+        "effort-basic",
+    ] {
+        same_both_ways(&Sandbox::fixture(name), name);
+    }
+    same_both_ways(&Sandbox::example(), "the shipped example");
+}
