@@ -252,6 +252,9 @@ impl<'a> Row<'a> {
 
     /// Line and character column where a field starts (the record may span lines).
     pub fn position_of(&self, col: usize) -> (u64, u64) {
+        if col == 0 {
+            return (self.record.line, 1);
+        }
         let spans = csvscan::raw_fields(self.record.raw, self.delimiter);
         let start = spans.get(col).map_or(self.record.raw.len(), |r| r.start);
         let before = &self.record.raw[..start];

@@ -24,6 +24,8 @@ pub struct RowCheck {
     pub stage_text: String,
     /// The stage the row names, if it names one.
     pub stage: Option<usize>,
+    /// Line and column of the id's cell.
+    pub id_at: (u64, u64),
     /// The prospect, when every cell could be read.
     pub prospect: Option<Prospect>,
     /// Errors and warnings on this row, in the order `pipe check` finds them.
@@ -173,30 +175,38 @@ pub fn scan_register(
         }
     };
     let file = reader.file.clone();
-    let mut styles = Styles::default();
     let mut rows = 0;
-    while let Some(row) = reader.next_row()? {
+    let mut take = |r: RowCheck| {
         rows += 1;
-        let mut r = check_row(&row, p, &mut styles, index);
-        if let Some(stage) = r.stage
-            && r.counted()
-            && let Some(n) = index.ids.find(&r.id)
-        {
-            let (last, line) = index.last[n as usize];
-            if last != NO_ENTRY && last as usize != stage {
-                let recorded = if last == REMOVED {
-                    "removed".to_string()
-                } else {
-                    format!("in {}", p.stages[last as usize].label)
-                };
-                r.diags.push(
-                    Diagnostic::error(&file, "journal-mismatch", format!("`{}` is in {} here, but the journal's last record ({}:{line}) has it {recorded}", r.id, p.stages[stage].label, index.journal_file))
-                        .at_line(r.line)
-                        .hint("the register was edited outside `pipe` (or a `pipe` command was interrupted); run `pipe sync` to record the change in the journal"),
-                );
-            }
+        visit(index_row(r, p, &file, index));
+    };
+    let len = std::fs::metadata(&p.register.path).map_or(0, |m| m.len());
+    if crate::par::worth_it(len) {
+        // The rows are read and checked on a second thread, then checked
+        // against the index here, in file order.
+        crate::par::pipelined(
+            |feed: &mut crate::par::Feed<Vec<RowCheck>>| -> Result<()> {
+                let mut styles = Styles::default();
+                let mut batch = Vec::with_capacity(ROWS_PER_BATCH);
+                while let Some(row) = reader.next_row()? {
+                    batch.push(check_row(&row, p, &mut styles));
+                    if batch.len() == ROWS_PER_BATCH {
+                        match feed.send(batch) {
+                            Some(next) => batch = next,
+                            None => return Ok(()),
+                        }
+                    }
+                }
+                feed.send(batch);
+                Ok(())
+            },
+            |batch| batch.drain(..).for_each(&mut take),
+        )?;
+    } else {
+        let mut styles = Styles::default();
+        while let Some(row) = reader.next_row()? {
+            take(check_row(&row, p, &mut styles));
         }
-        visit(r);
     }
     let mut other = Vec::new();
     for (n, &(last, line)) in index.last.iter().enumerate() {
@@ -237,7 +247,54 @@ impl RowCheck {
 
 /// Checks one row: its width, its encoding, its id (unique so far), every
 /// cell, and the fields its stage requires.
-fn check_row(row: &Row, p: &Pipeline, styles: &mut Styles, index: &mut Index) -> RowCheck {
+/// How many checked rows go from the reading thread to the indexing one at a time.
+const ROWS_PER_BATCH: usize = 512;
+
+/// The checks of a row that need the rows before it and the journal: a
+/// repeated id (reported first), and a stage the journal disagrees with.
+fn index_row(mut r: RowCheck, p: &Pipeline, file: &str, index: &mut Index) -> RowCheck {
+    if !r.id.is_empty() {
+        let n = index.number(&r.id);
+        let first = index.first_line[n];
+        if first != 0 {
+            let (line, column) = r.id_at;
+            r.diags.insert(
+                0,
+                Diagnostic::error(
+                    file,
+                    "duplicate-id",
+                    format!("the id `{}` is already used on line {first}", r.id),
+                )
+                .at(line, column)
+                .hint("give each prospect its own id"),
+            );
+        } else {
+            index.first_line[n] = r.line;
+        }
+    }
+    if let Some(stage) = r.stage
+        && r.counted()
+        && let Some(n) = index.ids.find(&r.id)
+    {
+        let (last, line) = index.last[n as usize];
+        if last != NO_ENTRY && last as usize != stage {
+            let recorded = if last == REMOVED {
+                "removed".to_string()
+            } else {
+                format!("in {}", p.stages[last as usize].label)
+            };
+            r.diags.push(
+                Diagnostic::error(file, "journal-mismatch", format!("`{}` is in {} here, but the journal's last record ({}:{line}) has it {recorded}", r.id, p.stages[stage].label, index.journal_file))
+                    .at_line(r.line)
+                    .hint("the register was edited outside `pipe` (or a `pipe` command was interrupted); run `pipe sync` to record the change in the journal"),
+            );
+        }
+    }
+    r
+}
+
+/// The checks of a row on its own: its cells, decoded and read.
+fn check_row(row: &Row, p: &Pipeline, styles: &mut Styles) -> RowCheck {
     let text = |f: Field| {
         row.schema
             .col(f)
@@ -259,29 +316,12 @@ fn check_row(row: &Row, p: &Pipeline, styles: &mut Styles, index: &mut Index) ->
         },
         stage_text: text(Field::Stage),
         stage: None,
+        id_at: row.position_of(row.schema.col(Field::Id).expect("id column")),
         prospect: None,
         diags: Vec::new(),
     };
     r.stage = p.find_stage(&r.stage_text);
-    // The id first: a row that cannot be read further is still that prospect's row.
-    let id_col = row.schema.col(Field::Id).expect("id column");
     let id = r.id.clone();
-    if !id.is_empty() {
-        let n = index.number(&id);
-        let first = index.first_line[n];
-        if first != 0 {
-            r.diags.push(
-                row.diag(
-                    id_col,
-                    "duplicate-id",
-                    format!("the id `{id}` is already used on line {first}"),
-                )
-                .hint("give each prospect its own id"),
-            );
-        } else {
-            index.first_line[n] = row.line();
-        }
-    }
     if let Err(d) = row.check_width() {
         r.diags.push(d);
         return r;
