@@ -7,7 +7,6 @@
 
 use crate::calendar::Calendar;
 use crate::field::Field;
-use crate::journal::{Entry, Kind};
 use crate::pipeline::{Locale, Outcome, Pipeline, Rule, RuleSettings, Severity, Stage};
 use crate::prospect::{self, Prospect};
 use crate::render;
@@ -18,8 +17,11 @@ use chrono::NaiveDate;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
+pub mod history;
 pub mod report;
 pub mod state;
+
+pub use history::{Fact, History};
 
 /// A figure as people read it, as a CSV cell, and as JSON.
 #[derive(Debug, Clone, PartialEq)]
@@ -128,7 +130,7 @@ struct Facts<'a> {
     p: &'a Pipeline,
     x: &'a Prospect,
     stage: &'a Stage,
-    history: &'a [&'a Entry],
+    history: &'a [Fact],
     today: NaiveDate,
     line: u64,
 }
@@ -174,7 +176,7 @@ impl Facts<'_> {
 pub fn evaluate(
     p: &Pipeline,
     x: &Prospect,
-    history: &[&Entry],
+    history: &[Fact],
     today: NaiveDate,
     line: u64,
 ) -> Vec<Alert> {
@@ -201,11 +203,10 @@ pub fn evaluate(
 /// When the prospect entered its stage: the register's date, else the journal's.
 fn entered(f: &Facts) -> Option<NaiveDate> {
     f.x.stage_since.or_else(|| {
-        f.history
-            .iter()
-            .rev()
-            .find(|e| e.is_stage() && f.p.find_stage(&e.to) == Some(f.x.stage))
-            .map(|e| e.date)
+        f.history.iter().rev().find_map(|e| match *e {
+            Fact::Stage { date, to, .. } if to.map(usize::from) == Some(f.x.stage) => Some(date),
+            _ => None,
+        })
     })
 }
 
@@ -549,31 +550,32 @@ pub struct Slips {
 
 /// Counts the times `expected_close` moved later, since the deal was last
 /// reopened from a won or lost stage. An undone push no longer counts.
-pub fn decision_slips(p: &Pipeline, history: &[&Entry]) -> Slips {
+pub fn decision_slips(p: &Pipeline, history: &[Fact]) -> Slips {
     let mut slips = Slips::default();
-    let open = |v: &str| p.find_stage(v).map(|i| p.stages[i].is_open());
+    let open = |s: Option<u16>| s.map(|i| p.stages[usize::from(i)].is_open());
     for e in history {
-        if e.is_stage() {
-            if open(&e.from) == Some(false) && open(&e.to) == Some(true) {
-                slips = Slips::default();
+        match *e {
+            Fact::Stage { from, to, .. } => {
+                if open(from) == Some(false) && open(to) == Some(true) {
+                    slips = Slips::default();
+                }
             }
-            continue;
-        }
-        if e.field != Field::ExpectedClose.key() {
-            continue;
-        }
-        let date = |s: &str| NaiveDate::parse_from_str(s.trim(), crate::dates::ISO).ok();
-        let (Some(from), Some(to)) = (date(&e.from), date(&e.to)) else {
-            continue;
-        };
-        match e.kind {
-            Kind::Undo if to < from => slips.count = slips.count.saturating_sub(1),
-            Kind::Undo => {}
-            _ if to > from => {
-                slips.count += 1;
-                slips.last = Some((e.date, from, to));
+            Fact::Decision {
+                undo: true,
+                from,
+                to,
+                ..
+            } => {
+                if to < from {
+                    slips.count = slips.count.saturating_sub(1);
+                }
             }
-            _ => {}
+            Fact::Decision { date, from, to, .. } => {
+                if to > from {
+                    slips.count += 1;
+                    slips.last = Some((date, from, to));
+                }
+            }
         }
     }
     slips
@@ -665,28 +667,15 @@ pub fn invalid_row(p: &Pipeline, row: &RowCheck) -> Vec<Alert> {
         .collect()
 }
 
-/// The alerts one checked row raises today, given each prospect's journal entries.
-pub fn raise_row(
-    p: &Pipeline,
-    row: &RowCheck,
-    history: &HashMap<&str, Vec<&Entry>>,
-    today: NaiveDate,
-) -> Vec<Alert> {
+/// The alerts one checked row raises today, given each prospect's journal facts (up to today).
+pub fn raise_row(p: &Pipeline, row: &RowCheck, history: &History, today: NaiveDate) -> Vec<Alert> {
     if row.rejected() {
         return invalid_row(p, row);
     }
     let Some(x) = &row.prospect else {
         return Vec::new();
     };
-    // Seen from `today`: what the journal records after it has not happened yet.
-    let h: Vec<&Entry> = history
-        .get(x.id.as_str())
-        .into_iter()
-        .flatten()
-        .copied()
-        .filter(|e| e.date <= today)
-        .collect();
-    evaluate(p, x, &h, today, row.line)
+    evaluate(p, x, history.of(&x.id), today, row.line)
 }
 
 /// Keys must tell alerts apart even on rows that share an id: repeats get `#2`, `#3`…

@@ -442,15 +442,6 @@ impl Journal {
         Ok(scan)
     }
 
-    /// Each prospect's entries, in journal order.
-    pub fn by_id(&self) -> HashMap<&str, Vec<&Entry>> {
-        let mut out: HashMap<&str, Vec<&Entry>> = HashMap::new();
-        for e in &self.entries {
-            out.entry(e.id.as_str()).or_default().push(e);
-        }
-        out
-    }
-
     /// The stage history of every prospect, in journal order.
     pub fn stage_events(&self, p: &Pipeline) -> HashMap<&str, Vec<StageEvent>> {
         let mut out: HashMap<&str, Vec<StageEvent>> = HashMap::new();

@@ -7,7 +7,7 @@
 use crate::diag::{Diagnostic, Severity};
 use crate::field::Field;
 use crate::ids::Ids;
-use crate::journal::{self, Journal};
+use crate::journal::{self, EntryRef, Journal};
 use crate::pipeline::Pipeline;
 use crate::prospect::{self, Prospect, Styles};
 use crate::register::{Reader, Row};
@@ -66,7 +66,8 @@ const NO_ENTRY: u16 = u16::MAX;
 const REMOVED: u16 = u16::MAX - 1;
 
 impl Index {
-    fn new(journal_file: String) -> Index {
+    /// An empty index, for the journal at `journal_file` (named in messages).
+    pub fn new(journal_file: String) -> Index {
         Index {
             ids: Ids::default(),
             last: Vec::new(),
@@ -99,27 +100,21 @@ impl Index {
     /// Streams the journal into an index; the scan's count and diagnostics come with it.
     pub fn scan(p: &Pipeline) -> Result<(Index, journal::Scan)> {
         let mut index = Index::new(p.register.journal.display().to_string());
-        let scan = Journal::scan(&p.register.journal, p, |e| {
-            if !e.is_stage() {
-                return;
-            }
-            match (e.to.trim().is_empty(), e.to_stage) {
-                (true, _) => index.record(e.id, None, e.line),
-                (false, Some(s)) => index.record(e.id, Some(s), e.line),
-                // An unknown stage is reported by the scan; it records nothing usable.
-                (false, None) => {}
-            }
-        })?;
+        let scan = Journal::scan(&p.register.journal, p, |e| index.take(e))?;
         Ok((index, scan))
     }
 
-    /// An index of a journal already read.
-    pub fn of(journal: &Journal, p: &Pipeline) -> Index {
-        let mut index = Index::new(journal.file.clone());
-        for (id, ev) in journal.last_stages(p) {
-            index.record(id, ev.stage, ev.line);
+    /// Takes in one entry of a journal scan.
+    pub fn take(&mut self, e: &EntryRef<'_>) {
+        if !e.is_stage() {
+            return;
         }
-        index
+        match (e.to.trim().is_empty(), e.to_stage) {
+            (true, _) => self.record(e.id, None, e.line),
+            (false, Some(s)) => self.record(e.id, Some(s), e.line),
+            // An unknown stage is reported by the scan; it records nothing usable.
+            (false, None) => {}
+        }
     }
 
     /// Whether the register holds this id.

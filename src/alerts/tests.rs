@@ -1,5 +1,5 @@
 use super::*;
-use crate::journal::Entry;
+use crate::journal::{Entry, Kind};
 use crate::pipeline::Pipeline;
 use std::path::Path;
 
@@ -73,8 +73,16 @@ fn prospect(p: &Pipeline, stage: &str) -> Prospect {
     }
 }
 
+/// The facts the rules read of these entries.
+fn facts(p: &Pipeline, history: &[&Entry]) -> Vec<Fact> {
+    history
+        .iter()
+        .filter_map(|e| Fact::from_entry(p, e))
+        .collect()
+}
+
 fn rules(p: &Pipeline, x: &Prospect, history: &[&Entry], today: &str) -> Vec<&'static str> {
-    evaluate(p, x, history, d(today), 2)
+    evaluate(p, x, &facts(p, history), d(today), 2)
         .iter()
         .map(|a| a.rule.key())
         .collect()
@@ -245,7 +253,7 @@ fn decision_slips_count_pushes_back_since_the_deal_reopened() {
     let e4 = set("P-1", "2026-02-16", "2026-02-20", "2026-04-01", Kind::Sync);
     let e5 = set("P-1", "2026-02-17", "2026-04-01", "2026-05-01", Kind::Set);
     let h = [&e1, &e2, &e3, &e4, &e5];
-    let s = decision_slips(&p, &h);
+    let s = decision_slips(&p, &facts(&p, &h));
     assert_eq!(s.count, 3);
     assert_eq!(
         s.last,
@@ -258,12 +266,12 @@ fn decision_slips_count_pushes_back_since_the_deal_reopened() {
     // An undone push no longer counts.
     let undo = set("P-1", "2026-02-18", "2026-05-01", "2026-04-01", Kind::Undo);
     let h2 = [&e1, &e2, &e3, &e4, &e5, &undo];
-    assert_eq!(decision_slips(&p, &h2).count, 2);
+    assert_eq!(decision_slips(&p, &facts(&p, &h2)).count, 2);
     // A deal reopened from a lost stage starts again.
     let mut reopen = set("P-1", "2026-03-01", "lost", "new", Kind::Move);
     reopen.field = "stage".into();
     let h3 = [&e1, &e2, &e3, &e4, &e5, &reopen];
-    assert_eq!(decision_slips(&p, &h3).count, 0);
+    assert_eq!(decision_slips(&p, &facts(&p, &h3)).count, 0);
 }
 
 #[test]

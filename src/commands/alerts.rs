@@ -79,22 +79,28 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let ctx = Context::load(g)?;
     let p = &ctx.pipeline;
     let format = a.output.resolve(&Format::LISTS)?;
-    // The journal is kept (decision_slipped reads each prospect's entries);
-    // the register streams past, row by row, leaving only its alerts.
-    let (journal, jdiags) = Journal::read(&p.register.journal, p)?;
-    let journal_errors = jdiags
+    // One pass over the journal gives the index `pipe check` uses and the
+    // facts the rules look back on; the register then streams past, row by
+    // row, leaving only its alerts.
+    let mut index = validation::Index::new(p.register.journal.display().to_string());
+    let mut history = alerts::history::Builder::new(ctx.today);
+    let scan = Journal::scan(&p.register.journal, p, |e| {
+        index.take(e);
+        history.add(p, e);
+    })?;
+    let history = history.finish();
+    let journal_errors = scan
+        .diags
         .iter()
         .filter(|d| d.severity == DiagSeverity::Error)
         .count();
     if journal_errors > 0 {
         eprintln!(
             "pipe: warning: {} has {journal_errors} unreadable entr{}; decision_slipped counts the others\n  hint: `pipe check` lists them",
-            journal.file,
+            scan.file,
             if journal_errors == 1 { "y" } else { "ies" }
         );
     }
-    let history = journal.by_id();
-    let mut index = validation::Index::of(&journal, p);
     let mut raised = Vec::new();
     validation::scan_register(p, &mut index, |row| {
         raised.extend(alerts::raise_row(p, &row, &history, ctx.today))
