@@ -15,7 +15,6 @@ use crate::validation::RowCheck;
 use crate::words::{self, pick};
 use chrono::NaiveDate;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 
 pub mod history;
 pub mod report;
@@ -680,11 +679,19 @@ pub fn raise_row(p: &Pipeline, row: &RowCheck, history: &History, today: NaiveDa
 
 /// Keys must tell alerts apart even on rows that share an id: repeats get `#2`, `#3`…
 pub fn number_repeats(alerts: &mut [Alert]) {
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for a in alerts {
-        let n = seen.entry(a.key.clone()).or_insert(0);
-        *n += 1;
-        if *n > 1 {
+    let mut seen: hashbrown::HashMap<&str, u32, foldhash::fast::RandomState> =
+        hashbrown::HashMap::default();
+    let repeats: Vec<u32> = alerts
+        .iter()
+        .map(|a| {
+            let n = seen.entry(a.key.as_str()).or_insert(0);
+            *n += 1;
+            *n
+        })
+        .collect();
+    drop(seen);
+    for (a, n) in alerts.iter_mut().zip(repeats) {
+        if n > 1 {
             a.key = format!("{}#{n}", a.key);
         }
     }

@@ -330,3 +330,33 @@ fn stage_overrides_apply_to_that_stage_only() {
     let d = Pipeline::from_str(&bad, Path::new("p.toml")).unwrap_err();
     assert_eq!(d[0].code, "misplaced-alert");
 }
+
+#[test]
+fn repeated_keys_are_numbered_in_order() {
+    let p = pipeline();
+    let x = prospect(&p, "new");
+    let one = evaluate(&p, &x, &[], d("2026-12-01"), 2);
+    assert_eq!(one.len(), 1);
+    let mut other = one[0].clone();
+    other.key = "other".into();
+    let mut alerts = vec![
+        one[0].clone(),
+        other.clone(),
+        one[0].clone(),
+        one[0].clone(),
+        other,
+    ];
+    number_repeats(&mut alerts);
+    let k = &one[0].key;
+    let keys: Vec<&str> = alerts.iter().map(|a| a.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            k.as_str(),
+            "other",
+            &format!("{k}#2"),
+            &format!("{k}#3"),
+            "other#2"
+        ]
+    );
+}
