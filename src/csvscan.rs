@@ -164,7 +164,12 @@ impl<R: Read> Scanner<R> {
                     let term = hay[i];
                     return Ok(Some(self.plain_record(offset, line, len, 1, term)));
                 }
-                Some(_) => return self.quoted_record(offset, line).map(Some),
+                Some(_) => {
+                    if let Some((len, out, nend)) = self.regular_quoted()? {
+                        return Ok(Some(self.parsed_record(offset, line, len, out, nend)));
+                    }
+                    return self.quoted_record(offset, line).map(Some);
+                }
                 None if self.eof => {
                     let len = self.end - self.start;
                     return Ok(Some(self.plain_record(offset, line, len, 0, 0)));
@@ -211,6 +216,116 @@ impl<R: Read> Scanner<R> {
             data: raw,
             ends: &self.ends[..n],
             gap: 1,
+        }
+    }
+
+    /// A record with quotes, when every quote is where RFC 4180 puts them (a
+    /// field that starts with one ends with one, and `""` inside stands for a
+    /// quote): found with `memchr` and unescaped here, in `out`. Returns the
+    /// bytes the record takes (its terminator included), the length of its
+    /// fields' text and how many fields it has; `None` for any other quoting,
+    /// which csv-core reads ([`Scanner::quoted_record`]). Reads more input
+    /// until the whole record is in the buffer.
+    fn regular_quoted(&mut self) -> io::Result<Option<(usize, usize, usize)>> {
+        loop {
+            match self.split_regular() {
+                Split::Done(len, out, nend) => return Ok(Some((len, out, nend))),
+                Split::Irregular => return Ok(None),
+                Split::NeedMore if self.eof => return Ok(None),
+                Split::NeedMore => self.fill()?,
+            }
+        }
+    }
+
+    fn split_regular(&mut self) -> Split {
+        let buf = &self.buf[self.start..self.end];
+        let d = self.delimiter;
+        let (mut at, mut nout, mut nend) = (0, 0, 0);
+        fn push(out: &mut Vec<u8>, nout: &mut usize, bytes: &[u8]) {
+            let n = *nout + bytes.len();
+            if out.len() < n {
+                out.resize(n.max(out.len() * 2), 0);
+            }
+            out[*nout..n].copy_from_slice(bytes);
+            *nout = n;
+        }
+        loop {
+            // One field, quoted or not; `at` is where it starts.
+            if buf.get(at) == Some(&b'"') {
+                let mut i = at + 1;
+                loop {
+                    let Some(q) = memchr::memchr(b'"', &buf[i..]) else {
+                        return Split::NeedMore;
+                    };
+                    push(&mut self.out, &mut nout, &buf[i..i + q]);
+                    i += q + 1;
+                    match buf.get(i) {
+                        Some(b'"') => {
+                            push(&mut self.out, &mut nout, b"\"");
+                            i += 1;
+                        }
+                        Some(_) => break,
+                        None if self.eof => break,
+                        None => return Split::NeedMore,
+                    }
+                }
+                at = i;
+            } else {
+                let rest = &buf[at..];
+                let end = memchr::memchr3(d, b'\n', b'\r', rest).unwrap_or(rest.len());
+                if memchr::memchr(b'"', &rest[..end]).is_some() {
+                    return Split::Irregular;
+                }
+                if end == rest.len() && !self.eof {
+                    return Split::NeedMore;
+                }
+                push(&mut self.out, &mut nout, &rest[..end]);
+                at += end;
+            }
+            if nend == self.ends.len() {
+                self.ends.resize(nend * 2 + 1, 0);
+            }
+            self.ends[nend] = nout;
+            nend += 1;
+            match buf.get(at) {
+                Some(&b) if b == d => at += 1,
+                Some(b'\n' | b'\r') => return Split::Done(at + 1, nout, nend),
+                None => return Split::Done(at, nout, nend),
+                // A closing quote followed by anything else.
+                Some(_) => return Split::Irregular,
+            }
+        }
+    }
+
+    /// The record `buf[start..start + len]` (terminator included) whose fields `out` and `ends` hold.
+    fn parsed_record(
+        &mut self,
+        offset: u64,
+        line: u64,
+        len: usize,
+        nout: usize,
+        nend: usize,
+    ) -> Record<'_> {
+        let at = self.start;
+        let consumed = &self.buf[at..at + len];
+        self.line += u64::from(consumed.last() == Some(&self.newline));
+        self.start += len;
+        self.pos += len as u64;
+        let mut raw = consumed;
+        if let Some((&last, rest)) = raw.split_last()
+            && (last == b'\n' || last == b'\r')
+        {
+            raw = rest;
+        }
+        // Quoted fields may hold line breaks: count those too.
+        self.line += memchr_count(self.newline, raw);
+        Record {
+            offset,
+            line,
+            raw,
+            data: &self.out[..nout],
+            ends: &self.ends[..nend],
+            gap: 0,
         }
     }
 
@@ -288,6 +403,16 @@ impl<R: Read> Scanner<R> {
             }
         }
     }
+}
+
+/// How far [`Scanner::split_regular`] got.
+enum Split {
+    /// Bytes taken, length of the fields' text, number of fields.
+    Done(usize, usize, usize),
+    /// Quoting csv-core must read.
+    Irregular,
+    /// The record goes on past the buffer.
+    NeedMore,
 }
 
 pub fn memchr_count(needle: u8, hay: &[u8]) -> u64 {
@@ -539,6 +664,75 @@ mod tests {
             for chunk in [1, 3, 1 << 20] {
                 assert_eq!(
                     fast(&input, delimiter, newline, chunk),
+                    want,
+                    "input {:?}, chunk {chunk}",
+                    String::from_utf8_lossy(&input)
+                );
+            }
+        }
+    }
+
+    /// Well-formed quoting (the fast quoted path) mixed with stray quotes (csv-core's).
+    #[test]
+    fn regular_quoting_agrees_with_csv_core() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let pieces: [&[u8]; 8] = [
+            b"a",
+            b"xyz",
+            b";",
+            b",",
+            b"\"\"",
+            b"\n",
+            b"\r\n",
+            "é".as_bytes(),
+        ];
+        for case in 0..2000 {
+            let delimiter = if case % 2 == 0 { b';' } else { b',' };
+            let mut input = Vec::new();
+            for _ in 0..1 + next(6) {
+                for f in 0..1 + next(5) {
+                    if f > 0 {
+                        input.push(delimiter);
+                    }
+                    if next(3) == 0 {
+                        // Unquoted: no quote, delimiter or line break.
+                        for _ in 0..next(4) {
+                            input.extend_from_slice(
+                                [b"a".as_slice(), b"bc", "ü".as_bytes()][next(3) as usize],
+                            );
+                        }
+                    } else {
+                        input.push(b'"');
+                        for _ in 0..next(6) {
+                            input.extend_from_slice(pieces[next(8) as usize]);
+                        }
+                        input.push(b'"');
+                    }
+                }
+                // Now and then a stray quote, or text after a closing quote.
+                match next(25) {
+                    0 => input.extend_from_slice(b"x\"y"),
+                    1 => input.extend_from_slice(b"\"q\"z"),
+                    2 => input.push(b'"'),
+                    _ => {}
+                }
+                input.extend_from_slice(
+                    [b"\n".as_slice(), b"\r\n", b"\r", b"\n\n"][next(4) as usize],
+                );
+            }
+            if next(4) == 0 {
+                input.pop();
+            }
+            let want = reference(&input, delimiter, b'\n');
+            for chunk in [1, 7, 1 << 20] {
+                assert_eq!(
+                    fast(&input, delimiter, b'\n', chunk),
                     want,
                     "input {:?}, chunk {chunk}",
                     String::from_utf8_lossy(&input)
