@@ -1584,6 +1584,25 @@ fn undo_restores_the_register_byte_for_byte_and_walks_back() {
 }
 
 #[test]
+fn undo_after_undo_gives_back_the_first_stage_date() {
+    // P-0003 entered Proposal on 2026-11-02 (journaled). Moved, taken back,
+    // moved and taken back again, it is back in Proposal since 2026-11-02:
+    // the first undo's own entry is not when it entered the stage.
+    let sb = Sandbox::compact();
+    let s0 = sb.register_bytes();
+    for _ in 0..2 {
+        sb.ok(&["move", "P-0003", "won"]);
+        assert_ne!(sb.register_bytes(), s0);
+        sb.ok(&["undo"]);
+        assert_eq!(
+            String::from_utf8(sb.register_bytes()).unwrap(),
+            String::from_utf8(s0.clone()).unwrap()
+        );
+    }
+    sb.ok(&["check"]);
+}
+
+#[test]
 fn undo_refuses_when_the_row_was_edited_since() {
     let sb = Sandbox::compact();
     sb.ok(&["set", "P-0003", "amount=13000"]);

@@ -61,7 +61,10 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let mut ws = Workset::load_locked(p, lock, |id| ids.contains(id))?;
     let mut base = EntryBase::new(&ctx, ctx.today, context::who(a.by.as_deref()))?;
     base.note = format!("undoes the change recorded at {}", format_at(entries[0].at));
-    let events = journal.stage_events(p);
+    // Changes already taken back, and the undos' own entries, are not when a
+    // stage was entered: after a move, an undo, a move and an undo, the stage
+    // dates back to its first entry.
+    let events = journal.effective_stage_events(p);
     let mut said = Vec::new();
     for e in entries.iter().rev() {
         let i = ws.row_index(&e.id).ok_or_else(|| {
