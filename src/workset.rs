@@ -88,28 +88,7 @@ impl<'p> Workset<'p> {
             .iter()
             .map(|r| r.get(id_col).trim().to_string())
             .collect();
-        let file = match std::fs::File::open(&self.p.register.journal) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => {
-                return Err(anyhow::Error::new(e)
-                    .context(format!("cannot read {}", self.p.register.journal.display())));
-            }
-        };
-        // Search the ids' bytes (a few ids) or check each line's id and field
-        // (a batch) instead of parsing every entry.
-        if wanted.iter().all(|w| !w.is_empty())
-            && let Some(found) = history_by_search(file, &wanted).map_err(|e| {
-                anyhow::Error::new(e)
-                    .context(format!("cannot read {}", self.p.register.journal.display()))
-            })?
-        {
-            self.history = Some(found);
-            return Ok(());
-        }
-        let file = std::fs::File::open(&self.p.register.journal)
-            .with_context(|| format!("cannot read {}", self.p.register.journal.display()))?;
-        self.history = Some(history_by_parse(file, &wanted)?);
+        self.history = Some(journal_history(self.p, &wanted)?);
         Ok(())
     }
 
@@ -151,9 +130,38 @@ impl<'p> Workset<'p> {
     /// strings, sorted once at the end. Any hash seen twice (a duplicate, or in theory a collision) sends
     /// the load through [`Workset::load_locked`], which gives the exact refusal.
     /// `ids` stays empty; [`Workset::near_ids`] reads the register again when needed.
-    pub fn load_lean(p: &'p Pipeline, keep: impl Fn(&str) -> bool) -> Result<Workset<'p>> {
-        use std::hash::BuildHasher;
+    ///
+    /// The journal is searched for the stage entries of `history_of` (at
+    /// least the ids `keep` accepts) on a second thread while the register is
+    /// read, as [`Workset::read_history`] would after it.
+    pub fn load_lean(
+        p: &'p Pipeline,
+        keep: impl Fn(&str) -> bool,
+        history_of: &[String],
+    ) -> Result<Workset<'p>> {
         let lock = store::lock(&p.register.path)?;
+        let ids = history_of;
+        // Under the lock: no `pipe` appends to the journal while it is read.
+        let (ws, history) = std::thread::scope(|s| {
+            let history = s.spawn(|| journal_history(p, ids));
+            let ws = Workset::load_lean_locked(p, lock, keep);
+            let history = match history.join() {
+                Ok(h) => h,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            (ws, history)
+        });
+        let mut ws = ws?;
+        ws.history = Some(history?);
+        Ok(ws)
+    }
+
+    fn load_lean_locked(
+        p: &'p Pipeline,
+        lock: Lock,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<Workset<'p>> {
+        use std::hash::BuildHasher;
         let path = &p.register.path;
         store::check_office_locks(path)?;
         let mut reader = Reader::open(p)?;
@@ -493,6 +501,29 @@ impl EntryBase {
 }
 
 /// The wanted ids with a stage entry in the journal, parsing every entry (the reference).
+/// The ids among `wanted` that have stage entries in the journal (none when there is no journal).
+fn journal_history(p: &Pipeline, wanted: &[String]) -> Result<HashSet<String>> {
+    let path = &p.register.journal;
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context(format!("cannot read {}", path.display())));
+        }
+    };
+    // Search the ids' bytes (a few ids) or check each line's id and field
+    // (a batch) instead of parsing every entry.
+    if wanted.iter().all(|w| !w.is_empty())
+        && let Some(found) = history_by_search(file, wanted)
+            .map_err(|e| anyhow::Error::new(e).context(format!("cannot read {}", path.display())))?
+    {
+        return Ok(found);
+    }
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    history_by_parse(file, wanted)
+}
+
 pub fn history_by_parse(file: impl std::io::Read, wanted: &[String]) -> Result<HashSet<String>> {
     let wanted: HashSet<&str> = wanted.iter().map(String::as_str).collect();
     let mut scanner = crate::csvscan::Scanner::new(std::io::BufReader::new(file), b',', b'\n');

@@ -71,8 +71,8 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     // Looked up for every row of the register: a fast hash.
     let wanted: HashSet<String, foldhash::fast::RandomState> =
         requests.iter().map(|r| r.id.clone()).collect();
-    let mut ws = Workset::load_lean(&ctx.pipeline, |id| wanted.contains(id))?;
-    ws.read_history()?;
+    let ids: Vec<String> = wanted.iter().cloned().collect();
+    let mut ws = Workset::load_lean(&ctx.pipeline, |id| wanted.contains(id), &ids)?;
     let base = EntryBase::new(&ctx, ctx.today, context::who(a.by.as_deref()))?;
     let mut done: Vec<Moved> = Vec::new();
     let mut refusals = Vec::new();
