@@ -421,8 +421,46 @@ pub fn memchr_count(needle: u8, hay: &[u8]) -> u64 {
 
 /// The raw byte range of each field of one record's content (quotes included).
 pub fn raw_fields(content: &[u8], delimiter: u8) -> Vec<Range<usize>> {
+    // Without a quote, the fields are what lies between the delimiters
+    // (and an empty record has none, as csv-core says).
+    if content.is_empty() {
+        return Vec::new();
+    }
+    if memchr::memchr(b'"', content).is_none() {
+        let mut spans = Vec::new();
+        let mut start = 0;
+        for i in memchr::memchr_iter(delimiter, content) {
+            spans.push(start..i);
+            start = i + 1;
+        }
+        spans.push(start..content.len());
+        return spans;
+    }
+    quoted_fields(content, delimiter)
+}
+
+/// [`raw_fields`] through csv-core, whose reader is built once per thread
+/// (building one costs more than reading a record).
+fn quoted_fields(content: &[u8], delimiter: u8) -> Vec<Range<usize>> {
+    thread_local! {
+        static CORE: std::cell::RefCell<Option<(u8, csv_core::Reader)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    CORE.with_borrow_mut(|slot| {
+        let core = match slot {
+            Some((d, core)) if *d == delimiter => core,
+            _ => {
+                let built = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+                &mut slot.insert((delimiter, built)).1
+            }
+        };
+        core.reset();
+        fields_with(core, content, delimiter)
+    })
+}
+
+fn fields_with(core: &mut csv_core::Reader, content: &[u8], delimiter: u8) -> Vec<Range<usize>> {
     use csv_core::ReadFieldResult as F;
-    let mut core = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
     let mut out = vec![0u8; content.len() + 1];
     let mut spans = Vec::new();
     let mut at = 0;
@@ -738,6 +776,19 @@ mod tests {
                     String::from_utf8_lossy(&input)
                 );
             }
+        }
+    }
+
+    #[test]
+    fn fields_without_quotes_split_as_csv_core_splits_them() {
+        for content in [
+            "", ";", "a", "a;b", ";;", "a;;b;", "é;ü;", "a,b;c", "  x ; y ",
+        ] {
+            assert_eq!(
+                raw_fields(content.as_bytes(), b';'),
+                quoted_fields(content.as_bytes(), b';'),
+                "{content:?}"
+            );
         }
     }
 
