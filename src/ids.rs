@@ -6,7 +6,13 @@
 //! holds a number and the id itself when it is short (as most are: `P-0001234`),
 //! else its position in the buffer: about 30 bytes an id all told. A look-up in
 //! a table of a million ids is a few cache misses; keeping the short ids in
-//! the table's slots spares the one that comparing with the buffer costs. No I/O.
+//! the table's slots spares the one that comparing with the buffer costs.
+//!
+//! Most registers number their prospects: a prefix and a fixed number of
+//! digits (`P-0001234`, what `pipe add` writes). Ids of the first id's shape
+//! skip the table: the number indexes a plain array (4 bytes a number), which
+//! is one cache miss instead of three and a tenth of the memory. The shape
+//! fixes the text, so the number is the id exactly. No I/O.
 
 use hashbrown::HashTable;
 use std::hash::BuildHasher;
@@ -19,6 +25,47 @@ pub struct Ids {
     starts: Vec<usize>,
     table: HashTable<Slot>,
     hasher: foldhash::quality::RandomState,
+    /// The shape of the first id, when it has one.
+    dense: Option<Dense>,
+}
+
+/// Ids made of `prefix` then `width` digits, numbered through their value.
+struct Dense {
+    prefix: Box<[u8]>,
+    width: usize,
+    /// Per value: the id's number plus one (0: not seen).
+    slots: Vec<u32>,
+}
+
+/// Values from this one up go to the table: the array stays under 16 MiB.
+const DENSE_LIMIT: usize = 1 << 22;
+
+impl Dense {
+    /// The shape of `id`, if it ends in digits (at most nine).
+    fn of(id: &[u8]) -> Option<Dense> {
+        let digits = id.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+        (1..=9).contains(&digits).then(|| Dense {
+            prefix: id[..id.len() - digits].into(),
+            width: digits,
+            slots: Vec::new(),
+        })
+    }
+
+    /// The value of an id of this shape (below [`DENSE_LIMIT`]).
+    fn value(&self, id: &[u8]) -> Option<usize> {
+        let digits = id.strip_prefix(&*self.prefix)?;
+        if digits.len() != self.width {
+            return None;
+        }
+        let mut v = 0usize;
+        for &b in digits {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + usize::from(b - b'0');
+        }
+        (v < DENSE_LIMIT).then_some(v)
+    }
 }
 
 /// The longest id kept in its slot.
@@ -64,6 +111,11 @@ impl Ids {
     }
 
     pub fn find(&self, id: &str) -> Option<u32> {
+        if let Some(d) = &self.dense
+            && let Some(v) = d.value(id.as_bytes())
+        {
+            return d.slots.get(v).copied().filter(|&n| n > 0).map(|n| n - 1);
+        }
         let hash = self.hasher.hash_one(id.as_bytes());
         self.table
             .find(hash, |s| s.is(id.as_bytes(), &self.bytes))
@@ -72,6 +124,25 @@ impl Ids {
 
     /// The number of `id`, given it if new; and whether it was new.
     pub fn insert(&mut self, id: &str) -> (u32, bool) {
+        if self.starts.is_empty() {
+            self.dense = Dense::of(id.as_bytes());
+        }
+        if let Some(d) = &mut self.dense
+            && let Some(v) = d.value(id.as_bytes())
+        {
+            if v >= d.slots.len() {
+                let len = (v + 1).max(d.slots.len() * 2).min(DENSE_LIMIT);
+                d.slots.resize(len, 0);
+            }
+            return match d.slots[v] {
+                0 => {
+                    let (n, _) = push(&mut self.bytes, &mut self.starts, id);
+                    d.slots[v] = n + 1;
+                    (n, true)
+                }
+                n => (n - 1, false),
+            };
+        }
         let hash = self.hasher.hash_one(id.as_bytes());
         let (bytes, hasher) = (&mut self.bytes, &self.hasher);
         match self.table.entry(
@@ -81,16 +152,8 @@ impl Ids {
         ) {
             hashbrown::hash_table::Entry::Occupied(e) => (e.get().n, false),
             hashbrown::hash_table::Entry::Vacant(e) => {
-                let n = u32::try_from(self.starts.len()).expect("fewer than 4 billion ids");
-                let pos = bytes.len();
+                let (n, pos) = push(bytes, &mut self.starts, id);
                 let len = id.len();
-                if len < 255 {
-                    bytes.push(len as u8);
-                } else {
-                    bytes.push(255);
-                    bytes.extend_from_slice(&u32::try_from(len).expect("a short id").to_le_bytes());
-                }
-                bytes.extend_from_slice(id.as_bytes());
                 let mut slot = Slot {
                     n,
                     len: u8::MAX,
@@ -104,11 +167,26 @@ impl Ids {
                     slot.text[..4].copy_from_slice(&pos.to_le_bytes());
                 }
                 e.insert(slot);
-                self.starts.push(pos);
                 (n, true)
             }
         }
     }
+}
+
+/// Appends a new id to the buffer; its number and where it starts.
+fn push(bytes: &mut Vec<u8>, starts: &mut Vec<usize>, id: &str) -> (u32, usize) {
+    let n = u32::try_from(starts.len()).expect("fewer than 4 billion ids");
+    let pos = bytes.len();
+    let len = id.len();
+    if len < 255 {
+        bytes.push(len as u8);
+    } else {
+        bytes.push(255);
+        bytes.extend_from_slice(&u32::try_from(len).expect("a short id").to_le_bytes());
+    }
+    bytes.extend_from_slice(id.as_bytes());
+    starts.push(pos);
+    (n, pos)
 }
 
 /// The id whose length is at `pos`.
@@ -125,6 +203,50 @@ fn at(bytes: &[u8], pos: usize) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Ids of the first id's shape go through the array, others through the
+    /// table; either way each id has one number, found again by its text only.
+    #[test]
+    fn numbered_ids_and_others_side_by_side() {
+        let mut ids = Ids::default();
+        let all = [
+            "P-0042", "P-0007", "P-42", "P-00042", "Q-0042", "P-004a", " P-0042", "P-0042 ",
+            "P-9999", "p-0042", "P-", "P-0000", "P-0042",
+        ];
+        let mut want: Vec<(&str, u32)> = Vec::new();
+        for id in all {
+            let (n, new) = ids.insert(id);
+            match want.iter().find(|(w, _)| *w == id) {
+                Some(&(_, m)) => assert_eq!((n, new), (m, false), "{id}"),
+                None => {
+                    assert!(new, "{id}");
+                    want.push((id, n));
+                }
+            }
+        }
+        assert_eq!(ids.len(), want.len());
+        for (id, n) in &want {
+            assert_eq!(ids.find(id), Some(*n), "{id}");
+            assert_eq!(ids.get(*n), *id);
+        }
+        for id in ["P-0001", "P-0043", "P-1", "P-00420", "X"] {
+            assert_eq!(ids.find(id), None, "{id}");
+        }
+        // Values past the array's limit go to the table.
+        let mut big = Ids::default();
+        assert_eq!(big.insert("1"), (0, true));
+        assert_eq!(big.insert("9"), (1, true));
+        let mut wide = Ids::default();
+        wide.insert("N-000000001");
+        assert_eq!(wide.insert("N-999999999"), (1, true));
+        assert_eq!(wide.find("N-999999999"), Some(1));
+        assert_eq!(wide.insert("N-999999999"), (1, false));
+        // A first id without digits: everything through the table.
+        let mut plain = Ids::default();
+        plain.insert("acme");
+        assert_eq!(plain.insert("P-0001"), (1, true));
+        assert_eq!(plain.find("P-0001"), Some(1));
+    }
 
     #[test]
     fn numbers_ids_in_order_of_arrival() {
