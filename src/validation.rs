@@ -14,7 +14,7 @@ use crate::register::{Reader, Row};
 use anyhow::Result;
 
 /// One register row as `pipe check` sees it.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct RowCheck {
     pub line: u64,
     /// The row's cells as written, as far as they can be decoded (for rows that cannot be read).
@@ -144,7 +144,7 @@ pub type Scanned = (String, usize, Vec<Diagnostic>);
 pub fn scan_register(
     p: &Pipeline,
     index: &mut Index,
-    mut visit: impl FnMut(RowCheck),
+    mut visit: impl FnMut(&mut RowCheck),
 ) -> Result<Result<Scanned, Diagnostic>> {
     let mut reader = match Reader::open(p) {
         Ok(r) => r,
@@ -171,23 +171,32 @@ pub fn scan_register(
     };
     let file = reader.file.clone();
     let mut rows = 0;
-    let mut take = |r: RowCheck| {
+    let mut take = |r: &mut RowCheck| {
         rows += 1;
-        visit(index_row(r, p, &file, index));
+        index_row(r, p, &file, index);
+        visit(r);
     };
     let len = std::fs::metadata(&p.register.path).map_or(0, |m| m.len());
     if crate::par::worth_it(len) {
         // The rows are read and checked on a second thread, then checked
-        // against the index here, in file order.
+        // against the index here, in file order. The checked rows go back
+        // to be checked again, so that their strings are reused.
         crate::par::pipelined(
-            |feed: &mut crate::par::Feed<Vec<RowCheck>>| -> Result<()> {
+            |feed: &mut crate::par::Feed<Checked>| -> Result<()> {
                 let mut styles = Styles::default();
-                let mut batch = Vec::with_capacity(ROWS_PER_BATCH);
+                let mut batch = Checked::default();
                 while let Some(row) = reader.next_row()? {
-                    batch.push(check_row(&row, p, &mut styles));
-                    if batch.len() == ROWS_PER_BATCH {
+                    if batch.len == batch.rows.len() {
+                        batch.rows.push(RowCheck::default());
+                    }
+                    check_row(&row, p, &mut styles, &mut batch.rows[batch.len]);
+                    batch.len += 1;
+                    if batch.len == ROWS_PER_BATCH {
                         match feed.send(batch) {
-                            Some(next) => batch = next,
+                            Some(mut next) => {
+                                next.len = 0;
+                                batch = next;
+                            }
                             None => return Ok(()),
                         }
                     }
@@ -195,12 +204,14 @@ pub fn scan_register(
                 feed.send(batch);
                 Ok(())
             },
-            |batch| batch.drain(..).for_each(&mut take),
+            |batch| batch.rows[..batch.len].iter_mut().for_each(&mut take),
         )?;
     } else {
         let mut styles = Styles::default();
+        let mut r = RowCheck::default();
         while let Some(row) = reader.next_row()? {
-            take(check_row(&row, p, &mut styles));
+            check_row(&row, p, &mut styles, &mut r);
+            take(&mut r);
         }
     }
     let mut other = Vec::new();
@@ -226,7 +237,10 @@ pub fn scan_register(
 pub fn check_register(p: &Pipeline) -> Result<Result<RegisterCheck, Diagnostic>> {
     let (mut index, _) = Index::scan(p)?;
     let mut rows = Vec::new();
-    Ok(scan_register(p, &mut index, |r| rows.push(r))?.map(|_| RegisterCheck { rows }))
+    Ok(
+        scan_register(p, &mut index, |r| rows.push(std::mem::take(r)))?
+            .map(|_| RegisterCheck { rows }),
+    )
 }
 
 impl RowCheck {
@@ -240,14 +254,21 @@ impl RowCheck {
     }
 }
 
-/// Checks one row: its width, its encoding, its id (unique so far), every
-/// cell, and the fields its stage requires.
 /// How many checked rows go from the reading thread to the indexing one at a time.
 const ROWS_PER_BATCH: usize = 512;
 
+/// Checked rows handed from the reading thread to the indexing one.
+#[derive(Default)]
+pub struct Checked {
+    /// Checked into in place, so that their strings are reused from batch to batch.
+    rows: Vec<RowCheck>,
+    /// How many of `rows` hold this batch's rows.
+    len: usize,
+}
+
 /// The checks of a row that need the rows before it and the journal: a
 /// repeated id (reported first), and a stage the journal disagrees with.
-fn index_row(mut r: RowCheck, p: &Pipeline, file: &str, index: &mut Index) -> RowCheck {
+fn index_row(r: &mut RowCheck, p: &Pipeline, file: &str, index: &mut Index) {
     if !r.id.is_empty() {
         let n = index.number(&r.id);
         let first = index.first_line[n];
@@ -285,56 +306,51 @@ fn index_row(mut r: RowCheck, p: &Pipeline, file: &str, index: &mut Index) -> Ro
             );
         }
     }
-    r
 }
 
-/// The checks of a row on its own: its cells, decoded and read.
-fn check_row(row: &Row, p: &Pipeline, styles: &mut Styles) -> RowCheck {
-    let text = |f: Field| {
-        row.schema
-            .col(f)
-            .and_then(|c| row.cell(c).ok())
-            .map(|s| s.trim().to_string())
-            .unwrap_or_default()
+/// The checks of a row on its own: its width, its encoding, every cell, and
+/// the fields its stage requires; into `r`, whose strings are reused.
+fn check_row(row: &Row, p: &Pipeline, styles: &mut Styles, r: &mut RowCheck) {
+    let text = |f: Field, into: &mut String| {
+        into.clear();
+        if let Some(c) = row.schema.col(f)
+            && let Ok(s) = row.cell(c)
+        {
+            into.push_str(s.trim());
+        }
     };
-    let mut r = RowCheck {
-        line: row.line(),
-        id: text(Field::Id),
-        owner: text(Field::Owner),
-        name: {
-            let company = text(Field::Company);
-            if company.is_empty() {
-                text(Field::Name)
-            } else {
-                company
-            }
-        },
-        stage_text: text(Field::Stage),
-        stage: None,
-        id_at: row.position_of(row.schema.col(Field::Id).expect("id column")),
-        prospect: None,
-        diags: Vec::new(),
-    };
+    r.line = row.line();
+    text(Field::Id, &mut r.id);
+    text(Field::Owner, &mut r.owner);
+    text(Field::Company, &mut r.name);
+    if r.name.is_empty() {
+        text(Field::Name, &mut r.name);
+    }
+    text(Field::Stage, &mut r.stage_text);
     r.stage = p.find_stage(&r.stage_text);
-    let id = r.id.clone();
+    r.id_at = row.position_of(row.schema.col(Field::Id).expect("id column"));
+    r.diags.clear();
+    // Read into the last row's prospect, if it had one.
+    let mut x = r.prospect.take().unwrap_or_else(Prospect::empty);
     if let Err(d) = row.check_width() {
         r.diags.push(d);
-        return r;
+        return;
     }
     // Borrowed from the read buffer where the file allows: no copy per cell.
     let cells = match row.text_cells() {
         Ok(c) => c,
         Err(d) => {
             r.diags.push(d);
-            return r;
+            return;
         }
     };
-    match Prospect::parse(|c| cells.get(c), row.schema, p, styles) {
-        Ok(pr) => {
-            for f in prospect::missing_for(pr.stage, &pr, p) {
+    match x.read(|c| cells.get(c), row.schema, p, styles) {
+        Ok(()) => {
+            let id = &r.id;
+            for f in prospect::missing_for(x.stage, &x, p) {
                 let d = match row.schema.col(f) {
-                    Some(c) => row.diag(c, "missing-field", format!("`{id}` is in {} but its {} is empty", p.stages[pr.stage].label, f.key())),
-                    None => Diagnostic::error(row.file, "missing-field", format!("`{id}` is in {} which requires {}, but the register has no `{}` column", p.stages[pr.stage].label, f.key(), p.register.header(f))).at_line(row.line()),
+                    Some(c) => row.diag(c, "missing-field", format!("`{id}` is in {} but its {} is empty", p.stages[x.stage].label, f.key())),
+                    None => Diagnostic::error(row.file, "missing-field", format!("`{id}` is in {} which requires {}, but the register has no `{}` column", p.stages[x.stage].label, f.key(), p.register.header(f))).at_line(row.line()),
                 };
                 r.diags.push(
                     Diagnostic {
@@ -344,8 +360,8 @@ fn check_row(row: &Row, p: &Pipeline, styles: &mut Styles) -> RowCheck {
                     .hint(format!("fill it, with `pipe set {id} {}=…`", f.key())),
                 );
             }
-            r.stage = Some(pr.stage);
-            r.prospect = Some(pr);
+            r.stage = Some(x.stage);
+            r.prospect = Some(x);
         }
         Err(errors) => {
             for e in errors {
@@ -357,5 +373,4 @@ fn check_row(row: &Row, p: &Pipeline, styles: &mut Styles) -> RowCheck {
             }
         }
     }
-    r
 }

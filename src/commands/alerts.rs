@@ -103,7 +103,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     }
     let mut raised = Vec::new();
     validation::scan_register(p, &mut index, |row| {
-        raised.extend(alerts::raise_row(p, &row, &history, ctx.today))
+        raised.extend(alerts::raise_row(p, row, &history, ctx.today))
     })?
     .map_err(|d| invalid(d.to_string()))?;
     alerts::number_repeats(&mut raised);

@@ -72,7 +72,7 @@ pub fn check(p: &Pipeline) -> Result<(Vec<Diagnostic>, String)> {
     let (mut index, scan) = validation::Index::scan(p)?;
     let mut diags = scan.diags;
     let (file, rows, other) =
-        match validation::scan_register(p, &mut index, |r| diags.extend(r.diags))? {
+        match validation::scan_register(p, &mut index, |r| diags.append(&mut r.diags))? {
             Ok(found) => found,
             Err(d) => {
                 let summary = format!("{} cannot be read", d.file);
