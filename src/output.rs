@@ -375,13 +375,7 @@ impl Grid {
 
     /// CSV with plain values, safe to open in a spreadsheet; `excel` gives `;` and a BOM.
     pub fn to_csv(&self, excel: bool) -> Result<Vec<u8>> {
-        let mut buf = Vec::new();
-        if excel {
-            buf.extend_from_slice("\u{feff}".as_bytes());
-        }
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(if excel { b';' } else { b',' })
-            .from_writer(buf);
+        let mut w = csv_writer(excel);
         w.write_record(self.headers.iter().map(|h| render::csv_safe(h)))?;
         for row in &self.rows {
             w.write_record(row.iter().map(|c| render::csv_safe(&c.plain)))?;
@@ -481,6 +475,18 @@ pub fn html_escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// A CSV writer into memory: `,`, or `;` after a BOM for a French Excel
+/// (`excel`). Cells go through [`render::csv_safe`] on their way in.
+pub fn csv_writer(excel: bool) -> csv::Writer<Vec<u8>> {
+    let mut buf = Vec::new();
+    if excel {
+        buf.extend_from_slice("\u{feff}".as_bytes());
+    }
+    csv::WriterBuilder::new()
+        .delimiter(if excel { b';' } else { b',' })
+        .from_writer(buf)
 }
 
 #[cfg(test)]

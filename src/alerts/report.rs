@@ -9,7 +9,6 @@ use crate::render;
 use crate::words::{self, pick};
 use anyhow::Result;
 use chrono::NaiveDate;
-use serde_json::json;
 
 pub struct Report<'p> {
     pub p: &'p Pipeline,
@@ -24,7 +23,7 @@ pub struct Report<'p> {
 impl Report<'_> {
     pub fn render(&self, format: Format, excel: bool) -> Result<Vec<u8>> {
         Ok(match format {
-            Format::Csv => self.data_grid().to_csv(excel)?,
+            Format::Csv => self.to_csv(excel)?,
             Format::Json => self.to_json().into_bytes(),
             Format::Md => self.to_markdown().into_bytes(),
             Format::Table | Format::Html => self.to_table().into_bytes(),
@@ -127,8 +126,11 @@ impl Report<'_> {
     }
 
     /// What programs read: plain values under stable English headers.
-    fn data_grid(&self) -> Grid {
-        let mut g = Grid::new(&[
+    /// One line per alert with plain values, written as it goes (a million
+    /// alerts are not laid out in a grid first).
+    fn to_csv(&self, excel: bool) -> Result<Vec<u8>> {
+        let mut w = crate::output::csv_writer(excel);
+        let headers = [
             "id",
             "name",
             "owner",
@@ -139,35 +141,36 @@ impl Report<'_> {
             "threshold",
             "message",
             "suggested_stage",
-        ]);
+        ];
+        w.write_record(headers.map(render::csv_safe))?;
         for a in &self.alerts {
-            g.push(vec![
-                Cell::text(&a.id),
-                Cell::text(&a.name),
-                Cell::text(&a.owner),
-                Cell::text(self.stage_key(a)),
-                Cell::text(a.rule.key()),
-                Cell::text(a.severity.key()),
-                if a.value.json.is_number() {
-                    Cell::number(&a.value.shown, &a.value.plain)
-                } else {
-                    Cell::text(&a.value.plain)
-                },
-                Cell::text(&a.threshold.plain),
-                Cell::text(&a.message),
-                Cell::text(
-                    a.suggestion
-                        .as_ref()
-                        .map_or("", |s| self.p.stages[s.stage].id.as_str()),
-                ),
-            ]);
+            let suggested = a
+                .suggestion
+                .as_ref()
+                .map_or("", |s| self.p.stages[s.stage].id.as_str());
+            w.write_record(
+                [
+                    a.id.as_str(),
+                    &a.name,
+                    &a.owner,
+                    self.stage_key(a),
+                    a.rule.key(),
+                    a.severity.key(),
+                    &a.value.plain,
+                    &a.threshold.plain,
+                    &a.message,
+                    suggested,
+                ]
+                .map(render::csv_safe),
+            )?;
         }
-        g
+        w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
     }
 
-    fn stage_key(&self, a: &Alert) -> String {
+    /// The stage's id, or the stage cell of a row that cannot be read.
+    fn stage_key<'a>(&'a self, a: &'a Alert) -> &'a str {
         a.stage
-            .map_or_else(|| a.stage_text.clone(), |i| self.p.stages[i].id.clone())
+            .map_or(a.stage_text.as_str(), |i| self.p.stages[i].id.as_str())
     }
 
     pub fn to_table(&self) -> String {
@@ -194,24 +197,41 @@ impl Report<'_> {
     }
 
     pub fn to_json(&self) -> String {
-        let items: Vec<serde_json::Value> = self
+        /// One alert in JSON, borrowed from it; its keys in this order.
+        #[derive(serde::Serialize)]
+        struct Item<'a> {
+            id: &'a str,
+            name: &'a str,
+            owner: &'a str,
+            stage: &'a str,
+            stage_label: &'a str,
+            rule: &'static str,
+            severity: &'static str,
+            value: &'a serde_json::Value,
+            threshold: &'a serde_json::Value,
+            message: &'a str,
+            suggested_stage: Option<&'a str>,
+            line: u64,
+        }
+        let items: Vec<Item> = self
             .alerts
             .iter()
-            .map(|a| {
-                json!({
-                    "id": a.id,
-                    "name": a.name,
-                    "owner": a.owner,
-                    "stage": self.stage_key(a),
-                    "stage_label": a.stage_text,
-                    "rule": a.rule.key(),
-                    "severity": a.severity.key(),
-                    "value": a.value.json,
-                    "threshold": a.threshold.json,
-                    "message": a.message,
-                    "suggested_stage": a.suggestion.as_ref().map(|s| self.p.stages[s.stage].id.clone()),
-                    "line": a.line,
-                })
+            .map(|a| Item {
+                id: &a.id,
+                name: &a.name,
+                owner: &a.owner,
+                stage: self.stage_key(a),
+                stage_label: &a.stage_text,
+                rule: a.rule.key(),
+                severity: a.severity.key(),
+                value: &a.value.json,
+                threshold: &a.threshold.json,
+                message: &a.message,
+                suggested_stage: a
+                    .suggestion
+                    .as_ref()
+                    .map(|s| self.p.stages[s.stage].id.as_str()),
+                line: a.line,
             })
             .collect();
         let mut s = serde_json::to_string_pretty(&items).expect("alerts serialise");
