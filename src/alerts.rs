@@ -697,14 +697,28 @@ pub fn number_repeats(alerts: &mut [Alert]) {
     }
 }
 
-/// Critical first, then in register order, then in rule order.
+/// Critical first, then in register order, then in rule order; alerts that
+/// tie keep their order. The keys are sorted, then the alerts (a few hundred
+/// bytes each) are moved once each into place.
 pub fn sort(alerts: &mut [Alert]) {
-    alerts.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(a.line.cmp(&b.line))
-            .then(a.rule.cmp(&b.rule))
-    });
+    let mut order: Vec<(std::cmp::Reverse<Severity>, u64, Rule, usize)> = alerts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (std::cmp::Reverse(a.severity), a.line, a.rule, i))
+        .collect();
+    order.sort_unstable();
+    // Position k takes the alert that was at `order[k].3`: follow each cycle.
+    let mut from: Vec<usize> = order.into_iter().map(|o| o.3).collect();
+    for start in 0..from.len() {
+        let mut k = start;
+        while from[k] != start {
+            let next = from[k];
+            alerts.swap(k, next);
+            from[k] = k;
+            k = next;
+        }
+        from[k] = k;
+    }
 }
 
 /// Which alerts a run looks at: `--owner`, `--rule` and `--severity`.

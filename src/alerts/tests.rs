@@ -360,3 +360,40 @@ fn repeated_keys_are_numbered_in_order() {
         ]
     );
 }
+
+#[test]
+fn sorting_moves_alerts_as_a_stable_sort_would() {
+    let p = pipeline();
+    let x = prospect(&p, "new");
+    let one = evaluate(&p, &x, &[], d("2026-12-01"), 2).remove(0);
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    for len in [0, 1, 2, 7, 300] {
+        let alerts: Vec<Alert> = (0..len)
+            .map(|i| {
+                let mut a = one.clone();
+                a.key = format!("k{i}");
+                a.line = next(20);
+                a.rule = Rule::ALL[next(Rule::ALL.len() as u64) as usize];
+                a.severity = [Severity::Warning, Severity::Critical][next(2) as usize];
+                a
+            })
+            .collect();
+        let mut want = alerts.clone();
+        want.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.line.cmp(&b.line))
+                .then(a.rule.cmp(&b.rule))
+        });
+        let mut got = alerts;
+        sort(&mut got);
+        let keys = |v: &[Alert]| v.iter().map(|a| a.key.clone()).collect::<Vec<_>>();
+        assert_eq!(keys(&got), keys(&want), "{len} alerts");
+    }
+}
