@@ -376,9 +376,9 @@ impl Grid {
     /// CSV with plain values, safe to open in a spreadsheet; `excel` gives `;` and a BOM.
     pub fn to_csv(&self, excel: bool) -> Result<Vec<u8>> {
         let mut w = csv_writer(excel);
-        w.write_record(self.headers.iter().map(|h| render::csv_safe(h)))?;
+        render::write_safe_record(&mut w, self.headers.iter().map(String::as_str))?;
         for row in &self.rows {
-            w.write_record(row.iter().map(|c| render::csv_safe(&c.plain)))?;
+            render::write_safe_record(&mut w, row.iter().map(|c| c.plain.as_str()))?;
         }
         w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
     }

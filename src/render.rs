@@ -6,6 +6,7 @@ use crate::pipeline::{Locale, Pipeline};
 use chrono::NaiveDate;
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 
 /// `12 500,50 €` (fr) or `EUR 12,500.50` (en); always two decimals.
 pub fn money(p: &Pipeline, v: Decimal) -> String {
@@ -138,12 +139,23 @@ pub fn align_right(t: &mut Table, cols: &[usize]) {
 }
 
 /// A CSV cell that a spreadsheet will not run as a formula.
-pub fn csv_safe(s: &str) -> String {
+pub fn csv_safe(s: &str) -> Cow<'_, str> {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.parse::<Decimal>().is_err() {
-        format!("'{s}")
+        Cow::Owned(format!("'{s}"))
     } else {
-        s.to_string()
+        Cow::Borrowed(s)
     }
+}
+
+/// Writes one CSV record of cells made [`csv_safe`].
+pub fn write_safe_record<'a, W: std::io::Write>(
+    w: &mut csv::Writer<W>,
+    cells: impl IntoIterator<Item = &'a str>,
+) -> csv::Result<()> {
+    for c in cells {
+        w.write_field(csv_safe(c).as_bytes())?;
+    }
+    w.write_record(None::<&[u8]>)
 }
 
 /// Says on stderr how many register rows a scan skipped, if any.

@@ -142,13 +142,14 @@ impl Report<'_> {
             "message",
             "suggested_stage",
         ];
-        w.write_record(headers.map(render::csv_safe))?;
+        render::write_safe_record(&mut w, headers)?;
         for a in &self.alerts {
             let suggested = a
                 .suggestion
                 .as_ref()
                 .map_or("", |s| self.p.stages[s.stage].id.as_str());
-            w.write_record(
+            render::write_safe_record(
+                &mut w,
                 [
                     a.id.as_str(),
                     &a.name,
@@ -160,8 +161,7 @@ impl Report<'_> {
                     &a.threshold.plain,
                     &a.message,
                     suggested,
-                ]
-                .map(render::csv_safe),
+                ],
             )?;
         }
         w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
