@@ -8,6 +8,7 @@ use crate::csvlog;
 use crate::csvscan::Scanner;
 use crate::diag::Diagnostic;
 use crate::pipeline::Pipeline;
+use crate::text::trim;
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use std::collections::HashMap;
@@ -365,7 +366,7 @@ impl Journal {
                     .get(i)
                     .map_or(1, |r| r.start as u64 + 1)
             };
-            let at = cell(0).trim();
+            let at = trim(cell(0));
             if !crate::dates::is_rfc3339(at) {
                 diags.push(
                     Diagnostic::error(
@@ -378,7 +379,7 @@ impl Journal {
                 );
                 continue;
             }
-            let Some(date) = crate::dates::parse_iso(cell(1).trim()) else {
+            let Some(date) = crate::dates::parse_iso(trim(cell(1))) else {
                 diags.push(
                     Diagnostic::error(
                         &file,
@@ -390,7 +391,7 @@ impl Journal {
                 );
                 continue;
             };
-            let Some(kind) = Kind::parse(cell(3).trim()) else {
+            let Some(kind) = Kind::parse(trim(cell(3))) else {
                 diags.push(
                     Diagnostic::error(
                         &file,
@@ -406,9 +407,9 @@ impl Journal {
                 line,
                 at,
                 date,
-                id: cell(2).trim(),
+                id: trim(cell(2)),
                 kind,
-                field: cell(4).trim(),
+                field: trim(cell(4)),
                 from: cell(5),
                 to: cell(6),
                 by: cell(7),
@@ -419,7 +420,7 @@ impl Journal {
             };
             if entry.is_stage() {
                 for (i, v) in [(5, entry.from), (6, entry.to)] {
-                    if v.trim().is_empty() {
+                    if trim(v).is_empty() {
                         continue;
                     }
                     match p.find_stage(v) {

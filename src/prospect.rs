@@ -222,7 +222,7 @@ impl Prospect {
         styles: &mut Styles,
     ) -> Result<(), Vec<CellError>> {
         let mut errors = Vec::new();
-        let get = |f: Field| schema.col(f).map(|c| (c, cell(c).trim()));
+        let get = |f: Field| schema.col(f).map(|c| (c, crate::text::trim(cell(c))));
         let text = |f: Field, into: &mut String| {
             into.clear();
             if let Some((_, s)) = get(f) {

@@ -4,6 +4,19 @@
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
+/// `s.trim()`, without looking at characters when the cell starts and ends
+/// with a visible ASCII character (no whitespace there, Unicode or not), as
+/// nearly every cell of a large file does.
+#[inline]
+pub fn trim(s: &str) -> &str {
+    let visible = |b: u8| b > b' ' && b < 0x7f;
+    match s.as_bytes() {
+        [first, .., last] if visible(*first) && visible(*last) => s,
+        [only] if visible(*only) => s,
+        _ => s.trim(),
+    }
+}
+
 /// The folded form used to compare names: `À suivre`, `a_suivre` and `A SUIVRE` all give `a suivre`.
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -92,6 +105,28 @@ fn join_list<S: AsRef<str>>(items: &[S], word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trim_is_str_trim() {
+        for s in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "\u{a0}a",
+            "a\u{a0}",
+            "\ta\n",
+            "é",
+            " é ",
+            "a b",
+            "\u{3000}x\u{3000}",
+            "~",
+            "\u{7f}",
+        ] {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
+        }
+    }
 
     #[test]
     fn folds_case_accents_and_separators() {
