@@ -297,7 +297,8 @@ impl<R: Read> Scanner<R> {
         }
     }
 
-    /// The record `buf[start..start + len]` (terminator included) whose fields `out` and `ends` hold.
+    /// The record `buf[start..start + len]` (its terminator included, if any)
+    /// whose unescaped fields `out` and `ends` hold.
     fn parsed_record(
         &mut self,
         offset: u64,
@@ -308,7 +309,8 @@ impl<R: Read> Scanner<R> {
     ) -> Record<'_> {
         let at = self.start;
         let consumed = &self.buf[at..at + len];
-        self.line += u64::from(consumed.last() == Some(&self.newline));
+        // Quoted fields may hold line breaks: they count as lines too.
+        self.line += memchr_count(self.newline, consumed);
         self.start += len;
         self.pos += len as u64;
         let mut raw = consumed;
@@ -317,8 +319,6 @@ impl<R: Read> Scanner<R> {
         {
             raw = rest;
         }
-        // Quoted fields may hold line breaks: count those too.
-        self.line += memchr_count(self.newline, raw);
         Record {
             offset,
             line,
@@ -356,25 +356,7 @@ impl<R: Read> Scanner<R> {
                 R::Record | R::End => break,
             }
         }
-        let at = self.start;
-        let consumed = &self.buf[at..at + used];
-        self.line += memchr_count(self.newline, consumed);
-        self.start += used;
-        self.pos += used as u64;
-        let mut raw = consumed;
-        if let Some((&last, rest)) = raw.split_last()
-            && (last == b'\n' || last == b'\r')
-        {
-            raw = rest;
-        }
-        Ok(Record {
-            offset,
-            line,
-            raw,
-            data: &self.out[..nout],
-            ends: &self.ends[..nend],
-            gap: 0,
-        })
+        Ok(self.parsed_record(offset, line, used, nout, nend))
     }
 
     /// Reads more bytes after `buf[end]`, keeping `buf[start..end]` (moved to the front, the buffer grown if it is full).
