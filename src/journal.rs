@@ -155,13 +155,15 @@ struct Packed {
     ends: [usize; 8],
 }
 
-impl EntryBatch {
-    const SIZE: usize = 4096;
-
+impl crate::par::Batch for EntryBatch {
     fn clear(&mut self) {
         self.text.clear();
         self.entries.clear();
     }
+}
+
+impl EntryBatch {
+    const SIZE: usize = 4096;
 
     fn push(&mut self, e: &EntryRef<'_>) {
         let mut ends = [0; 8];
@@ -280,17 +282,11 @@ impl Journal {
                     }
                     batch.push(e);
                     if batch.entries.len() == EntryBatch::SIZE {
-                        match feed.send(std::mem::take(&mut batch)) {
-                            Some(mut next) => {
-                                next.clear();
-                                batch = next;
-                            }
-                            None => open = false,
-                        }
+                        open = feed.pass(&mut batch);
                     }
                 });
-                if open && !batch.entries.is_empty() {
-                    feed.send(batch);
+                if open {
+                    feed.pass(&mut batch);
                 }
                 scan
             },

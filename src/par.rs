@@ -19,13 +19,69 @@ pub struct Feed<B> {
     empty: mpsc::Receiver<B>,
 }
 
-impl<B: Default> Feed<B> {
-    /// Sends `batch` to the consumer; returns a batch to fill next (a recycled
-    /// one when the consumer has given one back), or `None` when the consumer
-    /// has stopped and the producer should stop too.
-    pub fn send(&mut self, batch: B) -> Option<B> {
-        self.full.send(batch).ok()?;
-        Some(self.empty.try_recv().unwrap_or_default())
+/// A batch that can be emptied to be filled again, keeping its allocations.
+pub trait Batch: Default + Send {
+    fn clear(&mut self);
+}
+
+impl<B: Batch> Feed<B> {
+    /// Hands `batch` to the consumer and puts an empty one in its place (a
+    /// recycled one when the consumer has given one back); false when the
+    /// consumer has stopped, and the producer should stop too.
+    pub fn pass(&mut self, batch: &mut B) -> bool {
+        if self.full.send(std::mem::take(batch)).is_err() {
+            return false;
+        }
+        if let Ok(mut recycled) = self.empty.try_recv() {
+            recycled.clear();
+            *batch = recycled;
+        }
+        true
+    }
+}
+
+/// Values filled in place, batch after batch: a recycled batch's values are
+/// overwritten, so that their strings and lists are reused.
+pub struct Reused<T> {
+    items: Vec<T>,
+    len: usize,
+}
+
+impl<T> Default for Reused<T> {
+    fn default() -> Reused<T> {
+        Reused {
+            items: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T: Default + Send> Batch for Reused<T> {
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+}
+
+impl<T: Default> Reused<T> {
+    /// The next value to fill; [`Reused::keep`] counts it in.
+    pub fn slot(&mut self) -> &mut T {
+        if self.len == self.items.len() {
+            self.items.push(T::default());
+        }
+        &mut self.items[self.len]
+    }
+
+    pub fn keep(&mut self) {
+        self.len += 1;
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The values kept.
+    pub fn items(&mut self) -> &mut [T] {
+        &mut self.items[..self.len]
     }
 }
 
@@ -38,7 +94,7 @@ pub fn pipelined<B, T>(
     mut consume: impl FnMut(&mut B),
 ) -> T
 where
-    B: Default + Send,
+    B: Batch,
     T: Send,
 {
     let (full_tx, full_rx) = mpsc::sync_channel::<B>(QUEUED);
@@ -84,37 +140,60 @@ mod tests {
     #[test]
     fn batches_arrive_in_order_and_are_recycled() {
         let mut seen = Vec::new();
-        let made = pipelined(
-            |feed: &mut Feed<Vec<u32>>| {
-                let mut batch = Vec::new();
-                let mut fresh = 0;
+        pipelined(
+            |feed: &mut Feed<Reused<Vec<u32>>>| {
+                let mut batch: Reused<Vec<u32>> = Reused::default();
                 for n in 0..10_000u32 {
-                    batch.push(n);
-                    if batch.len() == 64 {
-                        let Some(mut next) = feed.send(batch) else {
-                            return fresh;
-                        };
-                        if next.capacity() == 0 {
-                            fresh += 1;
-                        }
-                        next.clear();
-                        batch = next;
+                    let v = batch.slot();
+                    v.clear();
+                    v.push(n);
+                    batch.keep();
+                    if batch.len() == 64 && !feed.pass(&mut batch) {
+                        break;
                     }
                 }
-                feed.send(batch);
-                fresh
+                feed.pass(&mut batch);
             },
-            |b| seen.extend_from_slice(b),
+            |b| {
+                for v in b.items() {
+                    seen.extend_from_slice(v);
+                }
+            },
         );
         assert_eq!(seen, (0..10_000).collect::<Vec<_>>());
-        // At most the queue, the one in hand and the one being read were ever allocated.
-        assert!(made <= QUEUED + 2, "{made} batches allocated");
+    }
+
+    #[test]
+    fn recycled_batches_keep_their_values_allocations() {
+        let mut fresh = 0;
+        pipelined(
+            |feed: &mut Feed<Reused<String>>| {
+                let mut batch: Reused<String> = Reused::default();
+                for _ in 0..200 {
+                    for _ in 0..16 {
+                        let s = batch.slot();
+                        if s.capacity() == 0 {
+                            fresh += 1;
+                        }
+                        s.clear();
+                        s.push_str("a value long enough to allocate");
+                        batch.keep();
+                    }
+                    if !feed.pass(&mut batch) {
+                        break;
+                    }
+                }
+            },
+            |_| {},
+        );
+        // 200 batches of 16 strings, and no more strings than a few batches hold.
+        assert!(fresh <= 16 * (QUEUED + 3), "{fresh} strings allocated");
     }
 
     #[test]
     fn a_panic_in_the_producer_reaches_the_caller() {
         let r = std::panic::catch_unwind(|| {
-            pipelined(|_: &mut Feed<Vec<u8>>| -> u8 { panic!("boom") }, |_| {})
+            pipelined(|_: &mut Feed<Reused<u8>>| -> u8 { panic!("boom") }, |_| {})
         });
         assert!(r.is_err());
     }

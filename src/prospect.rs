@@ -10,7 +10,7 @@ use crate::text::or_list;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Prospect {
     pub id: String,
     pub stage: usize,
@@ -28,18 +28,8 @@ pub struct Prospect {
     pub snooze_until: Option<NaiveDate>,
 }
 
-/// Prospects handed from the parsing thread to the consuming one.
-#[derive(Default)]
-pub struct Batch {
-    /// Read into in place, so that their strings are reused from batch to batch.
-    rows: Vec<Prospect>,
-    /// How many of `rows` hold this batch's prospects.
-    len: usize,
-}
-
-impl Batch {
-    const SIZE: usize = 1024;
-}
+/// How many prospects go from the parsing thread to the consuming one at a time.
+const BATCH: usize = 1024;
 
 /// A cell that could not be read: which column, what kind of problem, the message and a hint.
 #[derive(Debug, Clone)]
@@ -115,34 +105,24 @@ impl Prospect {
             });
         }
         crate::par::pipelined(
-            |feed: &mut crate::par::Feed<Batch>| {
-                let mut batch = Batch::default();
+            |feed: &mut crate::par::Feed<crate::par::Reused<Prospect>>| {
+                let mut batch = crate::par::Reused::default();
                 let mut open = true;
                 let skipped = Prospect::read_rows(&mut reader, p, |read| {
-                    if batch.len == batch.rows.len() {
-                        batch.rows.push(Prospect::empty());
+                    if read(batch.slot()) {
+                        batch.keep();
                     }
-                    if read(&mut batch.rows[batch.len]) {
-                        batch.len += 1;
-                    }
-                    if batch.len < Batch::SIZE {
-                        return true;
-                    }
-                    match feed.send(std::mem::take(&mut batch)) {
-                        Some(mut next) => {
-                            next.len = 0;
-                            batch = next;
-                        }
-                        None => open = false,
+                    if batch.len() == BATCH {
+                        open = feed.pass(&mut batch);
                     }
                     open
                 });
-                if open && batch.len > 0 {
-                    feed.send(batch);
+                if open {
+                    feed.pass(&mut batch);
                 }
                 skipped
             },
-            |batch| batch.rows[..batch.len].iter().for_each(&mut visit),
+            |batch| batch.items().iter().for_each(&mut visit),
         )
     }
 
@@ -182,22 +162,7 @@ impl Prospect {
 
     /// A prospect with every field empty, to [`Prospect::read`] rows into.
     pub fn empty() -> Prospect {
-        Prospect {
-            id: String::new(),
-            stage: 0,
-            stage_since: None,
-            name: String::new(),
-            company: String::new(),
-            owner: String::new(),
-            amount: None,
-            probability: None,
-            expected_close: None,
-            next_action: None,
-            products: Vec::new(),
-            lost_reason: String::new(),
-            created: None,
-            snooze_until: None,
-        }
+        Prospect::default()
     }
 
     /// Reads a prospect from its cells (`cell(col)` gives a column's text).

@@ -182,29 +182,20 @@ pub fn scan_register(
         // against the index here, in file order. The checked rows go back
         // to be checked again, so that their strings are reused.
         crate::par::pipelined(
-            |feed: &mut crate::par::Feed<Checked>| -> Result<()> {
+            |feed: &mut crate::par::Feed<crate::par::Reused<RowCheck>>| -> Result<()> {
                 let mut styles = Styles::default();
-                let mut batch = Checked::default();
+                let mut batch = crate::par::Reused::default();
                 while let Some(row) = reader.next_row()? {
-                    if batch.len == batch.rows.len() {
-                        batch.rows.push(RowCheck::default());
-                    }
-                    check_row(&row, p, &mut styles, &mut batch.rows[batch.len]);
-                    batch.len += 1;
-                    if batch.len == ROWS_PER_BATCH {
-                        match feed.send(batch) {
-                            Some(mut next) => {
-                                next.len = 0;
-                                batch = next;
-                            }
-                            None => return Ok(()),
-                        }
+                    check_row(&row, p, &mut styles, batch.slot());
+                    batch.keep();
+                    if batch.len() == ROWS_PER_BATCH && !feed.pass(&mut batch) {
+                        return Ok(());
                     }
                 }
-                feed.send(batch);
+                feed.pass(&mut batch);
                 Ok(())
             },
-            |batch| batch.rows[..batch.len].iter_mut().for_each(&mut take),
+            |batch| batch.items().iter_mut().for_each(&mut take),
         )?;
     } else {
         let mut styles = Styles::default();
@@ -256,15 +247,6 @@ impl RowCheck {
 
 /// How many checked rows go from the reading thread to the indexing one at a time.
 const ROWS_PER_BATCH: usize = 512;
-
-/// Checked rows handed from the reading thread to the indexing one.
-#[derive(Default)]
-pub struct Checked {
-    /// Checked into in place, so that their strings are reused from batch to batch.
-    rows: Vec<RowCheck>,
-    /// How many of `rows` hold this batch's rows.
-    len: usize,
-}
 
 /// The checks of a row that need the rows before it and the journal: a
 /// repeated id (reported first), and a stage the journal disagrees with.
