@@ -2,18 +2,20 @@
 //! a temporary folder, runs the real binary there, and compares what a user
 //! sees (exit code, stdout, stderr) and what ends up on disk.
 //!
-//! Every run is reproducible: `--today 2026-11-27`, `PIPE_NOW` fixed, no
-//! colour, a fixed terminal width, and no `PIPE_CONFIG`/`PIPE_TODAY` from the
-//! environment. Nothing outside the temporary folder is read or written.
+//! Every run is reproducible: `--today 2026-11-27`, and the settings every
+//! integration test shares (`common::pipe_in`: `PIPE_NOW` fixed, no colour, a
+//! fixed terminal width, no `PIPE_*` setting from the environment). Nothing
+//! outside the temporary folder is read or written.
 
+mod common;
+
+use common::TODAY;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-const TODAY: &str = "2026-11-27";
-const NOW: &str = "2026-11-27T10:00:00+01:00";
 /// The `at` of the first command run in a sandbox (the fixtures' journals all end before it).
 const AT: &str = "2026-11-27T10:00:00.000+01:00";
 const JOURNAL_HEADER: &str = "at,date,id,kind,field,from,to,by,reason,note";
@@ -24,19 +26,6 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// Every file under `dir` (relative path → bytes), except `pipe`'s own lock files.
@@ -83,7 +72,7 @@ impl Sandbox {
     /// A copy of `tests/fixtures/<name>/`.
     fn fixture(name: &str) -> Sandbox {
         let sb = Sandbox::empty();
-        copy_dir(&fixture(name), sb.dir.path());
+        common::copy_tree(&fixture(name), sb.dir.path());
         sb
     }
 
@@ -100,7 +89,7 @@ impl Sandbox {
             sb.path("pipeline.toml"),
         )
         .unwrap();
-        copy_dir(
+        common::copy_tree(
             Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples")),
             &sb.path("examples"),
         );
@@ -158,19 +147,10 @@ impl Sandbox {
 
     /// The real binary, run in the sandbox with the reproducible settings.
     fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pipe"));
-        cmd.current_dir(self.dir.path())
-            .arg("--today")
+        let mut cmd = common::pipe_in(self.dir.path());
+        cmd.arg("--today")
             .arg(TODAY)
             .args(args)
-            .env("PIPE_NOW", NOW)
-            .env("PIPE_USER", "test")
-            .env("NO_COLOR", "1")
-            .env("COLUMNS", "100")
-            .env_remove("PIPE_CONFIG")
-            .env_remove("PIPE_THREADS")
-            .env_remove("PIPE_TODAY")
-            .env_remove("PIPE_LOCK_TIMEOUT")
             .stdin(Stdio::null());
         cmd
     }

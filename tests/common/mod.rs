@@ -103,17 +103,8 @@ impl Sandbox {
 
     /// `pipe` with the sandbox's environment, not yet run; `--today` is not added.
     pub fn command(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_pipe"));
-        c.current_dir(self.dir.path())
-            .env("PIPE_NOW", NOW)
-            .env("PIPE_USER", "test")
-            .env("NO_COLOR", "1")
-            .env("COLUMNS", "100")
-            .env("PIPE_LOCK_TIMEOUT", "5")
-            .env_remove("PIPE_CONFIG")
-            .env_remove("PIPE_THREADS")
-            .env_remove("PIPE_TODAY")
-            .env_remove("USER");
+        let mut c = pipe_in(self.dir.path());
+        c.env("PIPE_LOCK_TIMEOUT", "5").env_remove("USER");
         c
     }
 
@@ -135,7 +126,26 @@ impl Sandbox {
     }
 }
 
-fn copy_tree(from: &Path, to: &Path) {
+/// The real binary, to run in `dir` with what makes its output reproducible:
+/// a fixed recording time and user, no colour, a 100-column terminal, and
+/// none of the `PIPE_*` settings of the environment the tests run in.
+pub fn pipe_in(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pipe"));
+    c.current_dir(dir)
+        .env("PIPE_NOW", NOW)
+        .env("PIPE_USER", "test")
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .env_remove("PIPE_CONFIG")
+        .env_remove("PIPE_TODAY")
+        .env_remove("PIPE_THREADS")
+        .env_remove("PIPE_LOCK_TIMEOUT");
+    c
+}
+
+/// Copies a folder and everything under it.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
         let entry = entry.unwrap();
         let target = to.join(entry.file_name());
