@@ -88,11 +88,12 @@ impl<T: Default> Reused<T> {
 /// Runs `produce` on a second thread and `consume` on this one, on each batch
 /// in the order it was sent; the consumer may take from a batch (drain it),
 /// and the producer empties a recycled batch before refilling it. Returns
-/// what `produce` returns. A panic on either side is carried to the caller.
+/// what `produce` returns, or an error when no thread can be started. A panic
+/// on either side is carried to the caller.
 pub fn pipelined<B, T>(
-    produce: impl FnOnce(&mut Feed<B>) -> T + Send,
+    produce: impl FnOnce(&mut Feed<B>) -> anyhow::Result<T> + Send,
     mut consume: impl FnMut(&mut B),
-) -> T
+) -> anyhow::Result<T>
 where
     B: Batch,
     T: Send,
@@ -100,13 +101,20 @@ where
     let (full_tx, full_rx) = mpsc::sync_channel::<B>(QUEUED);
     let (empty_tx, empty_rx) = mpsc::channel::<B>();
     std::thread::scope(|s| {
-        let producer = s.spawn(move || {
-            let mut feed = Feed {
-                full: full_tx,
-                empty: empty_rx,
-            };
-            produce(&mut feed)
-        });
+        let producer = std::thread::Builder::new()
+            .name("pipe-reader".into())
+            .spawn_scoped(s, move || {
+                let mut feed = Feed {
+                    full: full_tx,
+                    empty: empty_rx,
+                };
+                produce(&mut feed)
+            })
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot start a second thread to read the file: {e}\n  hint: set PIPE_THREADS=1 to read on one thread"
+                )
+            })?;
         for mut batch in full_rx.iter() {
             consume(&mut batch);
             // The producer may be done already: the batch is simply dropped then.
@@ -153,13 +161,15 @@ mod tests {
                     }
                 }
                 feed.pass(&mut batch);
+                Ok(())
             },
             |b| {
                 for v in b.items() {
                     seen.extend_from_slice(v);
                 }
             },
-        );
+        )
+        .unwrap();
         assert_eq!(seen, (0..10_000).collect::<Vec<_>>());
     }
 
@@ -183,9 +193,11 @@ mod tests {
                         break;
                     }
                 }
+                Ok(())
             },
             |_| {},
-        );
+        )
+        .unwrap();
         // 200 batches of 16 strings, and no more strings than a few batches hold.
         assert!(fresh <= 16 * (QUEUED + 3), "{fresh} strings allocated");
     }
@@ -193,7 +205,10 @@ mod tests {
     #[test]
     fn a_panic_in_the_producer_reaches_the_caller() {
         let r = std::panic::catch_unwind(|| {
-            pipelined(|_: &mut Feed<Reused<u8>>| -> u8 { panic!("boom") }, |_| {})
+            pipelined(
+                |_: &mut Feed<Reused<u8>>| -> anyhow::Result<u8> { panic!("boom") },
+                |_| {},
+            )
         });
         assert!(r.is_err());
     }

@@ -143,11 +143,15 @@ impl<'p> Workset<'p> {
         let ids = history_of;
         // Under the lock: no `pipe` appends to the journal while it is read.
         let (ws, history) = std::thread::scope(|s| {
-            let history = s.spawn(|| journal_history(p, ids));
+            let search = std::thread::Builder::new()
+                .name("pipe-journal".into())
+                .spawn_scoped(s, || journal_history(p, ids));
             let ws = Workset::load_lean_locked(p, lock, keep);
-            let history = match history.join() {
-                Ok(h) => h,
-                Err(panic) => std::panic::resume_unwind(panic),
+            let history = match search.map(|h| h.join()) {
+                Ok(Ok(h)) => h,
+                Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                // No second thread: search after the register instead.
+                Err(_) => journal_history(p, ids),
             };
             (ws, history)
         });
@@ -588,11 +592,15 @@ fn search_halves(
     let mut second = std::fs::File::open(path)?;
     second.seek(SeekFrom::Start(split))?;
     let (a, b) = std::thread::scope(|s| {
-        let b = s.spawn(|| search_region(second, wanted));
+        let b = std::thread::Builder::new()
+            .name("pipe-journal-half".into())
+            .spawn_scoped(s, || search_region(second, wanted));
         let a = search_region(first, wanted);
-        match b.join() {
-            Ok(b) => (a, b),
-            Err(panic) => std::panic::resume_unwind(panic),
+        match b.map(|b| b.join()) {
+            Ok(Ok(b)) => (a, b),
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            // No second thread: the caller reads the file whole.
+            Err(_) => (a, Ok(None)),
         }
     });
     Ok(match (a?, b?) {
