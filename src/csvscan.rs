@@ -62,9 +62,10 @@ impl<'a> Record<'a> {
         (0..self.len()).map(|i| self.field(i).unwrap_or_default())
     }
 
-    /// The fields as text, when they are all UTF-8 (checked once for the whole record).
+    /// The fields as text, when they are all UTF-8 (checked once for the whole
+    /// record, with SIMD: accented text is as quick to check as ASCII).
     pub fn text(&self) -> Option<TextRecord<'a>> {
-        let text = std::str::from_utf8(self.data).ok()?;
+        let text = simdutf8::basic::from_utf8(self.data).ok()?;
         // Unescaped fields sit end to end: each must be text on its own.
         if self.gap == 0 && !self.ends.iter().all(|&e| text.is_char_boundary(e)) {
             return None;
@@ -771,6 +772,33 @@ mod tests {
                 quoted_fields(content.as_bytes(), b';'),
                 "{content:?}"
             );
+        }
+    }
+
+    #[test]
+    fn text_is_given_only_for_utf8_records() {
+        let text_of = |input: &[u8]| {
+            let mut s = Scanner::new(input, b';', b'\n');
+            let r = s.next_record().unwrap().unwrap();
+            r.text().map(|t| {
+                (0..r.len())
+                    .map(|i| t.get(i).to_string())
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(
+            text_of("é;\"ü;\"\"x\"\"\";z\n".as_bytes()),
+            Some(vec!["é".into(), "ü;\"x\"".into(), "z".into()])
+        );
+        // Windows-1252 `é`, a cut UTF-8 sequence, an overlong form, a surrogate.
+        for bad in [
+            &b"caf\xe9;x"[..],
+            b"a\xc3;b",
+            b"\xc0\xaf",
+            b"\xed\xa0\x80;\"q\"",
+        ] {
+            assert_eq!(text_of(bad), None, "{bad:?}");
+            assert!(std::str::from_utf8(bad).is_err());
         }
     }
 

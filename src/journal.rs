@@ -343,7 +343,7 @@ impl Journal {
                 continue;
             }
             // A plain record's fields are its raw bytes: one check covers both.
-            let text = if rec.is_plain() || std::str::from_utf8(rec.raw).is_ok() {
+            let text = if rec.is_plain() || simdutf8::basic::from_utf8(rec.raw).is_ok() {
                 rec.text()
             } else {
                 None
