@@ -140,18 +140,17 @@ impl<'p> Workset<'p> {
         history_of: &[String],
     ) -> Result<Workset<'p>> {
         let lock = store::lock(&p.register.path)?;
-        let ids = history_of;
         // Under the lock: no `pipe` appends to the journal while it is read.
         let (ws, history) = std::thread::scope(|s| {
             let search = std::thread::Builder::new()
                 .name("pipe-journal".into())
-                .spawn_scoped(s, || journal_history(p, ids));
+                .spawn_scoped(s, || journal_history(p, history_of));
             let ws = Workset::load_lean_locked(p, lock, keep);
             let history = match search.map(|h| h.join()) {
                 Ok(Ok(h)) => h,
                 Ok(Err(panic)) => std::panic::resume_unwind(panic),
                 // No second thread: search after the register instead.
-                Err(_) => journal_history(p, ids),
+                Err(_) => journal_history(p, history_of),
             };
             (ws, history)
         });
@@ -166,21 +165,14 @@ impl<'p> Workset<'p> {
         keep: impl Fn(&str) -> bool,
     ) -> Result<Workset<'p>> {
         use std::hash::BuildHasher;
-        let path = &p.register.path;
-        store::check_office_locks(path)?;
-        let mut reader = Reader::open(p)?;
-        let stamp = store::stamp(path)?;
+        let (mut reader, stamp, id_col) = Workset::open(p)?;
         let hasher = foldhash::quality::FixedState::with_seed(0x70_69_70_65);
         // Hashes are collected in order and sorted once: a hash set's random
         // inserts into a table of a million entries cost a cache miss each.
-        let capacity = std::fs::metadata(path).map_or(0, |m| m.len() / 160) as usize;
+        let capacity = std::fs::metadata(&p.register.path).map_or(0, |m| m.len() / 160) as usize;
         let mut seen: Vec<u64> = Vec::with_capacity(capacity);
         let mut rows = Vec::new();
         let mut styles = Styles::default();
-        let id_col = reader
-            .schema
-            .col(Field::Id)
-            .expect("schema has an id column");
         while let Some(row) = reader.next_row()? {
             let cell = row.cell(id_col).map_err(|d| invalid(d.to_string()))?;
             let id = cell.trim();
@@ -214,23 +206,31 @@ impl<'p> Workset<'p> {
         Ok(ws)
     }
 
+    /// Opens the register for a load under the lock: refused while a
+    /// spreadsheet has it open; its stamp (to notice a change before the
+    /// write) and its id column come with it.
+    fn open(p: &Pipeline) -> Result<(Reader, Stamp, usize)> {
+        let path = &p.register.path;
+        store::check_office_locks(path)?;
+        let reader = Reader::open(p)?;
+        let stamp = store::stamp(path)?;
+        let id_col = reader
+            .schema
+            .col(Field::Id)
+            .expect("schema has an id column");
+        Ok((reader, stamp, id_col))
+    }
+
     /// As [`Workset::load`], under a lock taken earlier (to read the journal under it first).
     pub fn load_locked(
         p: &'p Pipeline,
         lock: Lock,
         keep: impl Fn(&str) -> bool,
     ) -> Result<Workset<'p>> {
-        let path = &p.register.path;
-        store::check_office_locks(path)?;
-        let mut reader = Reader::open(p)?;
-        let stamp = store::stamp(path)?;
+        let (mut reader, stamp, id_col) = Workset::open(p)?;
         let mut ids: HashMap<String, u64, foldhash::fast::RandomState> = HashMap::default();
         let mut rows = Vec::new();
         let mut styles = Styles::default();
-        let id_col = reader
-            .schema
-            .col(Field::Id)
-            .expect("schema has an id column");
         while let Some(row) = reader.next_row()? {
             let id = row
                 .cell(id_col)
@@ -505,6 +505,10 @@ impl EntryBase {
 }
 
 /// The wanted ids with a stage entry in the journal, parsing every entry (the reference).
+/// Up to this many ids, the journal is searched for each id's bytes; beyond,
+/// every line's id is looked up instead.
+const FEW_IDS: usize = 8;
+
 /// The ids among `wanted` that have stage entries in the journal (none when there is no journal).
 fn journal_history(p: &Pipeline, wanted: &[String]) -> Result<HashSet<String>> {
     let path = &p.register.journal;
@@ -520,7 +524,7 @@ fn journal_history(p: &Pipeline, wanted: &[String]) -> Result<HashSet<String>> {
     let searchable = wanted.iter().all(|w| !w.is_empty());
     let len = file.metadata().map_or(0, |m| m.len());
     if searchable
-        && wanted.len() > 8
+        && wanted.len() > FEW_IDS
         && crate::par::worth_it(len)
         && let Some(found) = search_halves(path, len, wanted)
             .map_err(|e| anyhow::Error::new(e).context(format!("cannot read {}", path.display())))?
@@ -663,7 +667,7 @@ fn search_region(
         .iter()
         .map(|w| memchr::memmem::Finder::new(w.as_bytes()))
         .collect();
-    let many = wanted.len() > 8;
+    let many = wanted.len() > FEW_IDS;
     let set: HashSet<&str, foldhash::fast::RandomState> =
         wanted.iter().map(String::as_str).collect();
     let mut found = HashSet::new();
