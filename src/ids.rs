@@ -4,10 +4,9 @@
 //! a `HashMap<String, _>` costs an allocation and some 60 bytes an id. Here
 //! the ids sit end to end in one buffer, each after its length, and the table
 //! holds a number and the id itself when it is short (as most are: `P-0001234`),
-//! else its position in the buffer: about 30 bytes an id all told (about 20
-//! for numbered ids, below). A look-up in
-//! a table of a million ids is a few cache misses; keeping the short ids in
-//! the table's slots spares the one that comparing with the buffer costs.
+//! else its position in the buffer: about 30 bytes an id all told. A look-up
+//! in a table of a million ids is a few cache misses; keeping the short ids
+//! in the table's slots spares the one that comparing with the buffer costs.
 //!
 //! Most registers number their prospects: a prefix and a fixed number of
 //! digits (`P-0001234`, what `pipe add` writes). Ids of the first id's shape

@@ -53,11 +53,7 @@ fn run(s: &Sandbox, threads: &str, args: &[&str]) -> Run {
         .args(args)
         .output()
         .expect("pipe runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from(out)
 }
 
 /// Runs every command both ways and compares; returns how many printed something on stdout.

@@ -36,7 +36,6 @@ pub enum Fact {
 
 impl Fact {
     /// The fact an entry gives, if the rules read it.
-    #[allow(clippy::too_many_arguments)]
     fn of(
         p: &Pipeline,
         date: NaiveDate,
