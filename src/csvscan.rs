@@ -135,6 +135,17 @@ impl<R: Read> Scanner<R> {
         self
     }
 
+    /// Counts lines from `line`: the source starts on that line of its file.
+    pub fn on_line(mut self, line: u64) -> Scanner<R> {
+        self.line = line;
+        self
+    }
+
+    /// The line the next record starts on, or past the end once all is read.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
     pub fn next_record(&mut self) -> io::Result<Option<Record<'_>>> {
         // Blank lines and the LF of a CRLF come before the record's content.
         loop {

@@ -17,7 +17,7 @@
 use hashbrown::HashTable;
 use std::hash::BuildHasher;
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Ids {
     /// Each id as its length (one byte, or 255 and four bytes) then its bytes.
     bytes: Vec<u8>,
@@ -30,6 +30,7 @@ pub struct Ids {
 }
 
 /// Ids made of `prefix` then `width` digits, numbered through their value.
+#[derive(Clone)]
 struct Dense {
     prefix: Box<[u8]>,
     width: usize,

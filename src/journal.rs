@@ -94,7 +94,7 @@ pub fn format_at(at: DateTime<FixedOffset>) -> String {
 }
 
 /// What the journal shares with the other logs: its header and how its line problems read.
-const FORMAT: csvlog::Format = csvlog::Format {
+pub(crate) const FORMAT: csvlog::Format = csvlog::Format {
     header: &HEADER,
     what: "journal",
     header_code: "journal-header",
@@ -239,6 +239,22 @@ impl EntryRef<'_> {
     }
 }
 
+/// Where a scan takes up a journal read before: a record boundary after the header, and the line it is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resume {
+    pub offset: u64,
+    pub line: u64,
+}
+
+/// Where [`Journal::scan_source`] stopped: the line of the last record read, and the line after it.
+#[derive(Debug, Clone, Copy)]
+pub struct Scanned {
+    pub last_line: u64,
+    pub next_line: u64,
+    /// The header is not the journal's: nothing after it was read.
+    pub bad_header: bool,
+}
+
 /// What a scan of the journal found besides its entries.
 #[derive(Debug, Default)]
 pub struct Scan {
@@ -299,13 +315,12 @@ impl Journal {
     }
 
     /// [`Journal::scan`] on this thread alone.
-    fn scan_here(path: &Path, p: &Pipeline, mut visit: impl FnMut(&EntryRef<'_>)) -> Result<Scan> {
+    fn scan_here(path: &Path, p: &Pipeline, visit: impl FnMut(&EntryRef<'_>)) -> Result<Scan> {
         let file = path.display().to_string();
         let mut scan = Scan {
             file: file.clone(),
             ..Scan::default()
         };
-        let diags = &mut scan.diags;
         let f = match File::open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(scan),
@@ -316,8 +331,32 @@ impl Journal {
             }
         };
         let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-        let mut scanner = Scanner::new(f, b',', b'\n');
-        let mut first = true;
+        let end = Journal::scan_source(f, None, p, &mut scan, visit)?;
+        if !end.bad_header && len > 0 && !ends_with_newline(path)? {
+            scan.diags
+                .push(FORMAT.incomplete_error(&file, end.last_line));
+        }
+        Ok(scan)
+    }
+
+    /// Scans the journal's text from `src`: from its start (header first), or
+    /// from `resume`, a record boundary after the header. Entries are counted
+    /// and problems noted in `scan`; whether the file ends its last line is
+    /// for the caller to check.
+    pub(crate) fn scan_source(
+        src: impl std::io::Read,
+        resume: Option<Resume>,
+        p: &Pipeline,
+        scan: &mut Scan,
+        mut visit: impl FnMut(&EntryRef<'_>),
+    ) -> Result<Scanned> {
+        let file = scan.file.clone();
+        let diags = &mut scan.diags;
+        let mut scanner = Scanner::new(src, b',', b'\n');
+        let mut first = resume.is_none();
+        if let Some(r) = resume {
+            scanner = scanner.starting_at(r.offset).on_line(r.line);
+        }
         let mut last_line = 0;
         while let Some(rec) = scanner
             .next_record()
@@ -338,7 +377,11 @@ impl Journal {
                     .collect();
                 if header != HEADER {
                     diags.push(FORMAT.header_error(&file, line, &header));
-                    return Ok(scan);
+                    return Ok(Scanned {
+                        last_line,
+                        next_line: scanner.line(),
+                        bad_header: true,
+                    });
                 }
                 continue;
             }
@@ -433,10 +476,11 @@ impl Journal {
             scan.entries += 1;
             visit(&entry);
         }
-        if len > 0 && !ends_with_newline(path)? {
-            diags.push(FORMAT.incomplete_error(&file, last_line));
-        }
-        Ok(scan)
+        Ok(Scanned {
+            last_line,
+            next_line: scanner.line(),
+            bad_header: false,
+        })
     }
 
     /// The stage history of every prospect, in journal order.

@@ -12,6 +12,7 @@ mod csvlog;
 mod csvscan;
 mod dates;
 mod diag;
+mod digest;
 mod effort;
 mod error;
 mod field;

@@ -544,6 +544,19 @@ impl Pipeline {
         }
     }
 
+    /// Every name [`Pipeline::find_stage`] knows, with its stage, sorted: what
+    /// decides how the journal's stage names read (the journal's cache keys on it).
+    pub fn stage_lookup(&self) -> Vec<(&str, usize)> {
+        let mut names: Vec<(&str, usize)> = self
+            .stage_exact
+            .iter()
+            .map(|(n, &i)| (n.as_str(), i))
+            .chain(self.stage_names.iter().map(|(n, &i)| (n.as_str(), i)))
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
     /// The message for a stage name that matches nothing.
     pub fn unknown_stage(&self, name: &str) -> String {
         let known = self

@@ -5,9 +5,10 @@
 //! [`Prospect::parse`] and [`prospect::missing_for`].
 
 use crate::diag::{Diagnostic, Severity};
+use crate::digest::{self, Named, Step};
 use crate::field::Field;
 use crate::ids::Ids;
-use crate::journal::{self, EntryRef, Journal};
+use crate::journal;
 use crate::pipeline::Pipeline;
 use crate::prospect::{self, Prospect, Styles};
 use crate::register::{Reader, Row};
@@ -85,9 +86,12 @@ impl Index {
         n as usize
     }
 
-    /// Notes a stage entry: `to` is the stage it records, `None` for a removal.
-    fn record(&mut self, id: &str, to: Option<usize>, line: u64) {
-        let n = self.number(id);
+    /// Notes a stage entry of the prospect numbered `n`: `to` is the stage it records, `None` for a removal.
+    fn record(&mut self, n: u32, to: Option<usize>, line: u64) {
+        let n = n as usize;
+        if n >= self.last.len() {
+            self.last.resize(n + 1, (NO_ENTRY, 0));
+        }
         let stage = to.map_or(REMOVED, |s| {
             u16::try_from(s)
                 .ok()
@@ -100,21 +104,28 @@ impl Index {
     /// Streams the journal into an index; the scan's count and diagnostics come with it.
     pub fn scan(p: &Pipeline) -> Result<(Index, journal::Scan)> {
         let mut index = Index::new(p.register.journal.display().to_string());
-        let scan = Journal::scan(&p.register.journal, p, |e| index.take(e))?;
+        let (ids, scan) = digest::scan(&p.register.journal, p, |s| index.take(s))?;
+        index.number_by(ids);
         Ok((index, scan))
     }
 
-    /// Takes in one entry of a journal scan.
-    pub fn take(&mut self, e: &EntryRef<'_>) {
-        if !e.is_stage() {
-            return;
+    /// Takes in one step of a journal scan.
+    pub fn take(&mut self, s: &Step<'_>) {
+        if let digest::Change::Stage { to, .. } = s.change {
+            match to {
+                Named::Empty => self.record(s.id, None, s.line),
+                Named::Stage(t) => self.record(s.id, Some(usize::from(t)), s.line),
+                // An unknown stage is reported by the scan; it records nothing usable.
+                Named::Unknown => {}
+            }
         }
-        match (e.to.trim().is_empty(), e.to_stage) {
-            (true, _) => self.record(e.id, None, e.line),
-            (false, Some(s)) => self.record(e.id, Some(s), e.line),
-            // An unknown stage is reported by the scan; it records nothing usable.
-            (false, None) => {}
-        }
+    }
+
+    /// Takes the ids that numbered the steps taken, once the journal is read.
+    pub fn number_by(&mut self, ids: Ids) {
+        self.last.resize(ids.len(), (NO_ENTRY, 0));
+        self.first_line.resize(ids.len(), 0);
+        self.ids = ids;
     }
 
     /// Whether the register holds this id.

@@ -2,10 +2,13 @@
 //!
 //! Large files are parsed on a second thread (`src/par.rs`); `PIPE_THREADS=1`
 //! keeps everything on one thread and `PIPE_THREADS=2` uses the second thread
-//! whatever the size. Every read-only command must print the same bytes, exit
-//! the same way and name the same lines either way: on registers and journals
-//! from the benchmark generator (`examples/gen.rs`, included here), clean and
-//! seeded with errors, and on every test fixture.
+//! whatever the size. A large journal's steps are cached beside it
+//! (`src/digest/cache.rs`); `PIPE_CACHE=0` reads the CSV every time and
+//! `PIPE_CACHE=1` uses the cache whatever the size. Every read-only command
+//! must print the same bytes, exit the same way and name the same lines
+//! either way: on registers and journals from the benchmark generator
+//! (`examples/gen.rs`, included here), clean, seeded with errors, appended
+//! to and edited, and on every test fixture.
 
 mod common;
 
@@ -45,9 +48,13 @@ const COMMANDS: &[&[&str]] = &[
 ];
 
 fn run(s: &Sandbox, threads: &str, args: &[&str]) -> Run {
+    run_with(s, &[("PIPE_THREADS", threads), ("PIPE_CACHE", "0")], args)
+}
+
+fn run_with(s: &Sandbox, env: &[(&str, &str)], args: &[&str]) -> Run {
     let out = s
         .command()
-        .env("PIPE_THREADS", threads)
+        .envs(env.iter().copied())
         .arg("--today")
         .arg(common::TODAY)
         .args(args)
@@ -158,4 +165,106 @@ fn every_fixture_gives_the_same_output_on_one_thread_and_two() {
         same_both_ways(&Sandbox::fixture(name), name);
     }
     same_both_ways(&Sandbox::example(), "the shipped example");
+}
+
+/// Runs every command without the cache, then with it (made by the first
+/// command, then read) on both threads; compares.
+fn same_with_the_cache(s: &Sandbox, what: &str) {
+    let cache = s.path(".journal.csv.pipe-cache");
+    let _ = std::fs::remove_file(&cache);
+    let plain: Vec<Run> = COMMANDS
+        .iter()
+        .map(|args| run_with(s, &[("PIPE_CACHE", "0")], args))
+        .collect();
+    assert!(!cache.exists(), "{what}: PIPE_CACHE=0 writes no cache");
+    for threads in ["1", "2"] {
+        for (args, plain) in COMMANDS.iter().zip(&plain) {
+            let cached = run_with(s, &[("PIPE_CACHE", "1"), ("PIPE_THREADS", threads)], args);
+            let shown = format!("{what}: PIPE_THREADS={threads} pipe {}", args.join(" "));
+            assert_eq!(
+                plain.code, cached.code,
+                "{shown}: exit code\n{}",
+                cached.stderr
+            );
+            assert_eq!(plain.stdout, cached.stdout, "{shown}: stdout");
+            assert_eq!(plain.stderr, cached.stderr, "{shown}: stderr");
+        }
+    }
+}
+
+#[test]
+fn the_journal_cache_changes_no_output() {
+    let s = generated(3_000, 5);
+    same_with_the_cache(&s, "generated");
+    assert!(
+        s.path(".journal.csv.pipe-cache").exists(),
+        "a clean journal is cached"
+    );
+
+    // Changes recorded since the cache was made: read after it.
+    let cached = |args: &[&str]| run_with(&s, &[("PIPE_CACHE", "1")], args);
+    cached(&["move", "P-0010", "perdu", "--reason", "prix"]).expect(0);
+    cached(&["set", "P-0020", "amount=1234,50"]).expect(0);
+    let moved = cached(&["report", "movement", "--format", "csv"]).expect(0);
+    same_with_the_cache(&s, "generated, moved");
+    assert_eq!(
+        run_with(
+            &s,
+            &[("PIPE_CACHE", "0")],
+            &["report", "movement", "--format", "csv"]
+        )
+        .stdout,
+        moved.stdout
+    );
+
+    // An entry edited before the end of what is cached: the journal is read again.
+    let journal = s.read_string("journal.csv");
+    let line = journal.lines().nth(40).unwrap().to_string();
+    let edited = line
+        .replacen(",2023-", ",2024-", 1)
+        .replacen(",2024-", ",2025-", 1);
+    assert_ne!(line, edited);
+    s.write("journal.csv", journal.replacen(&line, &edited, 1));
+    same_with_the_cache(&s, "generated, edited");
+
+    // A broken entry appended after the cache: found on its line.
+    cached(&["report", "funnel"]).expect(0);
+    let mut journal = s.read_string("journal.csv");
+    let lines = journal.lines().count();
+    journal
+        .push_str("2026-11-27T09:00:00+01:00,2026-11-31,P-0001,move,stage,suspect,contacte,x,,\n");
+    s.write("journal.csv", journal);
+    let check = cached(&["check"]).expect(1);
+    assert!(
+        check
+            .stdout
+            .contains(&format!("journal.csv:{}:", lines + 1)),
+        "{}",
+        check.stdout
+    );
+    same_with_the_cache(&s, "generated, broken");
+}
+
+#[test]
+fn every_fixture_gives_the_same_output_with_the_cache() {
+    for name in [
+        "compact",
+        "excel-fr",
+        "cp1252",
+        "report-basic",
+        "alerts-rules",
+        "alerts-invalid",
+        "effort-basic",
+    ] {
+        same_with_the_cache(&Sandbox::fixture(name), name);
+    }
+    same_with_the_cache(&Sandbox::example(), "the shipped example");
+}
+
+#[test]
+fn a_small_journal_is_not_cached_unless_asked() {
+    let s = Sandbox::example();
+    s.pipe(&["report", "funnel"]).expect(0);
+    s.pipe(&["check"]).expect(0);
+    assert!(!s.path(".journal.csv.pipe-cache").exists());
 }

@@ -8,11 +8,13 @@
 //! entry's ten strings, so that a journal of millions of entries fits in a
 //! few dozen megabytes. No I/O: the command scans the journal into it.
 
+use crate::digest::{Change, Named, Step};
 use crate::field::Field;
 use crate::ids::Ids;
 #[cfg(test)]
 use crate::journal::Entry;
-use crate::journal::{EntryRef, Kind};
+use crate::journal::Kind;
+#[cfg(test)]
 use crate::pipeline::Pipeline;
 use chrono::NaiveDate;
 
@@ -36,6 +38,7 @@ pub enum Fact {
 
 impl Fact {
     /// The fact an entry gives, if the rules read it.
+    #[cfg(test)]
     fn of(
         p: &Pipeline,
         date: NaiveDate,
@@ -69,8 +72,30 @@ impl Fact {
         Fact::of(p, e.date, e.kind, &e.field, &e.from, &e.to)
     }
 
-    pub fn from_ref(p: &Pipeline, e: &EntryRef<'_>) -> Option<Fact> {
-        Fact::of(p, e.date, e.kind, e.field, e.from, e.to)
+    /// The fact a step gives, if the rules read it: what [`Fact::of`] gives of its entry.
+    pub fn from_step(s: &Step<'_>) -> Option<Fact> {
+        match s.change {
+            Change::Stage { from, to } => {
+                let stage = |n: Named| n.stage().and_then(|s| u16::try_from(s).ok());
+                Some(Fact::Stage {
+                    date: s.date,
+                    from: stage(from),
+                    to: stage(to),
+                })
+            }
+            Change::Field { name, from, to } => {
+                if name != Field::ExpectedClose.key() {
+                    return None;
+                }
+                let day = |s: &str| NaiveDate::parse_from_str(s.trim(), crate::dates::ISO).ok();
+                Some(Fact::Decision {
+                    date: s.date,
+                    undo: s.kind == Kind::Undo,
+                    from: day(from)?,
+                    to: day(to)?,
+                })
+            }
+        }
     }
 }
 
@@ -83,9 +108,8 @@ pub struct History {
     facts: Vec<Fact>,
 }
 
-/// Collects a history while the journal is scanned.
+/// Collects a history while the journal's steps stream past.
 pub struct Builder {
-    ids: Ids,
     facts: Vec<(u32, Fact)>,
     /// Entries dated later have not happened yet.
     today: NaiveDate,
@@ -94,24 +118,23 @@ pub struct Builder {
 impl Builder {
     pub fn new(today: NaiveDate) -> Builder {
         Builder {
-            ids: Ids::default(),
             facts: Vec::new(),
             today,
         }
     }
 
-    pub fn add(&mut self, p: &Pipeline, e: &EntryRef<'_>) {
-        if e.date > self.today {
+    pub fn add(&mut self, s: &Step<'_>) {
+        if s.date > self.today {
             return;
         }
-        if let Some(f) = Fact::from_ref(p, e) {
-            let (i, _) = self.ids.insert(e.id);
-            self.facts.push((i, f));
+        if let Some(f) = Fact::from_step(s) {
+            self.facts.push((s.id, f));
         }
     }
 
-    pub fn finish(self) -> History {
-        let n = self.ids.len();
+    /// The history, for the prospects `ids` numbers.
+    pub fn finish(self, ids: Ids) -> History {
+        let n = ids.len();
         // A counting sort by id keeps journal order within each prospect.
         let mut starts = vec![0u32; n + 1];
         for (i, _) in &self.facts {
@@ -134,11 +157,7 @@ impl Builder {
             facts[*at as usize] = f;
             *at += 1;
         }
-        History {
-            ids: self.ids,
-            starts,
-            facts,
-        }
+        History { ids, starts, facts }
     }
 }
 
@@ -201,8 +220,8 @@ mod tests {
         std::fs::write(&path, text).unwrap();
         let today = NaiveDate::from_ymd_opt(2026, 9, 15).unwrap();
         let mut b = Builder::new(today);
-        Journal::scan(&path, &p, |e| b.add(&p, e)).unwrap();
-        let history = b.finish();
+        let (ids, _) = crate::digest::scan(&path, &p, |s| b.add(s)).unwrap();
+        let history = b.finish(ids);
         let (journal, _) = Journal::read(&path, &p).unwrap();
         let mut seen = 0;
         for n in 0..41 {

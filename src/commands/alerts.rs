@@ -7,8 +7,8 @@ use crate::alerts::{self, Alert, Filter};
 use crate::cli::Global;
 use crate::context::Context;
 use crate::diag::Severity as DiagSeverity;
+use crate::digest;
 use crate::error::{Exit, invalid};
-use crate::journal::Journal;
 use crate::output::{Format, OutputArgs};
 use crate::pipeline::{Rule, Severity, unknown_rule};
 use crate::text::fold;
@@ -84,11 +84,12 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     // row, leaving only its alerts.
     let mut index = validation::Index::new(p.register.journal.display().to_string());
     let mut history = alerts::history::Builder::new(ctx.today);
-    let scan = Journal::scan(&p.register.journal, p, |e| {
-        index.take(e);
-        history.add(p, e);
+    let (ids, scan) = digest::scan(&p.register.journal, p, |s| {
+        index.take(s);
+        history.add(s);
     })?;
-    let history = history.finish();
+    let history = history.finish(ids.clone());
+    index.number_by(ids);
     let journal_errors = scan
         .diags
         .iter()

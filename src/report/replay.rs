@@ -19,9 +19,10 @@
 //!
 //! No I/O here: the journal comes in already read.
 
+use crate::digest::{self, Step};
 use crate::field::Field;
 use crate::ids::Ids;
-use crate::journal::{EntryRef, Journal, Scan};
+use crate::journal::{Journal, Scan};
 use crate::pipeline::Pipeline;
 use crate::prospect::Prospect;
 use chrono::NaiveDate;
@@ -160,37 +161,35 @@ pub struct History {
     changes: Vec<Change>,
 }
 
-/// Collects a history while the journal is scanned.
+/// A stage cell as replayed: `Ok(None)` when empty, `Err` when the name is unknown.
+type Known = Result<Option<usize>, ()>;
+
+/// Collects a history while the journal's steps stream past.
 #[derive(Default)]
 pub struct HistoryBuilder {
-    ids: Ids,
     events: Vec<(u32, Ev)>,
     changes: Vec<(u32, Change)>,
 }
 
 impl HistoryBuilder {
-    /// Takes in one entry; `from`/`to` are its stages, `Err` when a name is unknown.
-    #[allow(clippy::too_many_arguments)]
+    /// Takes in the prospect numbered `id`'s entry; `from`/`to` are its stages, `Err` when a name is unknown.
     fn add(
         &mut self,
-        id: &str,
+        id: u32,
         date: NaiveDate,
+        stage: Option<(Known, Known)>,
         field: &str,
-        from: Result<Option<usize>, ()>,
-        to: Result<Option<usize>, ()>,
         values: (&str, &str),
     ) {
-        if field == "stage" {
+        if let Some(stages) = stage {
             // An unknown stage is reported by `pipe check`; it cannot be replayed.
-            let (Ok(from), Ok(to)) = (from, to) else {
+            let (Ok(from), Ok(to)) = stages else {
                 return;
             };
-            let (i, _) = self.ids.insert(id);
-            self.events.push((i, Ev::new(date, from, to)));
+            self.events.push((id, Ev::new(date, from, to)));
         } else if let Some(field) = field_of(field) {
-            let (i, _) = self.ids.insert(id);
             self.changes.push((
-                i,
+                id,
                 Change {
                     date,
                     field,
@@ -201,27 +200,21 @@ impl HistoryBuilder {
         }
     }
 
-    /// Takes in one entry of a journal scan.
-    pub fn add_entry(&mut self, e: &EntryRef<'_>) {
-        let stage = |v: &str, s: Option<usize>| {
-            if v.trim().is_empty() {
-                Ok(None)
-            } else {
-                s.map(Some).ok_or(())
+    /// Takes in one step of a journal scan.
+    pub fn add_step(&mut self, s: &Step<'_>) {
+        match s.change {
+            digest::Change::Stage { from, to } => {
+                self.add(s.id, s.date, Some((from.known(), to.known())), "", ("", ""))
             }
-        };
-        self.add(
-            e.id,
-            e.date,
-            e.field,
-            stage(e.from, e.from_stage),
-            stage(e.to, e.to_stage),
-            (e.from, e.to),
-        );
+            digest::Change::Field { name, from, to } => {
+                self.add(s.id, s.date, None, name, (from, to))
+            }
+        }
     }
 
-    pub fn finish(self) -> History {
-        let n = self.ids.len();
+    /// The history, for the prospects `ids` numbers.
+    pub fn finish(self, ids: Ids) -> History {
+        let n = ids.len();
         // A counting sort by id keeps journal order within each prospect.
         let mut starts = vec![0u32; n + 1];
         for (i, _) in &self.events {
@@ -252,7 +245,7 @@ impl HistoryBuilder {
             change_starts[i + 1] += change_starts[i];
         }
         History {
-            ids: self.ids,
+            ids,
             starts,
             events,
             change_starts,
@@ -274,7 +267,8 @@ impl History {
     #[allow(dead_code)]
     pub fn new(journal: &Journal, p: &Pipeline) -> History {
         let mut b = HistoryBuilder::default();
-        let stage = |v: &str| -> Result<Option<usize>, ()> {
+        let mut ids = Ids::default();
+        let stage = |v: &str| -> Known {
             if v.trim().is_empty() {
                 Ok(None)
             } else {
@@ -282,32 +276,27 @@ impl History {
             }
         };
         for e in &journal.entries {
-            b.add(
-                &e.id,
-                e.date,
-                &e.field,
-                stage(&e.from),
-                stage(&e.to),
-                (&e.from, &e.to),
-            );
+            let (id, _) = ids.insert(&e.id);
+            let stages = e.is_stage().then(|| (stage(&e.from), stage(&e.to)));
+            b.add(id, e.date, stages, &e.field, (&e.from, &e.to));
         }
-        b.finish()
+        b.finish(ids)
     }
 
     /// Reads the journal straight into a history, without holding its entries.
     pub fn read(path: &std::path::Path, p: &Pipeline) -> anyhow::Result<(History, Scan)> {
         let mut b = HistoryBuilder::default();
-        let scan = Journal::scan(path, p, |e| b.add_entry(e))?;
-        Ok((b.finish(), scan))
+        let (ids, scan) = digest::scan(path, p, |s| b.add_step(s))?;
+        Ok((b.finish(ids), scan))
     }
 
+    /// A prospect's history; none when the journal has nothing of it to replay.
     pub fn log(&self, id: &str) -> Option<Log<'_>> {
         let i = self.ids.find(id)? as usize;
-        Some(Log {
-            events: &self.events[self.starts[i] as usize..self.starts[i + 1] as usize],
-            changes: &self.changes
-                [self.change_starts[i] as usize..self.change_starts[i + 1] as usize],
-        })
+        let events = &self.events[self.starts[i] as usize..self.starts[i + 1] as usize];
+        let changes =
+            &self.changes[self.change_starts[i] as usize..self.change_starts[i + 1] as usize];
+        (!events.is_empty() || !changes.is_empty()).then_some(Log { events, changes })
     }
 
     /// The prospect at the end of `day`; `today` is when the register's row holds.
@@ -480,7 +469,7 @@ mod tests {
         let mut reference: std::collections::HashMap<String, (Vec<StageEvent>, Changes)> =
             Default::default();
         for e in &journal.entries {
-            let stage = |v: &str| -> Result<Option<usize>, ()> {
+            let stage = |v: &str| -> Known {
                 if v.trim().is_empty() {
                     Ok(None)
                 } else {

@@ -1,0 +1,605 @@
+//! The journal as the scans that build on it read it: each entry reduced to
+//! a [`Step`], its prospect numbered instead of named.
+//!
+//! Reports replay the journal, `pipe check` compares the register with it and
+//! `pipe alerts` looks back on it; none of them reads who made a change or
+//! why. A step keeps what they read: the line, the date, the kind, the stages
+//! (or the field and its two values) and the prospect's number, given in order
+//! of first appearance. The ids come back numbered ([`Ids`]), so that each
+//! scan keys its per-prospect state by number.
+//!
+//! A large journal is read once as CSV and its steps are kept in a cache
+//! beside it ([`cache`]); later scans check that the journal still starts with
+//! the bytes the cache was made from, replay the cache, and read as CSV only
+//! what was appended since. Either way the steps are the same, in the same
+//! order: the tests compare the two.
+
+pub mod cache;
+
+use crate::ids::Ids;
+use crate::journal::{EntryRef, Journal, Kind, Resume, Scan};
+use crate::pipeline::Pipeline;
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+/// A stage named by a stage entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Named {
+    /// The cell is empty: no stage (an add's `from`, a removal's `to`).
+    Empty,
+    /// A name the pipeline does not know (`pipe check` reports it).
+    Unknown,
+    Stage(u16),
+}
+
+impl Named {
+    fn of(text: &str, stage: Option<usize>) -> Named {
+        if crate::text::trim(text).is_empty() {
+            return Named::Empty;
+        }
+        match stage.and_then(|s| u16::try_from(s).ok()) {
+            Some(s) if s < Named::FIRST_CODE => Named::Stage(s),
+            _ => Named::Unknown,
+        }
+    }
+
+    /// The stage, if the cell names one the pipeline knows.
+    pub fn stage(self) -> Option<usize> {
+        match self {
+            Named::Stage(s) => Some(usize::from(s)),
+            _ => None,
+        }
+    }
+
+    /// For replaying: `Ok(None)` for an empty cell, `Err` for an unknown name.
+    pub fn known(self) -> Result<Option<usize>, ()> {
+        match self {
+            Named::Empty => Ok(None),
+            Named::Unknown => Err(()),
+            Named::Stage(s) => Ok(Some(usize::from(s))),
+        }
+    }
+
+    /// Stages are numbered from this code on in the cache.
+    const FIRST_CODE: u16 = u16::MAX - 2;
+
+    fn code(self) -> u64 {
+        match self {
+            Named::Empty => 0,
+            Named::Unknown => 1,
+            Named::Stage(s) => u64::from(s) + 2,
+        }
+    }
+
+    fn from_code(c: u64) -> Option<Named> {
+        Some(match c {
+            0 => Named::Empty,
+            1 => Named::Unknown,
+            c => Named::Stage(
+                u16::try_from(c - 2)
+                    .ok()
+                    .filter(|&s| s < Named::FIRST_CODE)?,
+            ),
+        })
+    }
+}
+
+/// What an entry changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change<'a> {
+    /// A stage entry (field `stage`).
+    Stage { from: Named, to: Named },
+    /// Any other field, named as the journal writes it (trimmed), with its
+    /// two values as written.
+    Field {
+        name: &'a str,
+        from: &'a str,
+        to: &'a str,
+    },
+}
+
+/// One journal entry as the scans read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step<'a> {
+    /// Line in the journal file.
+    pub line: u64,
+    pub date: NaiveDate,
+    /// The prospect's number in the scan's [`Ids`].
+    pub id: u32,
+    pub kind: Kind,
+    pub change: Change<'a>,
+}
+
+impl<'a> Step<'a> {
+    fn of(e: &EntryRef<'a>, id: u32) -> Step<'a> {
+        let change = if e.is_stage() {
+            Change::Stage {
+                from: Named::of(e.from, e.from_stage),
+                to: Named::of(e.to, e.to_stage),
+            }
+        } else {
+            Change::Field {
+                name: e.field,
+                from: e.from,
+                to: e.to,
+            }
+        };
+        Step {
+            line: e.line,
+            date: e.date,
+            id,
+            kind: e.kind,
+            change,
+        }
+    }
+}
+
+/// Streams the journal's steps to `visit`, in journal order; returns the ids
+/// they number and what the scan found (entries read, problems). A missing
+/// journal has no steps.
+///
+/// A large journal is read on a second thread ([`crate::par`]) while `visit`
+/// runs on this one; the cache is used as [`cache::Policy`] says.
+pub fn scan(path: &Path, p: &Pipeline, visit: impl FnMut(&Step<'_>)) -> Result<(Ids, Scan)> {
+    scan_with(path, p, cache::Policy::from_env(), visit)
+}
+
+/// [`scan`] with the cache used as `policy` says.
+pub fn scan_with(
+    path: &Path,
+    p: &Pipeline,
+    policy: cache::Policy,
+    mut visit: impl FnMut(&Step<'_>),
+) -> Result<(Ids, Scan)> {
+    let len = std::fs::metadata(path).map_or(0, |m| m.len());
+    if !crate::par::worth_it(len) {
+        return produce(path, p, policy, &mut visit);
+    }
+    crate::par::pipelined(
+        |feed: &mut crate::par::Feed<StepBatch>| {
+            let mut batch = StepBatch::default();
+            let mut open = true;
+            let out = produce(path, p, policy, &mut |s| {
+                if !open {
+                    return;
+                }
+                batch.push(s);
+                if batch.steps.len() == StepBatch::SIZE {
+                    open = feed.pass(&mut batch);
+                }
+            });
+            if open {
+                feed.pass(&mut batch);
+            }
+            out
+        },
+        |batch| {
+            for i in 0..batch.steps.len() {
+                visit(&batch.get(i));
+            }
+        },
+    )
+}
+
+/// Reads the steps, from the cache when it holds the journal's start, then
+/// from the CSV; writes a new cache when the policy asks for one and the
+/// journal read without a problem.
+fn produce(
+    path: &Path,
+    p: &Pipeline,
+    policy: cache::Policy,
+    sink: &mut dyn FnMut(&Step<'_>),
+) -> Result<(Ids, Scan)> {
+    let file = path.display().to_string();
+    let mut scan = Scan {
+        file: file.clone(),
+        ..Scan::default()
+    };
+    let mut ids = Ids::default();
+    let mut f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((ids, scan)),
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context(format!("cannot read the journal {file}")));
+        }
+    };
+    let len = f
+        .metadata()
+        .with_context(|| format!("cannot read the journal {file}"))?
+        .len();
+    let fingerprint = cache::fingerprint(p);
+    let cache_path = cache::path_for(path);
+    let read = |e: std::io::Error| {
+        anyhow::Error::new(e).context(format!("cannot read the journal {file}"))
+    };
+
+    // The cached start of the journal, when the journal still starts with it.
+    let mut hasher = cache::Hasher::new();
+    let mut cached = None;
+    if policy.reads()
+        && let Some(c) = cache::Cached::open(&cache_path, &fingerprint)
+        && c.covers() <= len
+        && c.matches(&mut f, &mut hasher).map_err(read)?
+    {
+        cached = Some(c);
+    }
+    let covered = cached.as_ref().map_or(0, |c| c.covers());
+    let mut writer = if policy.writes(len, covered) {
+        cache::Writer::new(&cache_path, path, &fingerprint)
+    } else {
+        None
+    };
+
+    let mut resume = None;
+    if let Some(c) = cached {
+        let (entries, next_line) = c
+            .replay(&mut ids, writer.as_mut(), sink)
+            .with_context(|| format!("cannot read the journal's cache {}", cache_path.display()))?;
+        scan.entries = entries;
+        resume = Some(Resume {
+            offset: covered,
+            line: next_line,
+        });
+    } else {
+        hasher = cache::Hasher::new();
+        f = File::open(path).map_err(read)?;
+    }
+
+    // The rest, as CSV: the whole journal, or what was appended since the cache.
+    let mut source = cache::Hashing::new(f, hasher, covered, writer.is_some());
+    let end = Journal::scan_source(&mut source, resume, p, &mut scan, |e| {
+        let (id, _) = ids.insert(e.id);
+        let step = Step::of(e, id);
+        if let Some(w) = writer.as_mut() {
+            w.add(&step, e.id);
+        }
+        sink(&step);
+    })?;
+    let read_to = source.read_to();
+    let last_line = if end.last_line == 0 {
+        resume.map_or(0, |r| r.line.saturating_sub(1))
+    } else {
+        end.last_line
+    };
+    if !end.bad_header && read_to > 0 && !crate::journal::ends_with_newline(path)? {
+        scan.diags
+            .push(crate::journal::FORMAT.incomplete_error(&file, last_line));
+    }
+    // Only a journal read without a problem is cached: its problems must be
+    // found again by every scan.
+    if let Some(w) = writer
+        && scan.diags.is_empty()
+        && !end.bad_header
+        && read_to > 0
+    {
+        w.finish(read_to, source.finish(), end.next_line, scan.entries);
+    }
+    Ok((ids, scan))
+}
+
+/// Steps handed from the reading thread to the consuming one: the text of
+/// field changes end to end in one buffer, the rest as read.
+#[derive(Default)]
+pub struct StepBatch {
+    text: String,
+    steps: Vec<Packed>,
+}
+
+struct Packed {
+    line: u64,
+    date: NaiveDate,
+    id: u32,
+    kind: Kind,
+    change: PackedChange,
+}
+
+enum PackedChange {
+    Stage {
+        from: Named,
+        to: Named,
+    },
+    /// Where the name, `from` and `to` end in the batch's text; the name
+    /// starts where the previous field change ended.
+    Field {
+        start: usize,
+        ends: [usize; 3],
+    },
+}
+
+impl crate::par::Batch for StepBatch {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.steps.clear();
+    }
+}
+
+impl StepBatch {
+    const SIZE: usize = 4096;
+
+    fn push(&mut self, s: &Step<'_>) {
+        let change = match s.change {
+            Change::Stage { from, to } => PackedChange::Stage { from, to },
+            Change::Field { name, from, to } => {
+                let start = self.text.len();
+                let mut ends = [0; 3];
+                for (end, cell) in ends.iter_mut().zip([name, from, to]) {
+                    self.text.push_str(cell);
+                    *end = self.text.len();
+                }
+                PackedChange::Field { start, ends }
+            }
+        };
+        self.steps.push(Packed {
+            line: s.line,
+            date: s.date,
+            id: s.id,
+            kind: s.kind,
+            change,
+        });
+    }
+
+    fn get(&self, i: usize) -> Step<'_> {
+        let s = &self.steps[i];
+        let change = match s.change {
+            PackedChange::Stage { from, to } => Change::Stage { from, to },
+            PackedChange::Field { start, ends } => Change::Field {
+                name: &self.text[start..ends[0]],
+                from: &self.text[ends[0]..ends[1]],
+                to: &self.text[ends[1]..ends[2]],
+            },
+        };
+        Step {
+            line: s.line,
+            date: s.date,
+            id: s.id,
+            kind: s.kind,
+            change,
+        }
+    }
+}
+
+/// Reads all of `src` (for the cache's checks).
+fn read_exact_or_eof(src: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match src.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cache::Policy;
+    use super::*;
+    use std::fmt::Write as _;
+
+    fn pipeline() -> Pipeline {
+        Pipeline::from_str(include_str!("../pipeline.toml"), Path::new("pipeline.toml"))
+            .expect("the shipped pipeline")
+    }
+
+    /// A journal of `n` entries: stages known, unknown and empty, field
+    /// changes, quoted values with commas, quotes and line breaks, ids of two
+    /// shapes; `seed` varies it.
+    fn journal(n: usize, seed: u64) -> String {
+        let mut text = String::new();
+        let stages = ["suspect", "chaud", "Gagné", " perdu ", "", "Devis envoyé"];
+        let fields = [
+            "stage",
+            "expected_close",
+            "amount",
+            "note",
+            "stage",
+            "owner",
+        ];
+        let values = [
+            "2026-03-01",
+            "\"un, deux\"",
+            "\"ligne 1\nligne \"\"2\"\"\"",
+            "",
+            "\"1 200,50\"",
+            "Élodie",
+        ];
+        let kinds = ["add", "move", "set", "undo", "sync"];
+        let mut state = 0x2545_f491_4f6c_dd1du64 ^ seed;
+        let mut next = |k: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % k as u64) as usize
+        };
+        for _ in 0..n {
+            let field = fields[next(fields.len())];
+            let (from, to) = if field == "stage" {
+                (stages[next(6)], stages[next(6)])
+            } else {
+                (values[next(6)], values[next(6)])
+            };
+            let id = if next(5) == 0 {
+                format!("client-{}", next(30))
+            } else {
+                format!("P-{:07}", next(300))
+            };
+            writeln!(
+                text,
+                "2026-01-01T00:00:00+00:00,2026-{:02}-{:02},{id},{},{field},{from},{to},me,,",
+                1 + next(12),
+                1 + next(28),
+                kinds[next(5)],
+            )
+            .unwrap();
+        }
+        text
+    }
+
+    const HEADER: &str = "at,date,id,kind,field,from,to,by,reason,note\n";
+
+    /// Every step as text, its prospect by id; the entries counted and the problems found.
+    fn read(path: &Path, p: &Pipeline, policy: Policy) -> (Vec<String>, u64, Vec<String>) {
+        let mut steps = Vec::new();
+        let (ids, scan) = scan_with(path, p, policy, |s| {
+            steps.push((
+                s.id,
+                format!("{:?} {} {:?} {:?}", s.line, s.date, s.kind, s.change),
+            ))
+        })
+        .unwrap();
+        let steps = steps
+            .into_iter()
+            .map(|(id, s)| format!("{} {s}", ids.get(id)))
+            .collect();
+        let diags = scan.diags.iter().map(|d| d.to_string()).collect();
+        (steps, scan.entries, diags)
+    }
+
+    #[test]
+    fn the_cache_gives_the_steps_the_csv_gives() {
+        let p = pipeline();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.csv");
+        let cache = cache::path_for(&path);
+        std::fs::write(&path, format!("{HEADER}{}", journal(3000, 1))).unwrap();
+        let plain = read(&path, &p, Policy::Off);
+        assert!(plain.0.len() == 3000 && plain.2.is_empty(), "{:?}", plain.2);
+        assert!(!cache.exists());
+        // Made, then read.
+        assert_eq!(read(&path, &p, Policy::Always), plain);
+        assert!(cache.exists());
+        let made = std::fs::read(&cache).unwrap();
+        assert_eq!(read(&path, &p, Policy::Always), plain);
+        assert_eq!(
+            std::fs::read(&cache).unwrap(),
+            made,
+            "a cache that covers all is kept"
+        );
+
+        // Entries appended: the cache's steps, then the new ones read as CSV.
+        let mut grown = std::fs::read_to_string(&path).unwrap();
+        grown.push_str(&journal(500, 2));
+        std::fs::write(&path, &grown).unwrap();
+        let plain = read(&path, &p, Policy::Off);
+        assert_eq!(plain.0.len(), 3500);
+        assert_eq!(
+            read(&path, &p, Policy::Auto),
+            plain,
+            "cache and tail, not rewritten"
+        );
+        assert_eq!(std::fs::read(&cache).unwrap(), made);
+        assert_eq!(
+            read(&path, &p, Policy::Always),
+            plain,
+            "cache and tail, rewritten"
+        );
+        assert_ne!(std::fs::read(&cache).unwrap(), made);
+        assert_eq!(
+            read(&path, &p, Policy::Always),
+            plain,
+            "the rewritten cache"
+        );
+
+        // An edit before the end of what is cached: the journal is read again.
+        let edited = grown.replacen(
+            "2026-01-01T00:00:00+00:00,2026-",
+            "2026-01-01T00:00:00+00:00,2025-",
+            7,
+        );
+        std::fs::write(&path, &edited).unwrap();
+        let plain = read(&path, &p, Policy::Off);
+        assert_eq!(read(&path, &p, Policy::Always), plain);
+        // Cut short (an undone append): read again too.
+        let cut = &edited[..edited.len() / 2];
+        let cut = &cut[..cut.rfind("\n2026-01-01").unwrap() + 1];
+        std::fs::write(&path, cut).unwrap();
+        let plain = read(&path, &p, Policy::Off);
+        assert_eq!(read(&path, &p, Policy::Always), plain);
+    }
+
+    #[test]
+    fn problems_after_the_cache_keep_their_lines() {
+        let p = pipeline();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.csv");
+        let cache = cache::path_for(&path);
+        let good = format!("{HEADER}{}", journal(400, 3));
+        std::fs::write(&path, &good).unwrap();
+        read(&path, &p, Policy::Always);
+        assert!(cache.exists());
+        let made = std::fs::read(&cache).unwrap();
+        let bad = format!(
+            "{good}{}2026-01-01T00:00:00+00:00,2026-13-01,P-0000001,move,stage,suspect,chaud,me,,\n{}2026-01-01T00:00:00+00:00,2026-02-01,P-0000002,move,stage,suspect,nulle part,me,,\n2026-01-01T00:00:00+00:00,2026-02-01,P-0000003,move",
+            journal(20, 4),
+            journal(3, 5)
+        );
+        std::fs::write(&path, &bad).unwrap();
+        let plain = read(&path, &p, Policy::Off);
+        assert_eq!(plain.2.len(), 4, "{:?}", plain.2);
+        assert_eq!(read(&path, &p, Policy::Always), plain);
+        assert_eq!(
+            std::fs::read(&cache).unwrap(),
+            made,
+            "a journal with problems is not cached"
+        );
+        // Without a cache, a journal with problems is not cached either.
+        std::fs::remove_file(&cache).unwrap();
+        assert_eq!(read(&path, &p, Policy::Always), plain);
+        assert!(!cache.exists());
+    }
+
+    #[test]
+    fn a_damaged_or_foreign_cache_is_ignored_and_replaced() {
+        let p = pipeline();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.csv");
+        let cache = cache::path_for(&path);
+        std::fs::write(&path, format!("{HEADER}{}", journal(2000, 6))).unwrap();
+        let plain = read(&path, &p, Policy::Off);
+        read(&path, &p, Policy::Always);
+        let made = std::fs::read(&cache).unwrap();
+        // A byte changed in the steps, then the file cut short.
+        let mut damaged = made.clone();
+        let at = cache::HEADER_LEN + 100;
+        damaged[at] ^= 0x40;
+        std::fs::write(&cache, &damaged).unwrap();
+        assert_eq!(read(&path, &p, Policy::Auto), plain);
+        std::fs::write(&cache, &made[..made.len() - 10]).unwrap();
+        assert_eq!(read(&path, &p, Policy::Always), plain);
+        assert_eq!(std::fs::read(&cache).unwrap(), made, "made again");
+        // A cache made for a pipeline that names its stages otherwise is not used.
+        let other = Pipeline::from_str(
+            &include_str!("../pipeline.toml")
+                .replace("\"chaud\"", "\"brulant\"")
+                .replace("label = \"Chaud\"", "label = \"Brûlant\""),
+            Path::new("pipeline.toml"),
+        )
+        .expect("the renamed pipeline");
+        let renamed = read(&path, &other, Policy::Off);
+        assert!(
+            renamed
+                .2
+                .iter()
+                .any(|d| d.contains("unknown stage `chaud`")),
+            "{:?}",
+            renamed.2
+        );
+        assert_eq!(read(&path, &other, Policy::Always), renamed);
+        assert_eq!(read(&path, &p, Policy::Always), plain);
+        assert_eq!(std::fs::read(&cache).unwrap(), made);
+    }
+
+    #[test]
+    fn a_missing_journal_has_no_steps_and_no_cache() {
+        let p = pipeline();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.csv");
+        assert_eq!(read(&path, &p, Policy::Always), (vec![], 0, vec![]));
+        assert!(!cache::path_for(&path).exists());
+    }
+}

@@ -1,0 +1,659 @@
+//! The journal's steps kept beside it, so that a large journal is parsed once.
+//!
+//! The cache is a hidden file next to the journal (`.journal.csv.pipe-cache`
+//! for `journal.csv`). It holds the steps of the journal's first `covers`
+//! bytes, with what they were made from:
+//!
+//! - the xxh3-128 hash of those bytes: the journal is append-only, so a
+//!   journal that still starts with them only has entries added after them,
+//!   and those are read as CSV. A journal edited anywhere in those bytes, cut
+//!   or replaced, fails the comparison and is read again in full;
+//! - a fingerprint of `pipe`'s version and of the stage names the pipeline
+//!   knows, since steps number the stages;
+//! - the hash of its own contents, checked before any step is used, so a
+//!   cache cut short or damaged is ignored.
+//!
+//! Only a journal read without a problem is cached, so `pipe check` still
+//! finds every problem. Writing the cache is best effort: a folder that
+//! cannot be written to, or a full disk, only means the next scan reads the
+//! CSV again. It is written to a temporary file and renamed into place, so a
+//! concurrent scan sees the old cache or the new one. Deleting it is always
+//! safe. `PIPE_CACHE` decides when it is used ([`Policy`]).
+//!
+//! ## Format
+//! A header of [`HEADER_LEN`] bytes (little-endian numbers), then blocks of
+//! steps. A block is its length and step count (`u32` each), then its steps;
+//! each step is a tag byte (kind, field change or stage, new id), its line and
+//! date as differences from the step before in the block (LEB128, the date
+//! zigzagged), its prospect (the id's text when it appears for the first time,
+//! else its number) and its stages or its field's name and two values. Blocks
+//! start afresh, so a rewrite copies the blocks of the old cache as they are.
+
+use super::{Change, Named, Step, read_exact_or_eof};
+use crate::ids::Ids;
+use crate::journal::Kind;
+use crate::pipeline::Pipeline;
+use anyhow::{Result, bail};
+use chrono::{Datelike, NaiveDate};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use xxhash_rust::xxh3::Xxh3;
+
+const MAGIC: &[u8; 8] = b"pipe-jc1";
+/// Bumped whenever the layout or the meaning of a step changes.
+const FORMAT_VERSION: u32 = 1;
+pub const HEADER_LEN: usize = 8 + 16 + 8 + 16 + 8 + 8 + 8 + 8 + 16;
+/// A block is written once it holds this many bytes.
+const BLOCK: usize = 64 * 1024;
+/// Journals smaller than this are read as CSV every time unless `PIPE_CACHE=1`.
+const MIN_JOURNAL: u64 = 1 << 20;
+
+/// When the cache is read and written, from `PIPE_CACHE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// `PIPE_CACHE=0`: never read nor written.
+    Off,
+    /// Unset: used for journals of 1 MiB or more, rewritten once a good share
+    /// of the journal has been appended since it was made.
+    Auto,
+    /// `PIPE_CACHE=1`: used whatever the size, rewritten whenever the journal
+    /// has grown (what the tests use on small journals).
+    Always,
+}
+
+impl Policy {
+    pub fn from_env() -> Policy {
+        match std::env::var("PIPE_CACHE").as_deref() {
+            Ok("0") => Policy::Off,
+            Ok("1") => Policy::Always,
+            _ => Policy::Auto,
+        }
+    }
+
+    pub fn reads(self) -> bool {
+        self != Policy::Off
+    }
+
+    /// Whether to write a new cache for a journal of `len` bytes whose first `covered` are cached.
+    pub fn writes(self, len: u64, covered: u64) -> bool {
+        match self {
+            Policy::Off => false,
+            Policy::Always => len > covered,
+            Policy::Auto => {
+                let appended = len.saturating_sub(covered);
+                len >= MIN_JOURNAL && (covered == 0 || appended >= MIN_JOURNAL.max(covered / 8))
+            }
+        }
+    }
+}
+
+/// Where the cache of the journal at `journal` goes.
+pub fn path_for(journal: &Path) -> PathBuf {
+    let name = journal
+        .file_name()
+        .map_or_else(|| "journal".into(), |n| n.to_string_lossy());
+    journal.with_file_name(format!(".{name}.pipe-cache"))
+}
+
+/// What the steps of a journal depend on besides its bytes.
+pub fn fingerprint(p: &Pipeline) -> [u8; 16] {
+    let mut h = Xxh3::new();
+    h.update(&FORMAT_VERSION.to_le_bytes());
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    for (name, stage) in p.stage_lookup() {
+        h.update(&(name.len() as u64).to_le_bytes());
+        h.update(name.as_bytes());
+        h.update(&(stage as u64).to_le_bytes());
+    }
+    h.digest128().to_le_bytes()
+}
+
+/// The hash of a journal's bytes, fed as they are read.
+pub struct Hasher(Xxh3);
+
+impl Hasher {
+    pub fn new() -> Hasher {
+        Hasher(Xxh3::new())
+    }
+}
+
+/// A reader that hashes what passes through it (when asked to) and counts it.
+pub struct Hashing<R> {
+    inner: R,
+    hasher: Hasher,
+    hash: bool,
+    read_to: u64,
+}
+
+impl<R: Read> Hashing<R> {
+    /// `inner` is read from byte `at` of its file; `hasher` holds the bytes before.
+    pub fn new(inner: R, hasher: Hasher, at: u64, hash: bool) -> Hashing<R> {
+        Hashing {
+            inner,
+            hasher,
+            hash,
+            read_to: at,
+        }
+    }
+
+    /// How far into the file the reading went.
+    pub fn read_to(&self) -> u64 {
+        self.read_to
+    }
+
+    /// The hash of every byte up to [`Hashing::read_to`].
+    pub fn finish(self) -> u128 {
+        self.hasher.0.digest128()
+    }
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if self.hash {
+            self.hasher.0.update(&buf[..n]);
+        }
+        self.read_to += n as u64;
+        Ok(n)
+    }
+}
+
+/// The header's fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Header {
+    fingerprint: [u8; 16],
+    /// How many bytes of the journal the steps are of.
+    covers: u64,
+    journal_hash: u128,
+    /// The line the journal's next entry starts on.
+    next_line: u64,
+    /// How many entries those bytes hold.
+    entries: u64,
+    steps: u64,
+    body_len: u64,
+    body_hash: u128,
+}
+
+impl Header {
+    fn bytes(&self) -> [u8; HEADER_LEN] {
+        let mut out = [0u8; HEADER_LEN];
+        let mut at = 0;
+        let mut put = |b: &[u8]| {
+            out[at..at + b.len()].copy_from_slice(b);
+            at += b.len();
+        };
+        put(MAGIC);
+        put(&self.fingerprint);
+        put(&self.covers.to_le_bytes());
+        put(&self.journal_hash.to_le_bytes());
+        put(&self.next_line.to_le_bytes());
+        put(&self.entries.to_le_bytes());
+        put(&self.steps.to_le_bytes());
+        put(&self.body_len.to_le_bytes());
+        put(&self.body_hash.to_le_bytes());
+        out
+    }
+
+    fn parse(b: &[u8; HEADER_LEN]) -> Option<Header> {
+        if &b[..8] != MAGIC {
+            return None;
+        }
+        let mut at = 8;
+        let mut take = |n: usize| {
+            let s = &b[at..at + n];
+            at += n;
+            s
+        };
+        let u64_of = |s: &[u8]| u64::from_le_bytes(s.try_into().expect("8 bytes"));
+        let u128_of = |s: &[u8]| u128::from_le_bytes(s.try_into().expect("16 bytes"));
+        Some(Header {
+            fingerprint: take(16).try_into().expect("16 bytes"),
+            covers: u64_of(take(8)),
+            journal_hash: u128_of(take(16)),
+            next_line: u64_of(take(8)),
+            entries: u64_of(take(8)),
+            steps: u64_of(take(8)),
+            body_len: u64_of(take(8)),
+            body_hash: u128_of(take(16)),
+        })
+    }
+}
+
+/// A cache whose header and contents check out.
+pub struct Cached {
+    file: BufReader<File>,
+    header: Header,
+}
+
+impl Cached {
+    /// The cache at `path`, if there is one made for this `fingerprint` and it is whole.
+    pub fn open(path: &Path, fingerprint: &[u8; 16]) -> Option<Cached> {
+        let mut file = BufReader::with_capacity(1 << 20, File::open(path).ok()?);
+        let mut head = [0u8; HEADER_LEN];
+        file.read_exact(&mut head).ok()?;
+        let header = Header::parse(&head)?;
+        if &header.fingerprint != fingerprint {
+            return None;
+        }
+        // The contents are checked whole before any step is used.
+        let mut h = Xxh3::new();
+        let mut len = 0u64;
+        loop {
+            let buf = file.fill_buf().ok()?;
+            if buf.is_empty() {
+                break;
+            }
+            h.update(buf);
+            len += buf.len() as u64;
+            let n = buf.len();
+            file.consume(n);
+        }
+        if len != header.body_len || h.digest128() != header.body_hash {
+            return None;
+        }
+        file.seek(SeekFrom::Start(HEADER_LEN as u64)).ok()?;
+        Some(Cached { file, header })
+    }
+
+    pub fn covers(&self) -> u64 {
+        self.header.covers
+    }
+
+    /// Whether `journal` starts with the bytes the cache was made from; reads
+    /// them into `hasher`, leaving `journal` just after them.
+    pub fn matches(&self, journal: &mut File, hasher: &mut Hasher) -> io::Result<bool> {
+        let mut buf = vec![0u8; 1 << 20];
+        let mut left = self.header.covers;
+        while left > 0 {
+            let want = left.min(buf.len() as u64) as usize;
+            let n = read_exact_or_eof(journal, &mut buf[..want])?;
+            if n == 0 {
+                return Ok(false);
+            }
+            hasher.0.update(&buf[..n]);
+            left -= n as u64;
+        }
+        Ok(hasher.0.digest128() == self.header.journal_hash)
+    }
+
+    /// Hands every cached step to `sink`, numbering the ids into `ids` (empty
+    /// until now); copies the blocks to `writer` when a new cache is being
+    /// made. Returns the entries the cached bytes hold and the line after them.
+    pub fn replay(
+        mut self,
+        ids: &mut Ids,
+        mut writer: Option<&mut Writer>,
+        sink: &mut dyn FnMut(&Step<'_>),
+    ) -> Result<(u64, u64)> {
+        let mut block = Vec::new();
+        let mut steps = 0u64;
+        loop {
+            let mut head = [0u8; 8];
+            let n = read_exact_or_eof(&mut self.file, &mut head)?;
+            if n == 0 {
+                break;
+            }
+            if n < head.len() {
+                bail!("a block is cut short");
+            }
+            let len = u32::from_le_bytes(head[..4].try_into().expect("4 bytes")) as usize;
+            let count = u32::from_le_bytes(head[4..].try_into().expect("4 bytes"));
+            block.resize(len, 0);
+            self.file.read_exact(&mut block)?;
+            decode_block(&block, count, ids, sink)?;
+            steps += u64::from(count);
+            if let Some(w) = writer.as_deref_mut() {
+                w.copy_block(&head, &block, count);
+            }
+        }
+        if steps != self.header.steps {
+            bail!("it holds {steps} steps, not {}", self.header.steps);
+        }
+        if let Some(w) = writer {
+            w.known = ids.len() as u64;
+        }
+        Ok((self.header.entries, self.header.next_line))
+    }
+}
+
+/// Reads one block's steps.
+fn decode_block(
+    b: &[u8],
+    count: u32,
+    ids: &mut Ids,
+    sink: &mut dyn FnMut(&Step<'_>),
+) -> Result<()> {
+    let mut r = Bytes { b, at: 0 };
+    let (mut line, mut day) = (0u64, 0i64);
+    for _ in 0..count {
+        let tag = r.byte()?;
+        let kind = match tag & 7 {
+            0 => Kind::Add,
+            1 => Kind::Move,
+            2 => Kind::Set,
+            3 => Kind::Undo,
+            4 => Kind::Sync,
+            _ => bail!("an unknown kind of change"),
+        };
+        line += r.varint()?;
+        day += unzigzag(r.varint()?);
+        let date = i32::try_from(day)
+            .ok()
+            .and_then(NaiveDate::from_num_days_from_ce_opt)
+            .ok_or_else(|| anyhow::anyhow!("a date out of range"))?;
+        let id = if tag & NEW_ID != 0 {
+            let text = r.text()?;
+            let (n, new) = ids.insert(text);
+            if !new {
+                bail!("an id given twice");
+            }
+            n
+        } else {
+            let n = r.varint()?;
+            if n >= ids.len() as u64 {
+                bail!("an id never given");
+            }
+            n as u32
+        };
+        let change = if tag & FIELD != 0 {
+            Change::Field {
+                name: r.text()?,
+                from: r.text()?,
+                to: r.text()?,
+            }
+        } else {
+            let named =
+                |c: u64| Named::from_code(c).ok_or_else(|| anyhow::anyhow!("a stage out of range"));
+            Change::Stage {
+                from: named(r.varint()?)?,
+                to: named(r.varint()?)?,
+            }
+        };
+        sink(&Step {
+            line,
+            date,
+            id,
+            kind,
+            change,
+        });
+    }
+    if r.at != b.len() {
+        bail!("a block has bytes past its steps");
+    }
+    Ok(())
+}
+
+const FIELD: u8 = 8;
+const NEW_ID: u8 = 16;
+
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+fn unzigzag(v: u64) -> i64 {
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
+/// A cursor over a block.
+struct Bytes<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Bytes<'a> {
+    fn byte(&mut self) -> Result<u8> {
+        let Some(&v) = self.b.get(self.at) else {
+            bail!("a block is cut short");
+        };
+        self.at += 1;
+        Ok(v)
+    }
+
+    fn varint(&mut self) -> Result<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        bail!("a number too long")
+    }
+
+    fn text(&mut self) -> Result<&'a str> {
+        let len = usize::try_from(self.varint()?)?;
+        let end = self
+            .at
+            .checked_add(len)
+            .filter(|&e| e <= self.b.len())
+            .ok_or_else(|| anyhow::anyhow!("a text runs past its block"))?;
+        let s = simdutf8::basic::from_utf8(&self.b[self.at..end])
+            .map_err(|_| anyhow::anyhow!("a text is not UTF-8"))?;
+        self.at = end;
+        Ok(s)
+    }
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn put_text(out: &mut Vec<u8>, s: &str) {
+    put_varint(out, s.len() as u64);
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// A new cache being written, to a temporary file beside the journal.
+pub struct Writer {
+    path: PathBuf,
+    fingerprint: [u8; 16],
+    out: io::BufWriter<tempfile::NamedTempFile>,
+    /// The block being filled, and its step count.
+    block: Vec<u8>,
+    count: u32,
+    line: u64,
+    day: i64,
+    /// How many ids were given so far: a step with this number gives a new one.
+    known: u64,
+    steps: u64,
+    body_len: u64,
+    body_hash: Xxh3,
+    /// Set when a write failed: nothing is kept then.
+    failed: bool,
+}
+
+impl Writer {
+    /// A writer for the cache at `path` of the journal at `journal`; `None`
+    /// when its folder cannot take a temporary file. The cache can be read by
+    /// whoever can read the journal.
+    pub fn new(path: &Path, journal: &Path, fingerprint: &[u8; 16]) -> Option<Writer> {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        let tmp = tempfile::Builder::new()
+            .prefix(".pipe-cache")
+            .tempfile_in(dir.unwrap_or(Path::new(".")))
+            .ok()?;
+        let permissions = std::fs::metadata(journal).ok()?.permissions();
+        tmp.as_file().set_permissions(permissions).ok()?;
+        let mut out = io::BufWriter::with_capacity(1 << 20, tmp);
+        out.write_all(&[0u8; HEADER_LEN]).ok()?;
+        Some(Writer {
+            path: path.to_path_buf(),
+            fingerprint: *fingerprint,
+            out,
+            block: Vec::with_capacity(BLOCK + 1024),
+            count: 0,
+            line: 0,
+            day: 0,
+            known: 0,
+            steps: 0,
+            body_len: 0,
+            body_hash: Xxh3::new(),
+            failed: false,
+        })
+    }
+
+    /// Adds a step read from the CSV; `id` is its prospect's id.
+    pub fn add(&mut self, s: &Step<'_>, id: &str) {
+        let new = u64::from(s.id) == self.known;
+        let kind = match s.kind {
+            Kind::Add => 0,
+            Kind::Move => 1,
+            Kind::Set => 2,
+            Kind::Undo => 3,
+            Kind::Sync => 4,
+        };
+        let field = matches!(s.change, Change::Field { .. });
+        let b = &mut self.block;
+        b.push(kind | if field { FIELD } else { 0 } | if new { NEW_ID } else { 0 });
+        put_varint(b, s.line - self.line);
+        let day = i64::from(s.date.num_days_from_ce());
+        put_varint(b, zigzag(day - self.day));
+        (self.line, self.day) = (s.line, day);
+        if new {
+            put_text(b, id);
+            self.known += 1;
+        } else {
+            put_varint(b, u64::from(s.id));
+        }
+        match s.change {
+            Change::Stage { from, to } => {
+                put_varint(b, from.code());
+                put_varint(b, to.code());
+            }
+            Change::Field { name, from, to } => {
+                put_text(b, name);
+                put_text(b, from);
+                put_text(b, to);
+            }
+        }
+        self.count += 1;
+        if self.block.len() >= BLOCK {
+            self.flush_block();
+        }
+    }
+
+    /// Adds a block of an older cache as it is.
+    fn copy_block(&mut self, head: &[u8; 8], block: &[u8], count: u32) {
+        self.write(head);
+        self.write(block);
+        self.steps += u64::from(count);
+    }
+
+    fn flush_block(&mut self) {
+        if self.count == 0 {
+            return;
+        }
+        let len = u32::try_from(self.block.len()).expect("blocks under 4 GiB");
+        let mut head = [0u8; 8];
+        head[..4].copy_from_slice(&len.to_le_bytes());
+        head[4..].copy_from_slice(&self.count.to_le_bytes());
+        let block = std::mem::take(&mut self.block);
+        self.write(&head);
+        self.write(&block);
+        self.steps += u64::from(self.count);
+        self.block = block;
+        self.block.clear();
+        (self.count, self.line, self.day) = (0, 0, 0);
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        if self.failed {
+            return;
+        }
+        self.body_hash.update(bytes);
+        self.body_len += bytes.len() as u64;
+        self.failed = self.out.write_all(bytes).is_err();
+    }
+
+    /// Puts the cache in place: it holds the steps of the journal's first
+    /// `covers` bytes, which hash to `journal_hash`, hold `entries` entries
+    /// and end before line `next_line`. Any failure leaves no file behind.
+    pub fn finish(mut self, covers: u64, journal_hash: u128, next_line: u64, entries: u64) {
+        self.flush_block();
+        if self.failed {
+            return;
+        }
+        let header = Header {
+            fingerprint: self.fingerprint,
+            covers,
+            journal_hash,
+            next_line,
+            entries,
+            steps: self.steps,
+            body_len: self.body_len,
+            body_hash: self.body_hash.digest128(),
+        };
+        let Ok(mut tmp) = self.out.into_inner() else {
+            return;
+        };
+        let placed = tmp.seek(SeekFrom::Start(0)).is_ok()
+            && tmp.write_all(&header.bytes()).is_ok()
+            && tmp.flush().is_ok();
+        if placed {
+            // A cache is rebuilt from the journal whenever it is missing or
+            // damaged: it is not synced to disk, and a failure is not an error.
+            let _ = tmp.persist(&self.path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints_and_zigzag_round_trip() {
+        for v in [0u64, 1, 127, 128, 300, 1 << 35, u64::MAX] {
+            let mut out = Vec::new();
+            put_varint(&mut out, v);
+            assert_eq!(Bytes { b: &out, at: 0 }.varint().unwrap(), v);
+        }
+        for v in [
+            0i64,
+            1,
+            -1,
+            63,
+            -64,
+            i64::from(i32::MAX),
+            i64::from(i32::MIN),
+        ] {
+            assert_eq!(unzigzag(zigzag(v)), v);
+        }
+    }
+
+    #[test]
+    fn the_header_round_trips() {
+        let h = Header {
+            fingerprint: [7; 16],
+            covers: 123_456,
+            journal_hash: u128::MAX - 5,
+            next_line: 42,
+            entries: 41,
+            steps: 40,
+            body_len: 99,
+            body_hash: 17,
+        };
+        assert_eq!(Header::parse(&h.bytes()), Some(h));
+        let mut bad = h.bytes();
+        bad[0] = b'q';
+        assert_eq!(Header::parse(&bad), None);
+    }
+
+    #[test]
+    fn the_policy_follows_the_journal_size() {
+        assert!(!Policy::Off.writes(10 << 20, 0));
+        assert!(Policy::Always.writes(10, 0));
+        assert!(!Policy::Always.writes(10, 10));
+        assert!(!Policy::Auto.writes(1000, 0));
+        assert!(Policy::Auto.writes(2 << 20, 0));
+        // A few moves appended to a cached journal do not rewrite its cache.
+        assert!(!Policy::Auto.writes((100 << 20) + 500, 100 << 20));
+        assert!(Policy::Auto.writes(120 << 20, 100 << 20));
+    }
+}
