@@ -235,9 +235,10 @@ fn produce(
 
     let mut resume = None;
     if let Some(c) = cached {
-        let (entries, next_line) = c
-            .replay(&mut ids, writer.as_mut(), sink)
+        let (known, entries, next_line) = c
+            .replay(writer.as_mut(), sink)
             .with_context(|| format!("cannot read the journal's cache {}", cache_path.display()))?;
+        ids = known;
         scan.entries = entries;
         resume = Some(Resume {
             offset: covered,
@@ -254,7 +255,7 @@ fn produce(
         let (id, _) = ids.insert(e.id);
         let step = Step::of(e, id);
         if let Some(w) = writer.as_mut() {
-            w.add(&step, e.id);
+            w.add(&step);
         }
         sink(&step);
     })?;
@@ -275,7 +276,7 @@ fn produce(
         && !end.bad_header
         && read_to > 0
     {
-        w.finish(read_to, source.finish(), end.next_line, scan.entries);
+        w.finish(read_to, source.finish(), end.next_line, scan.entries, &ids);
     }
     Ok((ids, scan))
 }

@@ -16,6 +16,7 @@
 
 use hashbrown::HashTable;
 use std::hash::BuildHasher;
+use std::io::{self, Read, Write};
 
 #[derive(Default, Clone)]
 pub struct Ids {
@@ -82,6 +83,23 @@ struct Slot {
 }
 
 impl Slot {
+    /// The slot of id number `n`, whose length is at `pos` in the buffer.
+    fn new(n: u32, id: &[u8], pos: usize) -> Slot {
+        let mut slot = Slot {
+            n,
+            len: u8::MAX,
+            text: [0; INLINE],
+        };
+        if id.len() <= INLINE {
+            slot.len = id.len() as u8;
+            slot.text[..id.len()].copy_from_slice(id);
+        } else {
+            let pos = u32::try_from(pos).expect("ids under 4 GB");
+            slot.text[..4].copy_from_slice(&pos.to_le_bytes());
+        }
+        slot
+    }
+
     fn is(&self, id: &[u8], bytes: &[u8]) -> bool {
         match self.len {
             u8::MAX => at(bytes, self.pos()) == id,
@@ -155,24 +173,164 @@ impl Ids {
             hashbrown::hash_table::Entry::Occupied(e) => (e.get().n, false),
             hashbrown::hash_table::Entry::Vacant(e) => {
                 let (n, pos) = push(bytes, &mut self.starts, id);
-                let len = id.len();
-                let mut slot = Slot {
-                    n,
-                    len: u8::MAX,
-                    text: [0; INLINE],
-                };
-                if len <= INLINE {
-                    slot.len = len as u8;
-                    slot.text[..len].copy_from_slice(id.as_bytes());
-                } else {
-                    let pos = u32::try_from(pos).expect("ids under 4 GB");
-                    slot.text[..4].copy_from_slice(&pos.to_le_bytes());
-                }
-                e.insert(slot);
+                e.insert(Slot::new(n, id.as_bytes(), pos));
                 (n, true)
             }
         }
     }
+
+    /// Writes the ids for [`Ids::load`]: their bytes, where each starts, and
+    /// the array of numbered ids (numbers little-endian).
+    pub fn store(&self, out: &mut impl Write) -> io::Result<()> {
+        out.write_all(&(self.bytes.len() as u64).to_le_bytes())?;
+        out.write_all(&self.bytes)?;
+        put_u32s(out, &self.starts)?;
+        match &self.dense {
+            None => out.write_all(&[0]),
+            Some(d) => {
+                out.write_all(&[1])?;
+                out.write_all(&(d.prefix.len() as u64).to_le_bytes())?;
+                out.write_all(&d.prefix)?;
+                out.write_all(&(d.width as u64).to_le_bytes())?;
+                put_u32s(out, &d.slots)
+            }
+        }
+    }
+
+    /// Reads ids written by [`Ids::store`], numbered as they were; only the
+    /// ids outside the array are hashed again.
+    pub fn load(src: &mut impl Read) -> io::Result<Ids> {
+        let bad = |what: &str| io::Error::new(io::ErrorKind::InvalidData, format!("ids: {what}"));
+        let len = usize::try_from(get_u64(src)?).map_err(|_| bad("too long"))?;
+        let mut bytes = Vec::new();
+        src.take(len as u64).read_to_end(&mut bytes)?;
+        if bytes.len() != len {
+            return Err(bad("cut short"));
+        }
+        let starts = get_u32s(src)?;
+        // Every id must lie within the bytes, one after the other.
+        let mut next = 0usize;
+        for &s in &starts {
+            let s = s as usize;
+            if s != next || s >= bytes.len() {
+                return Err(bad("out of place"));
+            }
+            let head = if bytes[s] == 255 { 5 } else { 1 };
+            let size = match bytes.get(s..s + head) {
+                Some([255, l @ ..]) => {
+                    u32::from_le_bytes(l.try_into().expect("four bytes")) as usize
+                }
+                Some([l]) => usize::from(*l),
+                _ => return Err(bad("cut short")),
+            };
+            next = s + head + size;
+            if next > bytes.len() {
+                return Err(bad("cut short"));
+            }
+        }
+        if next != bytes.len() {
+            return Err(bad("bytes past the last id"));
+        }
+        let mut flag = [0u8];
+        src.read_exact(&mut flag)?;
+        let dense = match flag[0] {
+            0 => None,
+            1 => {
+                let n = usize::try_from(get_u64(src)?).map_err(|_| bad("too long"))?;
+                let mut prefix = Vec::new();
+                src.take(n as u64).read_to_end(&mut prefix)?;
+                let width = usize::try_from(get_u64(src)?).map_err(|_| bad("too wide"))?;
+                let slots = get_u32s(src)?;
+                if prefix.len() != n || !(1..=9).contains(&width) || slots.len() > DENSE_LIMIT {
+                    return Err(bad("a bad shape"));
+                }
+                Some(Dense {
+                    prefix: prefix.into(),
+                    width,
+                    slots,
+                })
+            }
+            _ => return Err(bad("a bad shape")),
+        };
+        let mut ids = Ids {
+            bytes,
+            starts,
+            table: HashTable::new(),
+            hasher: foldhash::quality::RandomState::default(),
+            dense,
+        };
+        for n in 0..ids.starts.len() {
+            let pos = ids.starts[n] as usize;
+            let id = at(&ids.bytes, pos);
+            let n = n as u32;
+            // Ids of the array's shape are numbered through it.
+            if ids.dense.as_ref().is_some_and(|d| d.value(id).is_some()) {
+                continue;
+            }
+            let hash = ids.hasher.hash_one(id);
+            let (bytes, hasher) = (&ids.bytes, &ids.hasher);
+            match ids
+                .table
+                .entry(hash, |s| s.is(id, bytes), |s| hasher.hash_one(s.id(bytes)))
+            {
+                hashbrown::hash_table::Entry::Occupied(_) => return Err(bad("an id given twice")),
+                hashbrown::hash_table::Entry::Vacant(e) => {
+                    e.insert(Slot::new(n, id, pos));
+                }
+            }
+        }
+        // The array holds a number for each id of its shape, none past the
+        // last id. (Which number goes with which id is the stored data's own,
+        // which the cache checks by its hash: a look-up per id to check it
+        // again would cost as much as hashing the ids anew.)
+        if let Some(d) = &ids.dense {
+            let numbered = d.slots.iter().filter(|&&s| s != 0).count();
+            if d.slots.iter().any(|&s| s as usize > ids.starts.len())
+                || numbered + ids.table.len() != ids.starts.len()
+            {
+                return Err(bad("an array that does not match the ids"));
+            }
+        }
+        Ok(ids)
+    }
+}
+
+fn get_u64(src: &mut impl Read) -> io::Result<u64> {
+    let mut b = [0u8; 8];
+    src.read_exact(&mut b)?;
+    Ok(u64::from_le_bytes(b))
+}
+
+fn put_u32s(out: &mut impl Write, values: &[u32]) -> io::Result<()> {
+    out.write_all(&(values.len() as u64).to_le_bytes())?;
+    let mut buf = Vec::with_capacity(values.len().min(16 * 1024) * 4);
+    for chunk in values.chunks(16 * 1024) {
+        buf.clear();
+        for v in chunk {
+            buf.extend_from_slice(&v.to_le_bytes());
+        }
+        out.write_all(&buf)?;
+    }
+    Ok(())
+}
+
+fn get_u32s(src: &mut impl Read) -> io::Result<Vec<u32>> {
+    let n = usize::try_from(get_u64(src)?)
+        .ok()
+        .filter(|&n| n <= u32::MAX as usize)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "ids: too many"))?;
+    let mut out = Vec::with_capacity(n.min(1 << 24));
+    let mut buf = vec![0u8; 64 * 1024];
+    while out.len() < n {
+        let k = (n - out.len()).min(buf.len() / 4);
+        src.read_exact(&mut buf[..k * 4])?;
+        out.extend(
+            buf[..k * 4]
+                .chunks_exact(4)
+                .map(|c| u32::from_le_bytes(c.try_into().expect("four bytes"))),
+        );
+    }
+    Ok(out)
 }
 
 /// Appends a new id to the buffer; its number and where it starts.
@@ -248,6 +406,42 @@ mod tests {
         plain.insert("acme");
         assert_eq!(plain.insert("P-0001"), (1, true));
         assert_eq!(plain.find("P-0001"), Some(1));
+    }
+
+    /// Stored and loaded, ids keep their numbers and are found as before.
+    #[test]
+    fn stored_ids_load_with_their_numbers() {
+        for first in ["P-0001", "acme", "N-000000001"] {
+            let mut ids = Ids::default();
+            let mut all = vec![first.to_string()];
+            for n in 0..3000 {
+                all.push(format!("P-{:04}", (n * 7919) % 5000));
+                if n % 7 == 0 {
+                    all.push(format!("client {n}"));
+                }
+                if n % 101 == 0 {
+                    all.push("L".repeat(n % 300));
+                }
+            }
+            for id in &all {
+                ids.insert(id);
+            }
+            let mut stored = Vec::new();
+            ids.store(&mut stored).unwrap();
+            let mut loaded = Ids::load(&mut stored.as_slice()).unwrap();
+            assert_eq!(loaded.len(), ids.len());
+            for n in 0..ids.len() as u32 {
+                assert_eq!(loaded.get(n), ids.get(n));
+                assert_eq!(loaded.find(ids.get(n)), Some(n));
+            }
+            assert_eq!(loaded.find("P-9999"), None);
+            assert_eq!(loaded.insert("P-9999"), (ids.len() as u32, true));
+            assert_eq!(loaded.insert(first), (0, false));
+            // Cut anywhere, it does not load.
+            for cut in [0, 7, stored.len() / 2, stored.len() - 1] {
+                assert!(Ids::load(&mut &stored[..cut]).is_err(), "{cut}");
+            }
+        }
     }
 
     #[test]

@@ -22,12 +22,13 @@
 //!
 //! ## Format
 //! A header of [`HEADER_LEN`] bytes (little-endian numbers), then blocks of
-//! steps. A block is its length and step count (`u32` each), then its steps;
-//! each step is a tag byte (kind, field change or stage, new id), its line and
-//! date as differences from the step before in the block (LEB128, the date
-//! zigzagged), its prospect (the id's text when it appears for the first time,
-//! else its number) and its stages or its field's name and two values. Blocks
-//! start afresh, so a rewrite copies the blocks of the old cache as they are.
+//! steps, then the ids. A block is its length and step count (`u32` each),
+//! then its steps; each step is a tag byte (kind, field change or stage), its
+//! line and date as differences from the step before in the block (LEB128,
+//! the date zigzagged), its prospect's number, and its stages or its field's
+//! name and two values. Blocks start afresh, so a rewrite copies the blocks
+//! of the old cache as they are. The ids follow ([`Ids::store`]): loading
+//! them spares hashing every id of the journal again.
 
 use super::{Change, Named, Step, read_exact_or_eof};
 use crate::ids::Ids;
@@ -42,8 +43,8 @@ use xxhash_rust::xxh3::Xxh3;
 
 const MAGIC: &[u8; 8] = b"pipe-jc1";
 /// Bumped whenever the layout or the meaning of a step changes.
-const FORMAT_VERSION: u32 = 1;
-pub const HEADER_LEN: usize = 8 + 16 + 8 + 16 + 8 + 8 + 8 + 8 + 16;
+const FORMAT_VERSION: u32 = 2;
+pub const HEADER_LEN: usize = 8 + 16 + 8 + 16 + 8 + 8 + 8 + 8 + 8 + 8 + 16;
 /// A block is written once it holds this many bytes.
 const BLOCK: usize = 64 * 1024;
 /// Journals smaller than this are read as CSV every time unless `PIPE_CACHE=1`.
@@ -171,6 +172,9 @@ struct Header {
     /// How many entries those bytes hold.
     entries: u64,
     steps: u64,
+    /// How many prospects the steps number, and where their ids start in the body.
+    ids: u64,
+    ids_at: u64,
     body_len: u64,
     body_hash: u128,
 }
@@ -190,6 +194,8 @@ impl Header {
         put(&self.next_line.to_le_bytes());
         put(&self.entries.to_le_bytes());
         put(&self.steps.to_le_bytes());
+        put(&self.ids.to_le_bytes());
+        put(&self.ids_at.to_le_bytes());
         put(&self.body_len.to_le_bytes());
         put(&self.body_hash.to_le_bytes());
         out
@@ -214,6 +220,8 @@ impl Header {
             next_line: u64_of(take(8)),
             entries: u64_of(take(8)),
             steps: u64_of(take(8)),
+            ids: u64_of(take(8)),
+            ids_at: u64_of(take(8)),
             body_len: u64_of(take(8)),
             body_hash: u128_of(take(16)),
         })
@@ -277,55 +285,47 @@ impl Cached {
         Ok(hasher.0.digest128() == self.header.journal_hash)
     }
 
-    /// Hands every cached step to `sink`, numbering the ids into `ids` (empty
-    /// until now); copies the blocks to `writer` when a new cache is being
-    /// made. Returns the entries the cached bytes hold and the line after them.
+    /// Hands every cached step to `sink`; copies the blocks to `writer` when
+    /// a new cache is being made. Returns the ids the steps number, the
+    /// entries the cached bytes hold and the line after them.
     pub fn replay(
         mut self,
-        ids: &mut Ids,
         mut writer: Option<&mut Writer>,
         sink: &mut dyn FnMut(&Step<'_>),
-    ) -> Result<(u64, u64)> {
+    ) -> Result<(Ids, u64, u64)> {
+        let h = self.header;
         let mut block = Vec::new();
-        let mut steps = 0u64;
-        loop {
+        let (mut steps, mut at) = (0u64, 0u64);
+        while at < h.ids_at {
             let mut head = [0u8; 8];
-            let n = read_exact_or_eof(&mut self.file, &mut head)?;
-            if n == 0 {
-                break;
-            }
-            if n < head.len() {
-                bail!("a block is cut short");
-            }
+            self.file.read_exact(&mut head)?;
             let len = u32::from_le_bytes(head[..4].try_into().expect("4 bytes")) as usize;
             let count = u32::from_le_bytes(head[4..].try_into().expect("4 bytes"));
             block.resize(len, 0);
             self.file.read_exact(&mut block)?;
-            decode_block(&block, count, ids, sink)?;
+            decode_block(&block, count, h.ids, sink)?;
             steps += u64::from(count);
+            at += 8 + len as u64;
             if let Some(w) = writer.as_deref_mut() {
                 w.copy_block(&head, &block, count);
             }
         }
-        if steps != self.header.steps {
-            bail!("it holds {steps} steps, not {}", self.header.steps);
+        if steps != h.steps || at != h.ids_at {
+            bail!("it holds {steps} steps, not {}", h.steps);
         }
-        if let Some(w) = writer {
-            w.known = ids.len() as u64;
+        let ids = Ids::load(&mut self.file)?;
+        if ids.len() as u64 != h.ids {
+            bail!("it numbers {} ids, not {}", ids.len(), h.ids);
         }
-        Ok((self.header.entries, self.header.next_line))
+        Ok((ids, h.entries, h.next_line))
     }
 }
 
 /// Reads one block's steps.
-fn decode_block(
-    b: &[u8],
-    count: u32,
-    ids: &mut Ids,
-    sink: &mut dyn FnMut(&Step<'_>),
-) -> Result<()> {
+fn decode_block(b: &[u8], count: u32, ids: u64, sink: &mut dyn FnMut(&Step<'_>)) -> Result<()> {
     let mut r = Bytes { b, at: 0 };
     let (mut line, mut day) = (0u64, 0i64);
+    let mut date = NaiveDate::MIN;
     for _ in 0..count {
         let tag = r.byte()?;
         let kind = match tag & 7 {
@@ -337,25 +337,20 @@ fn decode_block(
             _ => bail!("an unknown kind of change"),
         };
         line += r.varint()?;
-        day += unzigzag(r.varint()?);
-        let date = i32::try_from(day)
-            .ok()
-            .and_then(NaiveDate::from_num_days_from_ce_opt)
-            .ok_or_else(|| anyhow::anyhow!("a date out of range"))?;
-        let id = if tag & NEW_ID != 0 {
-            let text = r.text()?;
-            let (n, new) = ids.insert(text);
-            if !new {
-                bail!("an id given twice");
-            }
-            n
-        } else {
-            let n = r.varint()?;
-            if n >= ids.len() as u64 {
-                bail!("an id never given");
-            }
-            n as u32
-        };
+        let delta = unzigzag(r.varint()?);
+        // Entries come mostly in date order: most share the previous one's date.
+        if delta != 0 || date == NaiveDate::MIN {
+            day += delta;
+            date = i32::try_from(day)
+                .ok()
+                .and_then(NaiveDate::from_num_days_from_ce_opt)
+                .ok_or_else(|| anyhow::anyhow!("a date out of range"))?;
+        }
+        let id = r.varint()?;
+        if id >= ids {
+            bail!("an id never given");
+        }
+        let id = id as u32;
         let change = if tag & FIELD != 0 {
             Change::Field {
                 name: r.text()?,
@@ -385,7 +380,6 @@ fn decode_block(
 }
 
 const FIELD: u8 = 8;
-const NEW_ID: u8 = 16;
 
 fn zigzag(v: i64) -> u64 {
     ((v << 1) ^ (v >> 63)) as u64
@@ -459,8 +453,6 @@ pub struct Writer {
     count: u32,
     line: u64,
     day: i64,
-    /// How many ids were given so far: a step with this number gives a new one.
-    known: u64,
     steps: u64,
     body_len: u64,
     body_hash: Xxh3,
@@ -490,7 +482,6 @@ impl Writer {
             count: 0,
             line: 0,
             day: 0,
-            known: 0,
             steps: 0,
             body_len: 0,
             body_hash: Xxh3::new(),
@@ -498,9 +489,8 @@ impl Writer {
         })
     }
 
-    /// Adds a step read from the CSV; `id` is its prospect's id.
-    pub fn add(&mut self, s: &Step<'_>, id: &str) {
-        let new = u64::from(s.id) == self.known;
+    /// Adds a step read from the CSV.
+    pub fn add(&mut self, s: &Step<'_>) {
         let kind = match s.kind {
             Kind::Add => 0,
             Kind::Move => 1,
@@ -510,17 +500,12 @@ impl Writer {
         };
         let field = matches!(s.change, Change::Field { .. });
         let b = &mut self.block;
-        b.push(kind | if field { FIELD } else { 0 } | if new { NEW_ID } else { 0 });
+        b.push(kind | if field { FIELD } else { 0 });
         put_varint(b, s.line - self.line);
         let day = i64::from(s.date.num_days_from_ce());
         put_varint(b, zigzag(day - self.day));
         (self.line, self.day) = (s.line, day);
-        if new {
-            put_text(b, id);
-            self.known += 1;
-        } else {
-            put_varint(b, u64::from(s.id));
-        }
+        put_varint(b, u64::from(s.id));
         match s.change {
             Change::Stage { from, to } => {
                 put_varint(b, from.code());
@@ -573,9 +558,24 @@ impl Writer {
 
     /// Puts the cache in place: it holds the steps of the journal's first
     /// `covers` bytes, which hash to `journal_hash`, hold `entries` entries
-    /// and end before line `next_line`. Any failure leaves no file behind.
-    pub fn finish(mut self, covers: u64, journal_hash: u128, next_line: u64, entries: u64) {
+    /// and end before line `next_line`; `ids` numbers their prospects. Any
+    /// failure leaves no file behind.
+    pub fn finish(
+        mut self,
+        covers: u64,
+        journal_hash: u128,
+        next_line: u64,
+        entries: u64,
+        ids: &Ids,
+    ) {
         self.flush_block();
+        let ids_at = self.body_len;
+        let mut stored = Vec::new();
+        if ids.store(&mut stored).is_err() {
+            return;
+        }
+        self.write(&stored);
+        drop(stored);
         if self.failed {
             return;
         }
@@ -586,6 +586,8 @@ impl Writer {
             next_line,
             entries,
             steps: self.steps,
+            ids: ids.len() as u64,
+            ids_at,
             body_len: self.body_len,
             body_hash: self.body_hash.digest128(),
         };
@@ -636,6 +638,8 @@ mod tests {
             next_line: 42,
             entries: 41,
             steps: 40,
+            ids: 30,
+            ids_at: 88,
             body_len: 99,
             body_hash: 17,
         };
