@@ -154,15 +154,25 @@ pub fn scan_with(
     policy: cache::Policy,
     mut visit: impl FnMut(&Step<'_>),
 ) -> Result<(Ids, Scan)> {
-    let len = std::fs::metadata(path).map_or(0, |m| m.len());
-    if !crate::par::worth_it(len) {
-        return produce(path, p, policy, &mut visit);
+    let Some(plan) = Plan::make(path, p, policy)? else {
+        // Neither read from a cache nor written to one: the entries are
+        // parsed on the reading thread and numbered on this one, which
+        // shares the work best between the two.
+        let mut ids = Ids::default();
+        let scan = Journal::scan(path, p, |e| {
+            let (id, _) = ids.insert(e.id);
+            visit(&Step::of(e, id));
+        })?;
+        return Ok((ids, scan));
+    };
+    if !crate::par::worth_it(plan.len) {
+        return plan.run(p, &mut visit);
     }
     crate::par::pipelined(
         |feed: &mut crate::par::Feed<StepBatch>| {
             let mut batch = StepBatch::default();
             let mut open = true;
-            let out = produce(path, p, policy, &mut |s| {
+            let out = plan.run(p, &mut |s| {
                 if !open {
                     return;
                 }
@@ -184,101 +194,134 @@ pub fn scan_with(
     )
 }
 
-/// Reads the steps, from the cache when it holds the journal's start, then
-/// from the CSV; writes a new cache when the policy asks for one and the
-/// journal read without a problem.
-fn produce(
-    path: &Path,
-    p: &Pipeline,
-    policy: cache::Policy,
-    sink: &mut dyn FnMut(&Step<'_>),
-) -> Result<(Ids, Scan)> {
-    let file = path.display().to_string();
-    let mut scan = Scan {
-        file: file.clone(),
-        ..Scan::default()
-    };
-    let mut ids = Ids::default();
-    let mut f = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((ids, scan)),
-        Err(e) => {
-            return Err(anyhow::Error::new(e).context(format!("cannot read the journal {file}")));
+/// A scan that reads a cache or writes one: the journal opened, and the
+/// cache checked against it.
+struct Plan<'a> {
+    path: &'a Path,
+    journal: File,
+    len: u64,
+    /// The cache, when the journal starts with the bytes it was made from
+    /// (read: `journal` is just after them, their hash in `hasher`).
+    cached: Option<cache::Cached>,
+    hasher: cache::Hasher,
+    writer: Option<cache::Writer>,
+    cache_path: std::path::PathBuf,
+}
+
+impl<'a> Plan<'a> {
+    /// `None` when the cache is neither to be read nor written (or the
+    /// journal cannot be opened, which the plain scan reports).
+    fn make(path: &'a Path, p: &Pipeline, policy: cache::Policy) -> Result<Option<Plan<'a>>> {
+        if policy == cache::Policy::Off {
+            return Ok(None);
         }
-    };
-    let len = f
-        .metadata()
-        .with_context(|| format!("cannot read the journal {file}"))?
-        .len();
-    let fingerprint = cache::fingerprint(p);
-    let cache_path = cache::path_for(path);
-    let read = |e: std::io::Error| {
-        anyhow::Error::new(e).context(format!("cannot read the journal {file}"))
-    };
-
-    // The cached start of the journal, when the journal still starts with it.
-    let mut hasher = cache::Hasher::new();
-    let mut cached = None;
-    if policy.reads()
-        && let Some(c) = cache::Cached::open(&cache_path, &fingerprint)
-        && c.covers() <= len
-        && c.matches(&mut f, &mut hasher).map_err(read)?
-    {
-        cached = Some(c);
-    }
-    let covered = cached.as_ref().map_or(0, |c| c.covers());
-    let mut writer = if policy.writes(len, covered) {
-        cache::Writer::new(&cache_path, path, &fingerprint)
-    } else {
-        None
-    };
-
-    let mut resume = None;
-    if let Some(c) = cached {
-        let (known, entries, next_line) = c
-            .replay(writer.as_mut(), sink)
-            .with_context(|| format!("cannot read the journal's cache {}", cache_path.display()))?;
-        ids = known;
-        scan.entries = entries;
-        resume = Some(Resume {
-            offset: covered,
-            line: next_line,
-        });
-    } else {
-        hasher = cache::Hasher::new();
-        f = File::open(path).map_err(read)?;
-    }
-
-    // The rest, as CSV: the whole journal, or what was appended since the cache.
-    let mut source = cache::Hashing::new(f, hasher, covered, writer.is_some());
-    let end = Journal::scan_source(&mut source, resume, p, &mut scan, |e| {
-        let (id, _) = ids.insert(e.id);
-        let step = Step::of(e, id);
-        if let Some(w) = writer.as_mut() {
-            w.add(&step);
+        let Ok(mut journal) = File::open(path) else {
+            return Ok(None);
+        };
+        let file = path.display().to_string();
+        let read = |e: std::io::Error| {
+            anyhow::Error::new(e).context(format!("cannot read the journal {file}"))
+        };
+        let len = journal.metadata().map_err(read)?.len();
+        let fingerprint = cache::fingerprint(p);
+        let cache_path = cache::path_for(path);
+        let mut hasher = cache::Hasher::new();
+        let mut cached = None;
+        if let Some(c) = cache::Cached::open(&cache_path, &fingerprint)
+            && c.covers() <= len
+        {
+            if c.matches(&mut journal, &mut hasher).map_err(read)? {
+                cached = Some(c);
+            } else {
+                hasher = cache::Hasher::new();
+                journal = File::open(path).map_err(read)?;
+            }
         }
-        sink(&step);
-    })?;
-    let read_to = source.read_to();
-    let last_line = if end.last_line == 0 {
-        resume.map_or(0, |r| r.line.saturating_sub(1))
-    } else {
-        end.last_line
-    };
-    if !end.bad_header && read_to > 0 && !crate::journal::ends_with_newline(path)? {
-        scan.diags
-            .push(crate::journal::FORMAT.incomplete_error(&file, last_line));
+        let covered = cached.as_ref().map_or(0, |c| c.covers());
+        let writer = if policy.writes(len, covered) {
+            cache::Writer::new(&cache_path, path, &fingerprint)
+        } else {
+            None
+        };
+        if cached.is_none() && writer.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Plan {
+            path,
+            journal,
+            len,
+            cached,
+            hasher,
+            writer,
+            cache_path,
+        }))
     }
-    // Only a journal read without a problem is cached: its problems must be
-    // found again by every scan.
-    if let Some(w) = writer
-        && scan.diags.is_empty()
-        && !end.bad_header
-        && read_to > 0
-    {
-        w.finish(read_to, source.finish(), end.next_line, scan.entries, &ids);
+
+    /// Hands the cached steps, then those of the rest of the journal, to
+    /// `sink`; writes the new cache when one is wanted and the journal read
+    /// without a problem.
+    fn run(self, p: &Pipeline, sink: &mut dyn FnMut(&Step<'_>)) -> Result<(Ids, Scan)> {
+        let Plan {
+            path,
+            journal,
+            cached,
+            hasher,
+            mut writer,
+            cache_path,
+            ..
+        } = self;
+        let file = path.display().to_string();
+        let mut scan = Scan {
+            file: file.clone(),
+            ..Scan::default()
+        };
+        let mut ids = Ids::default();
+        let covered = cached.as_ref().map_or(0, |c| c.covers());
+        let mut resume = None;
+        if let Some(c) = cached {
+            let (known, entries, next_line) =
+                c.replay(writer.as_mut(), sink).with_context(|| {
+                    format!("cannot read the journal's cache {}", cache_path.display())
+                })?;
+            ids = known;
+            scan.entries = entries;
+            resume = Some(Resume {
+                offset: covered,
+                line: next_line,
+            });
+        }
+
+        // The rest, as CSV: the whole journal, or what was appended since the cache.
+        let mut source = cache::Hashing::new(journal, hasher, covered, writer.is_some());
+        let end = Journal::scan_source(&mut source, resume, p, &mut scan, |e| {
+            let (id, _) = ids.insert(e.id);
+            let step = Step::of(e, id);
+            if let Some(w) = writer.as_mut() {
+                w.add(&step);
+            }
+            sink(&step);
+        })?;
+        let read_to = source.read_to();
+        let last_line = if end.last_line == 0 {
+            resume.map_or(0, |r| r.line.saturating_sub(1))
+        } else {
+            end.last_line
+        };
+        if !end.bad_header && read_to > 0 && !crate::journal::ends_with_newline(path)? {
+            scan.diags
+                .push(crate::journal::FORMAT.incomplete_error(&file, last_line));
+        }
+        // Only a journal read without a problem is cached: its problems must be
+        // found again by every scan.
+        if let Some(w) = writer
+            && scan.diags.is_empty()
+            && !end.bad_header
+            && read_to > 0
+        {
+            w.finish(read_to, source.finish(), end.next_line, scan.entries, &ids);
+        }
+        Ok((ids, scan))
     }
-    Ok((ids, scan))
 }
 
 /// Steps handed from the reading thread to the consuming one: the text of

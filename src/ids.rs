@@ -202,7 +202,8 @@ impl Ids {
     pub fn load(src: &mut impl Read) -> io::Result<Ids> {
         let bad = |what: &str| io::Error::new(io::ErrorKind::InvalidData, format!("ids: {what}"));
         let len = usize::try_from(get_u64(src)?).map_err(|_| bad("too long"))?;
-        let mut bytes = Vec::new();
+        // Sized once: growing by doubling could leave as much again unused.
+        let mut bytes = Vec::with_capacity(len.min(1 << 30));
         src.take(len as u64).read_to_end(&mut bytes)?;
         if bytes.len() != len {
             return Err(bad("cut short"));

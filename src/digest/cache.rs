@@ -72,10 +72,6 @@ impl Policy {
         }
     }
 
-    pub fn reads(self) -> bool {
-        self != Policy::Off
-    }
-
     /// Whether to write a new cache for a journal of `len` bytes whose first `covered` are cached.
     pub fn writes(self, len: u64, covered: u64) -> bool {
         match self {
