@@ -31,6 +31,64 @@ pub struct Prospect {
 /// How many prospects go from the parsing thread to the consuming one at a time.
 const BATCH: usize = 1024;
 
+/// Rows handed from the reading thread to the consuming one: read into
+/// prospects, or (every other batch) as their cells, for the consuming
+/// thread to read. Building a report is lighter than reading rows, so the
+/// consuming thread takes half the reading and the two threads finish
+/// together; the rows arrive in file order either way.
+#[derive(Default)]
+struct RowBatch {
+    prospects: crate::par::Reused<Prospect>,
+    /// Whether this batch's rows are left as cells.
+    late: bool,
+    /// The register's date format as the reading thread knows it.
+    hint: Option<usize>,
+    /// The cells of the rows left, end to end, and where each ends.
+    text: String,
+    ends: Vec<usize>,
+    late_rows: usize,
+}
+
+impl crate::par::Batch for RowBatch {
+    fn clear(&mut self) {
+        crate::par::Batch::clear(&mut self.prospects);
+        self.late = false;
+        self.hint = None;
+        self.text.clear();
+        self.ends.clear();
+        self.late_rows = 0;
+    }
+}
+
+impl RowBatch {
+    fn rows(&self) -> usize {
+        if self.late {
+            self.late_rows
+        } else {
+            self.prospects.len()
+        }
+    }
+
+    /// Keeps a row's first `width` cells, for the consuming thread.
+    fn keep_cells(&mut self, cells: &crate::register::Cells<'_>, width: usize) {
+        for c in 0..width {
+            self.text.push_str(cells.get(c));
+            self.ends.push(self.text.len());
+        }
+        self.late_rows += 1;
+    }
+
+    /// Column `col` of the `row`th row left (rows of `width` cells).
+    fn cell(&self, row: usize, col: usize, width: usize) -> &str {
+        if col >= width {
+            return "";
+        }
+        let k = row * width + col;
+        let start = if k == 0 { 0 } else { self.ends[k - 1] };
+        &self.text[start..self.ends[k]]
+    }
+}
+
 /// A cell that could not be read: which column, what kind of problem, the message and a hint.
 #[derive(Debug, Clone)]
 pub struct CellError {
@@ -104,26 +162,72 @@ impl Prospect {
                 true
             });
         }
-        crate::par::pipelined(
-            |feed: &mut crate::par::Feed<crate::par::Reused<Prospect>>| {
-                let mut batch = crate::par::Reused::default();
-                let mut open = true;
-                let skipped = Prospect::read_rows(&mut reader, p, |read| {
-                    if read(batch.slot()) {
-                        batch.keep();
+        let schema = reader.schema.clone();
+        let width = Field::ALL
+            .into_iter()
+            .filter_map(|f| schema.col(f))
+            .max()
+            .map_or(0, |c| c + 1);
+        let mut late_skips = 0;
+        let mut late = Prospect::empty();
+        let skipped = crate::par::pipelined(
+            |feed: &mut crate::par::Feed<RowBatch>| {
+                let mut batch = RowBatch::default();
+                let mut styles = Styles::default();
+                let mut skipped = 0;
+                let mut passed = 0u64;
+                while let Some(r) = reader.next_row()? {
+                    let Ok(cells) = r.text_cells() else {
+                        skipped += 1;
+                        continue;
+                    };
+                    if batch.late {
+                        batch.keep_cells(&cells, width);
+                    } else if batch
+                        .prospects
+                        .slot()
+                        .read(|c| cells.get(c), r.schema, p, &mut styles)
+                        .is_ok()
+                    {
+                        batch.prospects.keep();
+                    } else {
+                        skipped += 1;
                     }
-                    if batch.len() == BATCH {
-                        open = feed.pass(&mut batch);
+                    if batch.rows() == BATCH {
+                        if !feed.pass(&mut batch) {
+                            return Ok(skipped);
+                        }
+                        passed += 1;
+                        // Every other batch is read on the consuming thread,
+                        // once the register's date format is known (the only
+                        // thing a row's reading takes from the rows before).
+                        batch.late = passed % 2 == 1 && styles.date.is_some();
+                        batch.hint = styles.date;
                     }
-                    open
-                });
-                if open {
-                    feed.pass(&mut batch);
                 }
-                skipped
+                feed.pass(&mut batch);
+                Ok(skipped)
             },
-            |batch| batch.items().iter().for_each(&mut visit),
-        )
+            |batch| {
+                if !batch.late {
+                    batch.prospects.items().iter().for_each(&mut visit);
+                    return;
+                }
+                let mut styles = Styles {
+                    date: batch.hint,
+                    amount: None,
+                };
+                for i in 0..batch.late_rows {
+                    let cell = |c: usize| batch.cell(i, c, width);
+                    if late.read(cell, &schema, p, &mut styles).is_ok() {
+                        visit(&late);
+                    } else {
+                        late_skips += 1;
+                    }
+                }
+            },
+        )?;
+        Ok(skipped + late_skips)
     }
 
     /// Offers each row to `row`, which calls the reader it is given on a
