@@ -146,6 +146,20 @@ impl<R: Read> Scanner<R> {
         self.line
     }
 
+    /// The source, to refill before [`Scanner::restart`].
+    pub fn source_mut(&mut self) -> &mut R {
+        &mut self.src
+    }
+
+    /// Reads the source again from where it now stands, as text found at
+    /// `offset` on line `line` of its file; the buffers are kept. For reading
+    /// records again one at a time without a scanner each.
+    pub fn restart(&mut self, offset: u64, line: u64) {
+        self.core.reset();
+        (self.start, self.end, self.eof) = (0, 0, false);
+        (self.pos, self.line) = (offset, line);
+    }
+
     pub fn next_record(&mut self) -> io::Result<Option<Record<'_>>> {
         // Blank lines and the LF of a CRLF come before the record's content.
         loop {
@@ -557,6 +571,33 @@ mod tests {
         let recs = scan(b"x\n\n\ny\n");
         assert_eq!(recs[1].0, 4);
         assert_eq!(recs[1].1, 4);
+    }
+
+    /// A record read again on its own from its raw bytes, by a scanner
+    /// restarted for each, is the record read in the file.
+    #[test]
+    fn a_restarted_scanner_reads_each_record_again() {
+        let input = b"a,b\r\nc,\"d\r\ne\"\r\n\r\nf,g\r\n\"h\"\"i\",\"\"\r\nj\"k,l\r\n\"m\"n,o";
+        let recs = scan(input);
+        assert_eq!(recs.len(), 6);
+        let mut again = Scanner::new(std::io::Cursor::new(Vec::new()), b',', b'\n');
+        for (offset, line, raw, fields) in &recs {
+            let src = again.source_mut();
+            src.get_mut().clear();
+            src.get_mut().extend_from_slice(raw.as_bytes());
+            src.set_position(0);
+            again.restart(*offset, *line);
+            let r = again.next_record().unwrap().unwrap();
+            let read: Vec<String> = r
+                .fields()
+                .map(|f| String::from_utf8(f.to_vec()).unwrap())
+                .collect();
+            assert_eq!(
+                (r.offset, r.line, r.raw, &read),
+                (*offset, *line, raw.as_bytes(), fields)
+            );
+            assert!(again.next_record().unwrap().is_none());
+        }
     }
 
     #[test]

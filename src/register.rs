@@ -39,6 +39,11 @@ impl Terminator {
             Terminator::Cr => b"\r",
         }
     }
+
+    /// The byte that counts lines.
+    pub fn newline(self) -> u8 {
+        if self == Terminator::Cr { b'\r' } else { b'\n' }
+    }
 }
 
 /// How the register file is written, as found in the file.
@@ -90,7 +95,7 @@ impl Schema {
 /// Decodes cells, settling `auto` encoding on the way: a file is UTF-8 until
 /// a byte sequence says otherwise; if nothing but ASCII came before, it is
 /// then Windows-1252 from the start.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Decoder {
     mode: Cell<Mode>,
 }
@@ -115,7 +120,8 @@ impl Decoder {
         }
     }
 
-    /// True while `auto` has seen nothing but ASCII.
+    /// True while `auto` has seen nothing but ASCII: the next cells may
+    /// still decide the encoding. Once false, decoding depends on nothing else.
     pub fn undecided(&self) -> bool {
         self.mode.get() == Mode::AutoAscii
     }
@@ -334,11 +340,7 @@ impl Reader {
                     .unwrap_or(b',')
             }
         };
-        let newline = if terminator == Terminator::Cr {
-            b'\r'
-        } else {
-            b'\n'
-        };
+        let newline = terminator.newline();
         let decoder = Decoder::new(pipeline.register.encoding, bom);
         let mut prefix = head;
         prefix.drain(..body_start);

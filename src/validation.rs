@@ -192,21 +192,74 @@ pub fn scan_register(
         // The rows are read and checked on a second thread, then checked
         // against the index here, in file order. The checked rows go back
         // to be checked again, so that their strings are reused.
+        //
+        // Checking a row is heavier than the index's part, so every other
+        // batch is handed over as the rows' bytes and checked here, once
+        // nothing more is to be learnt from the rows before (the date format
+        // and the encoding): the two threads then finish together.
+        let schema = reader.schema.clone();
+        let delimiter = reader.dialect.delimiter;
+        let newline = reader.dialect.terminator.newline();
+        let decoder = reader.decoder.clone();
+        let mut late = RowCheck::default();
+        let mut again =
+            crate::csvscan::Scanner::new(std::io::Cursor::new(Vec::new()), delimiter, newline);
         crate::par::pipelined(
-            |feed: &mut crate::par::Feed<crate::par::Reused<RowCheck>>| -> Result<()> {
+            |feed: &mut crate::par::Feed<CheckBatch>| -> Result<()> {
                 let mut styles = Styles::default();
-                let mut batch = crate::par::Reused::default();
+                let mut batch = CheckBatch::default();
+                let mut passed = 0u64;
                 while let Some(row) = reader.next_row()? {
-                    check_row(&row, p, &mut styles, batch.slot());
-                    batch.keep();
-                    if batch.len() == ROWS_PER_BATCH && !feed.pass(&mut batch) {
-                        return Ok(());
+                    if batch.late {
+                        batch.keep_raw(&row);
+                    } else {
+                        check_row(&row, p, &mut styles, batch.checked.slot());
+                        batch.checked.keep();
+                    }
+                    if batch.rows() == ROWS_PER_BATCH {
+                        let settled = !row.decoder.undecided();
+                        if !feed.pass(&mut batch) {
+                            return Ok(());
+                        }
+                        passed += 1;
+                        batch.late = passed % 2 == 1 && settled && styles.date.is_some();
+                        batch.hint = styles.date;
                     }
                 }
                 feed.pass(&mut batch);
                 Ok(())
             },
-            |batch| batch.items().iter_mut().for_each(&mut take),
+            |batch| {
+                if !batch.late {
+                    batch.checked.items().iter_mut().for_each(&mut take);
+                    return;
+                }
+                let mut styles = Styles {
+                    date: batch.hint,
+                    amount: None,
+                };
+                for &(offset, line, start, end) in &batch.raw_rows {
+                    // Each row is read again on its own, as the reading thread read it.
+                    let source = again.source_mut();
+                    source.get_mut().clear();
+                    source.get_mut().extend_from_slice(&batch.raw[start..end]);
+                    source.set_position(0);
+                    again.restart(offset, line);
+                    let record = again
+                        .next_record()
+                        .expect("a record read from memory")
+                        .expect("the record read before");
+                    let row = Row {
+                        record,
+                        file: &file,
+                        schema: &schema,
+                        decoder: &decoder,
+                        delimiter,
+                    };
+                    check_row(&row, p, &mut styles, &mut late);
+                    take(&mut late);
+                }
+            },
         )?;
     } else {
         let mut styles = Styles::default();
@@ -258,6 +311,48 @@ impl RowCheck {
 
 /// How many checked rows go from the reading thread to the indexing one at a time.
 const ROWS_PER_BATCH: usize = 512;
+
+/// Rows handed from the reading thread to the checking one: checked, or
+/// (every other batch) as their bytes, to be checked there.
+#[derive(Default)]
+struct CheckBatch {
+    checked: crate::par::Reused<RowCheck>,
+    /// Whether this batch's rows are left as bytes.
+    late: bool,
+    /// The register's date format as the reading thread knows it.
+    hint: Option<usize>,
+    /// The rows' bytes end to end; per row its offset and line in the file
+    /// and where its bytes are here.
+    raw: Vec<u8>,
+    raw_rows: Vec<(u64, u64, usize, usize)>,
+}
+
+impl crate::par::Batch for CheckBatch {
+    fn clear(&mut self) {
+        crate::par::Batch::clear(&mut self.checked);
+        self.late = false;
+        self.hint = None;
+        self.raw.clear();
+        self.raw_rows.clear();
+    }
+}
+
+impl CheckBatch {
+    fn rows(&self) -> usize {
+        if self.late {
+            self.raw_rows.len()
+        } else {
+            self.checked.len()
+        }
+    }
+
+    fn keep_raw(&mut self, row: &Row) {
+        let start = self.raw.len();
+        self.raw.extend_from_slice(row.record.raw);
+        self.raw_rows
+            .push((row.record.offset, row.record.line, start, self.raw.len()));
+    }
+}
 
 /// The checks of a row that need the rows before it and the journal: a
 /// repeated id (reported first), and a stage the journal disagrees with.
