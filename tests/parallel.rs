@@ -151,8 +151,8 @@ fn errors_are_reported_alike_and_on_the_same_lines() {
     same_both_ways(&s, "generated with errors");
 }
 
-#[test]
-fn every_fixture_gives_the_same_output_on_one_thread_and_two() {
+/// Every test fixture, and the shipped example.
+fn every_fixture(compare: impl Fn(&Sandbox, &str)) {
     for name in [
         "compact",
         "excel-fr",
@@ -162,9 +162,16 @@ fn every_fixture_gives_the_same_output_on_one_thread_and_two() {
         "alerts-invalid",
         "effort-basic",
     ] {
-        same_both_ways(&Sandbox::fixture(name), name);
+        compare(&Sandbox::fixture(name), name);
     }
-    same_both_ways(&Sandbox::example(), "the shipped example");
+    compare(&Sandbox::example(), "the shipped example");
+}
+
+#[test]
+fn every_fixture_gives_the_same_output_on_one_thread_and_two() {
+    every_fixture(|s, what| {
+        same_both_ways(s, what);
+    });
 }
 
 /// Runs every command without the cache, then with it (made by the first
@@ -247,18 +254,7 @@ fn the_journal_cache_changes_no_output() {
 
 #[test]
 fn every_fixture_gives_the_same_output_with_the_cache() {
-    for name in [
-        "compact",
-        "excel-fr",
-        "cp1252",
-        "report-basic",
-        "alerts-rules",
-        "alerts-invalid",
-        "effort-basic",
-    ] {
-        same_with_the_cache(&Sandbox::fixture(name), name);
-    }
-    same_with_the_cache(&Sandbox::example(), "the shipped example");
+    every_fixture(same_with_the_cache);
 }
 
 #[test]
