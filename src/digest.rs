@@ -293,9 +293,14 @@ impl<'a> Plan<'a> {
 
         // The rest, as CSV: the whole journal, or what was appended since the cache.
         let mut source = cache::Hashing::new(journal, hasher, covered, writer.is_some());
-        let end = Journal::scan_source(&mut source, resume, p, &mut scan, |e| {
+        let end = Journal::scan_source(&mut source, resume, p, &mut scan, |e, clean| {
             let (id, _) = ids.insert(e.id);
             let step = Step::of(e, id);
+            // A journal with a problem is not cached: the cache being
+            // written is dropped at the first one, not carried to the end.
+            if !clean {
+                writer = None;
+            }
             if let Some(w) = writer.as_mut() {
                 w.add(&step);
             }
@@ -595,6 +600,12 @@ mod tests {
         std::fs::remove_file(&cache).unwrap();
         assert_eq!(read(&path, &p, Policy::Always), plain);
         assert!(!cache.exists());
+        // Nor is anything left of the cache begun.
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["journal.csv"]);
     }
 
     #[test]

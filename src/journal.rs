@@ -331,7 +331,8 @@ impl Journal {
             }
         };
         let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-        let end = Journal::scan_source(f, None, p, &mut scan, visit)?;
+        let mut visit = visit;
+        let end = Journal::scan_source(f, None, p, &mut scan, |e, _| visit(e))?;
         if !end.bad_header && len > 0 && !ends_with_newline(path)? {
             scan.diags
                 .push(FORMAT.incomplete_error(&file, end.last_line));
@@ -341,14 +342,15 @@ impl Journal {
 
     /// Scans the journal's text from `src`: from its start (header first), or
     /// from `resume`, a record boundary after the header. Entries are counted
-    /// and problems noted in `scan`; whether the file ends its last line is
-    /// for the caller to check.
+    /// and problems noted in `scan`; `visit` also learns whether the scan has
+    /// found no problem so far. Whether the file ends its last line is for the
+    /// caller to check.
     pub(crate) fn scan_source(
         src: impl std::io::Read,
         resume: Option<Resume>,
         p: &Pipeline,
         scan: &mut Scan,
-        mut visit: impl FnMut(&EntryRef<'_>),
+        mut visit: impl FnMut(&EntryRef<'_>, bool),
     ) -> Result<Scanned> {
         let file = scan.file.clone();
         let diags = &mut scan.diags;
@@ -474,7 +476,7 @@ impl Journal {
                 }
             }
             scan.entries += 1;
-            visit(&entry);
+            visit(&entry, diags.is_empty());
         }
         Ok(Scanned {
             last_line,
