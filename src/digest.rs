@@ -428,6 +428,8 @@ fn read_exact_or_eof(src: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usi
 mod tests {
     use super::cache::Policy;
     use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
     use std::fmt::Write as _;
 
     fn pipeline() -> Pipeline {
@@ -458,13 +460,8 @@ mod tests {
             "Élodie",
         ];
         let kinds = ["add", "move", "set", "undo", "sync"];
-        let mut state = 0x2545_f491_4f6c_dd1du64 ^ seed;
-        let mut next = |k: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % k as u64) as usize
-        };
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut next = |k: usize| rng.random_range(0..k);
         for _ in 0..n {
             let field = fields[next(fields.len())];
             let (from, to) = if field == "stage" {

@@ -178,6 +178,8 @@ impl History {
 mod tests {
     use super::*;
     use crate::journal::Journal;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
 
     /// The compact history holds, for each prospect, the facts of its entries read in full, in the same order.
     #[test]
@@ -192,13 +194,8 @@ mod tests {
         let fields = ["stage", "expected_close", "amount", "stage"];
         let values = ["2026-03-01", " 2026-04-01", "bad", "", "2026-02-10"];
         let kinds = ["move", "set", "undo", "sync"];
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut rng = ChaCha8Rng::seed_from_u64(0x2545_f491_4f6c_dd1d);
+        let mut next = |n: usize| rng.random_range(0..n);
         for k in 0..2000 {
             let field = fields[next(fields.len())];
             let (from, to) = if field == "stage" {

@@ -1,6 +1,8 @@
 use super::*;
 use crate::journal::{Entry, Kind};
 use crate::pipeline::Pipeline;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use std::path::Path;
 
 const PIPELINE: &str = r#"
@@ -366,13 +368,8 @@ fn sorting_moves_alerts_as_a_stable_sort_would() {
     let p = pipeline();
     let x = prospect(&p, "new");
     let one = evaluate(&p, &x, &[], d("2026-12-01"), 2).remove(0);
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut next = |n: u64| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state % n
-    };
+    let mut rng = ChaCha8Rng::seed_from_u64(0x2545_f491_4f6c_dd1d);
+    let mut next = |n: u64| rng.random_range(0..n);
     for len in [0, 1, 2, 7, 300] {
         let alerts: Vec<Alert> = (0..len)
             .map(|i| {

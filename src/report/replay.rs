@@ -402,6 +402,8 @@ fn set_canonical(x: &mut Prospect, f: Field, v: &str, p: &Pipeline) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
     use std::fmt::Write as _;
 
     /// The history built while scanning equals the one built from the entries read first.
@@ -425,13 +427,8 @@ mod tests {
             "Expected close",
             "notes",
         ];
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
+        let mut rng = ChaCha8Rng::seed_from_u64(0x9e37_79b9_7f4a_7c15);
+        let mut next = |n: u64| rng.random_range(0..n);
         let mut text = String::from("at,date,id,kind,field,from,to,by,reason,note\n");
         for k in 0..3000 {
             let field = fields[next(fields.len() as u64) as usize];
