@@ -19,10 +19,9 @@ pub mod cache;
 use crate::ids::Ids;
 use crate::journal::{EntryRef, Journal, Kind, Resume, Scan};
 use crate::pipeline::Pipeline;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::NaiveDate;
 use std::fs::File;
-use std::io::Read;
 use std::path::Path;
 
 /// A stage named by a stage entry.
@@ -40,9 +39,9 @@ impl Named {
         if crate::text::trim(text).is_empty() {
             return Named::Empty;
         }
-        match stage.and_then(|s| u16::try_from(s).ok()) {
-            Some(s) if s < Named::FIRST_CODE => Named::Stage(s),
-            _ => Named::Unknown,
+        match stage {
+            Some(s) => Named::Stage(u16::try_from(s).expect("fewer stages")),
+            None => Named::Unknown,
         }
     }
 
@@ -63,9 +62,7 @@ impl Named {
         }
     }
 
-    /// Stages are numbered from this code on in the cache.
-    const FIRST_CODE: u16 = u16::MAX - 2;
-
+    /// The number that stands for it in the cache.
     fn code(self) -> u64 {
         match self {
             Named::Empty => 0,
@@ -78,11 +75,7 @@ impl Named {
         Some(match c {
             0 => Named::Empty,
             1 => Named::Unknown,
-            c => Named::Stage(
-                u16::try_from(c - 2)
-                    .ok()
-                    .filter(|&s| s < Named::FIRST_CODE)?,
-            ),
+            c => Named::Stage(u16::try_from(c - 2).ok()?),
         })
     }
 }
@@ -279,10 +272,19 @@ impl<'a> Plan<'a> {
         let covered = cached.as_ref().map_or(0, |c| c.covers());
         let mut resume = None;
         if let Some(c) = cached {
-            let (known, entries, next_line) =
-                c.replay(writer.as_mut(), sink).with_context(|| {
-                    format!("cannot read the journal's cache {}", cache_path.display())
-                })?;
+            // The cache checked out by its hash, so this is a fault of `pipe`'s
+            // own; the steps already handed on cannot be taken back, so the
+            // command stops, and the cache goes so that the next one reads the CSV.
+            let (known, entries, next_line) = c.replay(writer.as_mut(), sink).map_err(|e| {
+                let _ = std::fs::remove_file(&cache_path);
+                crate::error::failure(
+                    crate::error::Exit::Io,
+                    format!(
+                        "cannot read the journal's cache {}: {e:#}\n  hint: the cache has been removed; run the command again (it reads the journal itself)",
+                        cache_path.display()
+                    ),
+                )
+            })?;
             ids = known;
             scan.entries = entries;
             resume = Some(Resume {
@@ -408,20 +410,6 @@ impl StepBatch {
             change,
         }
     }
-}
-
-/// Reads all of `src` (for the cache's checks).
-fn read_exact_or_eof(src: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match src.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 #[cfg(test)]
@@ -644,6 +632,36 @@ mod tests {
         assert_eq!(read(&path, &other, Policy::Always), renamed);
         assert_eq!(read(&path, &p, Policy::Always), plain);
         assert_eq!(std::fs::read(&cache).unwrap(), made);
+    }
+
+    /// A cache whose header disagrees with its steps (which only a fault of
+    /// `pipe` could write) stops the command, and is removed so that the next
+    /// one reads the journal.
+    #[test]
+    fn a_cache_that_does_not_replay_is_removed() {
+        let p = pipeline();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.csv");
+        let cache = cache::path_for(&path);
+        std::fs::write(&path, format!("{HEADER}{}", journal(500, 8))).unwrap();
+        let plain = read(&path, &p, Policy::Off);
+        read(&path, &p, Policy::Always);
+        let mut made = std::fs::read(&cache).unwrap();
+        // The header's step count (after the magic, fingerprint, length,
+        // hash, next line and entries) is not covered by the contents' hash.
+        made[64] ^= 1;
+        std::fs::write(&cache, &made).unwrap();
+        let Err(err) = scan_with(&path, &p, Policy::Auto, |_| {}) else {
+            panic!("a cache that does not replay is an error");
+        };
+        let shown = format!("{err:#}");
+        assert!(shown.contains("cannot read the journal's cache"), "{shown}");
+        assert!(
+            shown.contains("hint: the cache has been removed"),
+            "{shown}"
+        );
+        assert!(!cache.exists());
+        assert_eq!(read(&path, &p, Policy::Auto), plain);
     }
 
     #[test]

@@ -30,7 +30,7 @@
 //! of the old cache as they are. The ids follow ([`Ids::store`]): loading
 //! them spares hashing every id of the journal again.
 
-use super::{Change, Named, Step, read_exact_or_eof};
+use super::{Change, Named, Step};
 use crate::ids::Ids;
 use crate::journal::Kind;
 use crate::pipeline::Pipeline;
@@ -424,6 +424,21 @@ impl<'a> Bytes<'a> {
         self.at = end;
         Ok(s)
     }
+}
+
+/// Fills `buf` from `src` as far as `src` goes: how many bytes were read
+/// (fewer than `buf` holds only at the end of `src`).
+fn read_exact_or_eof(src: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match src.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
