@@ -581,13 +581,8 @@ impl Writer {
     ) {
         self.flush_block();
         let ids_at = self.body_len;
-        let mut stored = Vec::new();
-        if ids.store(&mut stored).is_err() {
-            return;
-        }
-        self.write(&stored);
-        drop(stored);
-        if self.failed {
+        // Straight into the body, without a copy of the ids in memory.
+        if ids.store(&mut Body(&mut self)).is_err() || self.failed {
             return;
         }
         let header = Header {
@@ -613,6 +608,20 @@ impl Writer {
             // damaged: it is not synced to disk, and a failure is not an error.
             let _ = tmp.persist(&self.path);
         }
+    }
+}
+
+/// The cache's body, as a place to write to (its hash and length follow).
+struct Body<'w>(&'w mut Writer);
+
+impl Write for Body<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
