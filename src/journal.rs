@@ -315,7 +315,7 @@ impl Journal {
     }
 
     /// [`Journal::scan`] on this thread alone.
-    fn scan_here(path: &Path, p: &Pipeline, visit: impl FnMut(&EntryRef<'_>)) -> Result<Scan> {
+    fn scan_here(path: &Path, p: &Pipeline, mut visit: impl FnMut(&EntryRef<'_>)) -> Result<Scan> {
         let file = path.display().to_string();
         let mut scan = Scan {
             file: file.clone(),
@@ -331,7 +331,6 @@ impl Journal {
             }
         };
         let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-        let mut visit = visit;
         let end = Journal::scan_source(f, None, p, &mut scan, |e, _| visit(e))?;
         if !end.bad_header && len > 0 && !ends_with_newline(path)? {
             scan.diags
