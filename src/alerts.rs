@@ -2,8 +2,11 @@
 //! pipeline and today, each giving the alerts it raises. Nothing here reads
 //! a file; `commands/alerts.rs` feeds the rows and writes the report.
 //!
-//! Every alert names its rule, the prospect, its owner, its stage, the
-//! figure that broke the rule and the threshold, in the pipeline's locale.
+//! An alert is kept compact: the rule's finding as typed figures (dates,
+//! counts, terms), and the prospect's id, name and owner shared by all the
+//! alerts of its row. Its message, its figures in words and its key are
+//! written when they are asked for, in the pipeline's locale, so a register
+//! that raises a million alerts does not hold a million messages.
 
 use crate::calendar::Calendar;
 use crate::field::Field;
@@ -15,6 +18,7 @@ use crate::validation::RowCheck;
 use crate::words::{self, pick};
 use chrono::NaiveDate;
 use serde_json::{Value, json};
+use std::rc::Rc;
 
 pub mod history;
 pub mod report;
@@ -100,28 +104,333 @@ impl Suggestion {
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct Alert {
-    pub rule: Rule,
-    pub severity: Severity,
+/// The row an alert is about, shared by every alert the row raises.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Who {
     pub id: String,
     /// The company, or the contact when there is no company.
     pub name: String,
     pub owner: String,
-    pub stage: Option<usize>,
-    /// The stage's label, or the stage cell of a row that cannot be read.
-    pub stage_text: String,
-    pub value: Measure,
-    pub threshold: Measure,
+    /// The stage cell as written, for a row whose stage names no stage.
+    pub stage_cell: String,
+}
+
+/// What a rule found, in figures; words come when the alert is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finding {
+    /// In its stage since `since`, `days` days, past `limit`.
+    Stale {
+        since: NaiveDate,
+        days: i64,
+        limit: Term,
+        business: bool,
+    },
+    /// The expected decision `close` passed `days` days ago, `grace` allowed.
+    DecisionOverdue {
+        close: NaiveDate,
+        days: i64,
+        grace: Term,
+        business: bool,
+    },
+    /// The expected decision falls outside the stage's window.
+    HorizonMismatch {
+        close: NaiveDate,
+        suggestion: Option<Suggestion>,
+    },
+    /// A field the stage requires is empty.
+    MissingField(Field),
+    /// The next action, due `due`, is `days` days late, `grace` allowed.
+    NextActionOverdue {
+        due: NaiveDate,
+        days: i64,
+        grace: Term,
+        business: bool,
+    },
+    NoNextAction,
+    /// Set aside until `until`, which has come.
+    SnoozedUntilPassed {
+        until: NaiveDate,
+    },
+    /// Pushed back `slips.count` times, `limit` allowed.
+    DecisionSlipped {
+        slips: Slips,
+        limit: u32,
+    },
+    /// An error `pipe check` finds on the row.
+    InvalidRow(Box<Invalid>),
+}
+
+/// A row `pipe check` rejects, one error of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub code: &'static str,
+    /// `file:line:column`.
+    pub location: String,
     pub message: String,
-    pub suggestion: Option<Suggestion>,
-    /// What identifies this alert from one run to the next (`--new-only`):
-    /// the rule, the prospect, its stage and what the rule looked at.
-    pub key: String,
+    pub column: Option<u64>,
+}
+
+impl Finding {
+    pub fn rule(&self) -> Rule {
+        match self {
+            Finding::Stale { .. } => Rule::Stale,
+            Finding::DecisionOverdue { .. } => Rule::DecisionOverdue,
+            Finding::HorizonMismatch { .. } => Rule::HorizonMismatch,
+            Finding::MissingField(_) => Rule::MissingField,
+            Finding::NextActionOverdue { .. } => Rule::NextActionOverdue,
+            Finding::NoNextAction => Rule::NoNextAction,
+            Finding::SnoozedUntilPassed { .. } => Rule::SnoozedUntilPassed,
+            Finding::DecisionSlipped { .. } => Rule::DecisionSlipped,
+            Finding::InvalidRow(_) => Rule::InvalidRow,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Alert {
+    pub severity: Severity,
+    pub who: Rc<Who>,
+    /// The stage the row is in, when it names one.
+    pub stage: Option<usize>,
+    pub finding: Finding,
     /// After how long `--new-only` reports it again while it stays open.
     pub realert_after: Option<Term>,
     /// The row's line in the register, for ordering.
     pub line: u64,
+    /// 1, or 2, 3… for the alerts whose key an earlier alert has (rows that
+    /// share an id); set by [`number_repeats`].
+    pub repeat: u32,
+}
+
+impl Alert {
+    pub fn rule(&self) -> Rule {
+        self.finding.rule()
+    }
+
+    pub fn id(&self) -> &str {
+        &self.who.id
+    }
+
+    pub fn name(&self) -> &str {
+        &self.who.name
+    }
+
+    pub fn owner(&self) -> &str {
+        &self.who.owner
+    }
+
+    /// The stage's label, or the stage cell of a row that names no stage.
+    pub fn stage_label<'a>(&'a self, p: &'a Pipeline) -> &'a str {
+        self.stage
+            .map_or(self.who.stage_cell.as_str(), |i| p.stages[i].label.as_str())
+    }
+
+    /// The stage's id, or the stage cell of a row that names no stage.
+    pub fn stage_key<'a>(&'a self, p: &'a Pipeline) -> &'a str {
+        self.stage
+            .map_or(self.who.stage_cell.as_str(), |i| p.stages[i].id.as_str())
+    }
+
+    /// What identifies this alert from one run to the next (`--new-only`):
+    /// the rule, the prospect, its stage and what the rule looked at.
+    pub fn key(&self, p: &Pipeline) -> String {
+        let key = self.base_key(p);
+        if self.repeat > 1 {
+            format!("{key}#{}", self.repeat)
+        } else {
+            key
+        }
+    }
+
+    /// The key before [`number_repeats`] tells repeats apart.
+    fn base_key(&self, p: &Pipeline) -> String {
+        let rule = self.rule().key();
+        match &self.finding {
+            Finding::InvalidRow(e) => {
+                let who = if self.who.id.is_empty() {
+                    format!("line {}", self.line)
+                } else {
+                    self.who.id.clone()
+                };
+                format!("{rule}|{who}|{}|{}", e.code, e.column.unwrap_or(0))
+            }
+            f => {
+                let detail = match f {
+                    Finding::Stale { since: d, .. }
+                    | Finding::DecisionOverdue { close: d, .. }
+                    | Finding::HorizonMismatch { close: d, .. }
+                    | Finding::NextActionOverdue { due: d, .. }
+                    | Finding::SnoozedUntilPassed { until: d } => d.to_string(),
+                    Finding::MissingField(fld) => fld.key().to_string(),
+                    Finding::NoNextAction => String::new(),
+                    Finding::DecisionSlipped { slips, .. } => slips.count.to_string(),
+                    Finding::InvalidRow(_) => unreachable!("handled above"),
+                };
+                format!("{rule}|{}|{}|{detail}", self.who.id, self.stage_key(p))
+            }
+        }
+    }
+
+    /// The finding in words, in the pipeline's locale.
+    pub fn message(&self, p: &Pipeline, today: NaiveDate) -> String {
+        let label = self.stage_label(p);
+        match &self.finding {
+            Finding::Stale {
+                since,
+                days,
+                limit,
+                business,
+            } => {
+                let days = words::days(p, *days, *business);
+                let date = render::date(p, *since);
+                let term = words::counted_term(p, *limit, *business);
+                match p.locale {
+                    Locale::Fr => format!(
+                        "dans l'étape {label} depuis {days} (depuis le {date}) ; limite : {term}"
+                    ),
+                    Locale::En => format!("in {label} for {days} (since {date}); limit: {term}"),
+                }
+            }
+            Finding::DecisionOverdue {
+                close,
+                days,
+                grace,
+                business,
+            } => {
+                let (date, days) = (render::date(p, *close), words::days(p, *days, *business));
+                let message = match p.locale {
+                    Locale::Fr => format!("décision prévue le {date}, dépassée de {days}"),
+                    Locale::En => format!("decision expected on {date}, now {days} past"),
+                };
+                message + &grace_words(p, *grace, *business)
+            }
+            Finding::HorizonMismatch { close, suggestion } => {
+                let stage = self.stage.expect("a prospect's alert has a stage");
+                describe_mismatch(p, stage, *close, suggestion.as_ref(), today).message
+            }
+            Finding::MissingField(fld) => {
+                let name = words::field(p, *fld);
+                match p.locale {
+                    Locale::Fr => format!("{name} est vide alors que l'étape {label} l'exige"),
+                    Locale::En => format!("{name} is empty, and {label} requires it"),
+                }
+            }
+            Finding::NextActionOverdue {
+                due,
+                days,
+                grace,
+                business,
+            } => {
+                let name = words::field(p, Field::NextAction);
+                let (date, days) = (render::date(p, *due), words::days(p, *days, *business));
+                let message = match p.locale {
+                    Locale::Fr => format!("{name} : {date}, en retard de {days}"),
+                    Locale::En => format!("{name}: {date}, {days} late"),
+                };
+                message + &grace_words(p, *grace, *business)
+            }
+            Finding::NoNextAction => {
+                let name = words::field(p, Field::NextAction);
+                match p.locale {
+                    Locale::Fr => format!(
+                        "{name} est vide : l'étape {label} demande une prochaine action datée"
+                    ),
+                    Locale::En => format!("{name} is empty: {label} asks for a dated next action"),
+                }
+            }
+            Finding::SnoozedUntilPassed { until } => {
+                let date = render::date(p, *until);
+                match p.locale {
+                    Locale::Fr => format!(
+                        "en veille jusqu'au {date} : la date est arrivée, l'affaire est à reprendre"
+                    ),
+                    Locale::En => {
+                        format!("set aside until {date}: the day has come, take the deal up again")
+                    }
+                }
+            }
+            Finding::DecisionSlipped { slips, .. } => {
+                let times = words::times(p, slips.count);
+                let mut message = match p.locale {
+                    Locale::Fr => format!("décision repoussée {times}"),
+                    Locale::En => format!("decision pushed back {times}"),
+                };
+                if let Some((on, from, to)) = slips.last {
+                    let (on, from, to) = (
+                        render::date(p, on),
+                        render::date(p, from),
+                        render::date(p, to),
+                    );
+                    message += &match p.locale {
+                        Locale::Fr => format!(" (dernier report le {on} : du {from} au {to})"),
+                        Locale::En => format!(" (last on {on}: from {from} to {to})"),
+                    };
+                }
+                message
+            }
+            Finding::InvalidRow(e) => format!(
+                "{}: {} ({})",
+                e.location,
+                e.message,
+                pick(
+                    p,
+                    "ligne refusée par `pipe check`",
+                    "row rejected by `pipe check`"
+                )
+            ),
+        }
+    }
+
+    /// The figure that broke the rule.
+    pub fn value(&self, p: &Pipeline) -> Measure {
+        match &self.finding {
+            Finding::Stale { days, business, .. }
+            | Finding::DecisionOverdue { days, business, .. }
+            | Finding::NextActionOverdue { days, business, .. } => {
+                Measure::days(p, *days, *business)
+            }
+            Finding::HorizonMismatch { close, .. } => Measure::date(p, *close),
+            Finding::MissingField(fld) => Measure::text(p.register.header(*fld), fld.key()),
+            Finding::NoNextAction => Measure::text(pick(p, "vide", "empty"), ""),
+            Finding::SnoozedUntilPassed { until } => Measure::date(p, *until),
+            Finding::DecisionSlipped { slips, .. } => Measure::count(p, slips.count),
+            Finding::InvalidRow(e) => Measure::text(e.code, e.code),
+        }
+    }
+
+    /// The threshold the figure broke.
+    pub fn threshold(&self, p: &Pipeline, today: NaiveDate) -> Measure {
+        match &self.finding {
+            Finding::Stale {
+                limit, business, ..
+            } => Measure::term(p, *limit, *business),
+            Finding::DecisionOverdue {
+                grace, business, ..
+            }
+            | Finding::NextActionOverdue {
+                grace, business, ..
+            } => Measure::term(p, *grace, *business),
+            Finding::HorizonMismatch { close, suggestion } => {
+                let stage = self.stage.expect("a prospect's alert has a stage");
+                let m = describe_mismatch(p, stage, *close, suggestion.as_ref(), today);
+                Measure::text(m.window, m.bound)
+            }
+            Finding::MissingField(_) | Finding::NoNextAction => {
+                Measure::text(pick(p, "obligatoire", "required"), "required")
+            }
+            Finding::SnoozedUntilPassed { .. } => Measure::date(p, today),
+            Finding::DecisionSlipped { limit, .. } => Measure::count(p, *limit),
+            Finding::InvalidRow(_) => Measure::text("pipe check", "pipe check"),
+        }
+    }
+
+    /// The stage the prospect's data says it belongs in (`horizon_mismatch`).
+    pub fn suggestion(&self) -> Option<&Suggestion> {
+        match &self.finding {
+            Finding::HorizonMismatch { suggestion, .. } => suggestion.as_ref(),
+            _ => None,
+        }
+    }
 }
 
 /// Everything the rules need to know about one prospect.
@@ -131,43 +440,15 @@ struct Facts<'a> {
     stage: &'a Stage,
     history: &'a [Fact],
     today: NaiveDate,
-    line: u64,
 }
 
-impl Facts<'_> {
-    fn settings(&self, r: Rule) -> Option<&RuleSettings> {
+impl<'a> Facts<'a> {
+    fn settings(&self, r: Rule) -> Option<&'a RuleSettings> {
         Some(self.stage.rule(r)).filter(|s| s.enabled)
     }
 
     fn calendar(&self, s: &RuleSettings) -> Calendar<'_> {
         Calendar::new(s.business_days, &self.p.alerts.holidays)
-    }
-
-    fn alert(
-        &self,
-        rule: Rule,
-        s: &RuleSettings,
-        detail: &str,
-        value: Measure,
-        threshold: Measure,
-        message: String,
-    ) -> Alert {
-        Alert {
-            rule,
-            severity: s.severity,
-            id: self.x.id.clone(),
-            name: self.x.display_name().to_string(),
-            owner: self.x.owner.clone(),
-            stage: Some(self.x.stage),
-            stage_text: self.stage.label.clone(),
-            value,
-            threshold,
-            message,
-            suggestion: None,
-            key: format!("{}|{}|{}|{detail}", rule.key(), self.x.id, self.stage.id),
-            realert_after: s.realert_after,
-            line: self.line,
-        }
     }
 }
 
@@ -185,18 +466,37 @@ pub fn evaluate(
         stage: &p.stages[x.stage],
         history,
         today,
-        line,
     };
-    let mut out = Vec::new();
-    out.extend(stale(&f));
-    out.extend(decision_overdue(&f));
-    out.extend(horizon_alert(&f));
-    out.extend(missing_field(&f));
-    out.extend(next_action_overdue(&f));
-    out.extend(no_next_action(&f));
-    out.extend(snoozed_until_passed(&f));
-    out.extend(decision_slipped(&f));
-    out
+    let mut found: Vec<(&RuleSettings, Finding)> = Vec::new();
+    found.extend(stale(&f));
+    found.extend(decision_overdue(&f));
+    found.extend(horizon_alert(&f));
+    found.extend(missing_field(&f));
+    found.extend(next_action_overdue(&f));
+    found.extend(no_next_action(&f));
+    found.extend(snoozed_until_passed(&f));
+    found.extend(decision_slipped(&f));
+    if found.is_empty() {
+        return Vec::new();
+    }
+    let who = Rc::new(Who {
+        id: x.id.clone(),
+        name: x.display_name().to_string(),
+        owner: x.owner.clone(),
+        stage_cell: String::new(),
+    });
+    found
+        .into_iter()
+        .map(|(s, finding)| Alert {
+            severity: s.severity,
+            who: Rc::clone(&who),
+            stage: Some(x.stage),
+            finding,
+            realert_after: s.realert_after,
+            line,
+            repeat: 1,
+        })
+        .collect()
 }
 
 /// When the prospect entered its stage: the register's date, else the journal's.
@@ -210,7 +510,7 @@ fn entered(f: &Facts) -> Option<NaiveDate> {
 }
 
 /// `stale`: in the stage longer than its `stale_after` (not while snoozed).
-fn stale(f: &Facts) -> Option<Alert> {
+fn stale<'a>(f: &Facts<'a>) -> Option<(&'a RuleSettings, Finding)> {
     let s = f.settings(Rule::Stale)?;
     let limit = f.stage.stale_after.as_ref()?.term;
     if f.x.snooze_until.is_some_and(|d| d > f.today) {
@@ -221,26 +521,15 @@ fn stale(f: &Facts) -> Option<Alert> {
     if cal.past(since, limit, f.today) <= 0 {
         return None;
     }
-    let n = cal.count(since, f.today);
-    let (p, label) = (f.p, &f.stage.label);
-    let days = words::days(p, n, s.business_days);
-    let date = render::date(p, since);
-    let term = words::counted_term(p, limit, s.business_days);
-    let message = match p.locale {
-        Locale::Fr => {
-            format!("dans l'étape {label} depuis {days} (depuis le {date}) ; limite : {term}")
-        }
-        Locale::En => {
-            format!("in {label} for {days} (since {date}); limit: {term}")
-        }
-    };
-    Some(f.alert(
-        Rule::Stale,
+    let days = cal.count(since, f.today);
+    Some((
         s,
-        &since.to_string(),
-        Measure::days(p, n, s.business_days),
-        Measure::term(p, limit, s.business_days),
-        message,
+        Finding::Stale {
+            since,
+            days,
+            limit,
+            business: s.business_days,
+        },
     ))
 }
 
@@ -250,37 +539,30 @@ fn overdue(f: &Facts, s: &RuleSettings, date: NaiveDate) -> Option<i64> {
     (cal.past(date, s.grace, f.today) > 0).then(|| cal.count(date, f.today))
 }
 
-fn grace_words(f: &Facts, s: &RuleSettings) -> String {
-    if s.grace.count == 0 {
+fn grace_words(p: &Pipeline, grace: Term, business: bool) -> String {
+    if grace.count == 0 {
         return String::new();
     }
-    let g = words::counted_term(f.p, s.grace, s.business_days);
-    format!(" ({} {g})", pick(f.p, "tolérance :", "grace:"))
+    let g = words::counted_term(p, grace, business);
+    format!(" ({} {g})", pick(p, "tolérance :", "grace:"))
 }
 
 /// `decision_overdue`: an open deal whose expected decision date has passed.
-fn decision_overdue(f: &Facts) -> Option<Alert> {
+fn decision_overdue<'a>(f: &Facts<'a>) -> Option<(&'a RuleSettings, Finding)> {
     let s = f.settings(Rule::DecisionOverdue)?;
     if !f.stage.is_open() {
         return None;
     }
     let close = f.x.expected_close?;
-    let n = overdue(f, s, close)?;
-    let p = f.p;
-    let (date, days) = (render::date(p, close), words::days(p, n, s.business_days));
-    let message = match p.locale {
-        Locale::Fr => format!("décision prévue le {date}, dépassée de {days}"),
-        Locale::En => {
-            format!("decision expected on {date}, now {days} past")
-        }
-    } + &grace_words(f, s);
-    Some(f.alert(
-        Rule::DecisionOverdue,
+    let days = overdue(f, s, close)?;
+    Some((
         s,
-        &close.to_string(),
-        Measure::days(p, n, s.business_days),
-        Measure::term(p, s.grace, s.business_days),
-        message,
+        Finding::DecisionOverdue {
+            close,
+            days,
+            grace: s.grace,
+            business: s.business_days,
+        },
     ))
 }
 
@@ -310,11 +592,39 @@ fn has_window(s: &Stage) -> bool {
 /// stage's decision window, and the stage whose window it fits. Past dates
 /// are `decision_overdue`'s business.
 pub fn horizon_mismatch(p: &Pipeline, x: &Prospect, today: NaiveDate) -> Option<Mismatch> {
+    let (close, suggestion) = mismatch(p, x, today)?;
+    Some(describe_mismatch(
+        p,
+        x.stage,
+        close,
+        suggestion.as_ref(),
+        today,
+    ))
+}
+
+/// The expected decision that misses the stage's window, and the stage it fits.
+fn mismatch(
+    p: &Pipeline,
+    x: &Prospect,
+    today: NaiveDate,
+) -> Option<(NaiveDate, Option<Suggestion>)> {
     let stage = &p.stages[x.stage];
     let close = x.expected_close?;
     if !stage.is_open() || !has_window(stage) || close < today || fits(stage, close, today) {
         return None;
     }
+    Some((close, fitting_stage(p, x, close, today)))
+}
+
+/// A mismatch in words: the window, its bound, and the message.
+fn describe_mismatch(
+    p: &Pipeline,
+    stage: usize,
+    close: NaiveDate,
+    suggestion: Option<&Suggestion>,
+    today: NaiveDate,
+) -> Mismatch {
+    let stage = &p.stages[stage];
     let (after, within) = stage.decision_window(today);
     let mut bounds = Vec::new();
     let mut plain = Vec::new();
@@ -340,7 +650,6 @@ pub fn horizon_mismatch(p: &Pipeline, x: &Prospect, today: NaiveDate) -> Option<
         pick(p, "soit", "that is"),
         words::list(p, &bounds)
     );
-    let suggestion = fitting_stage(p, x, close, today);
     let date = render::date(p, close);
     let label = &stage.label;
     let mut message = match p.locale {
@@ -351,7 +660,7 @@ pub fn horizon_mismatch(p: &Pipeline, x: &Prospect, today: NaiveDate) -> Option<
             format!("decision expected on {date}, outside {label}'s window ({window})")
         }
     };
-    match &suggestion {
+    match suggestion {
         None => message += pick(p, " ; aucune étape ne convient", "; no stage's window fits"),
         Some(sg) => {
             let to = &p.stages[sg.stage].label;
@@ -378,13 +687,13 @@ pub fn horizon_mismatch(p: &Pipeline, x: &Prospect, today: NaiveDate) -> Option<
             }
         }
     }
-    Some(Mismatch {
+    Mismatch {
         close,
         window,
         bound: plain.join(" and "),
-        suggestion,
+        suggestion: suggestion.cloned(),
         message,
-    })
+    }
 }
 
 /// Among the open stages with a decision window, the one a date fits best:
@@ -415,128 +724,60 @@ fn fitting_stage(p: &Pipeline, x: &Prospect, d: NaiveDate, today: NaiveDate) -> 
         .map(|(_, sg)| sg)
 }
 
-/// `horizon_mismatch`, as an alert.
-fn horizon_alert(f: &Facts) -> Option<Alert> {
+/// `horizon_mismatch`, as a finding.
+fn horizon_alert<'a>(f: &Facts<'a>) -> Option<(&'a RuleSettings, Finding)> {
     let s = f.settings(Rule::HorizonMismatch)?;
-    let m = horizon_mismatch(f.p, f.x, f.today)?;
-    let mut a = f.alert(
-        Rule::HorizonMismatch,
-        s,
-        &m.close.to_string(),
-        Measure::date(f.p, m.close),
-        Measure::text(m.window.clone(), m.bound.clone()),
-        m.message,
-    );
-    a.suggestion = m.suggestion;
-    Some(a)
+    let (close, suggestion) = mismatch(f.p, f.x, f.today)?;
+    Some((s, Finding::HorizonMismatch { close, suggestion }))
 }
 
 /// `missing_field`: a field the stage requires is empty.
-fn missing_field(f: &Facts) -> Vec<Alert> {
+fn missing_field<'a>(f: &Facts<'a>) -> Vec<(&'a RuleSettings, Finding)> {
     let Some(s) = f.settings(Rule::MissingField) else {
         return Vec::new();
     };
-    let p = f.p;
     // `no_next_action` says it better when the stage asks for a next action.
     let told = f.stage.next_action_required && f.settings(Rule::NoNextAction).is_some();
-    prospect::missing_for(f.x.stage, f.x, p)
+    prospect::missing_for(f.x.stage, f.x, f.p)
         .into_iter()
         .filter(|fld| !(told && *fld == Field::NextAction))
-        .map(|fld| {
-            let name = words::field(p, fld);
-            let label = &f.stage.label;
-            let message = match p.locale {
-                Locale::Fr => {
-                    format!("{name} est vide alors que l'étape {label} l'exige")
-                }
-                Locale::En => format!("{name} is empty, and {label} requires it"),
-            };
-            f.alert(
-                Rule::MissingField,
-                s,
-                fld.key(),
-                Measure::text(p.register.header(fld), fld.key()),
-                Measure::text(pick(p, "obligatoire", "required"), "required"),
-                message,
-            )
-        })
+        .map(|fld| (s, Finding::MissingField(fld)))
         .collect()
 }
 
 /// `next_action_overdue`: the next action's date has passed (not on lost deals).
-fn next_action_overdue(f: &Facts) -> Option<Alert> {
+fn next_action_overdue<'a>(f: &Facts<'a>) -> Option<(&'a RuleSettings, Finding)> {
     let s = f.settings(Rule::NextActionOverdue)?;
     if f.stage.outcome == Outcome::Lost {
         return None;
     }
     let due = f.x.next_action?;
-    let n = overdue(f, s, due)?;
-    let p = f.p;
-    let name = words::field(p, Field::NextAction);
-    let (date, days) = (render::date(p, due), words::days(p, n, s.business_days));
-    let message = match p.locale {
-        Locale::Fr => format!("{name} : {date}, en retard de {days}"),
-        Locale::En => format!("{name}: {date}, {days} late"),
-    } + &grace_words(f, s);
-    Some(f.alert(
-        Rule::NextActionOverdue,
+    let days = overdue(f, s, due)?;
+    Some((
         s,
-        &due.to_string(),
-        Measure::days(p, n, s.business_days),
-        Measure::term(p, s.grace, s.business_days),
-        message,
+        Finding::NextActionOverdue {
+            due,
+            days,
+            grace: s.grace,
+            business: s.business_days,
+        },
     ))
 }
 
 /// `no_next_action`: the stage asks for a dated next action and there is none.
-fn no_next_action(f: &Facts) -> Option<Alert> {
+fn no_next_action<'a>(f: &Facts<'a>) -> Option<(&'a RuleSettings, Finding)> {
     let s = f.settings(Rule::NoNextAction)?;
     if !f.stage.next_action_required || f.x.next_action.is_some() {
         return None;
     }
-    let p = f.p;
-    let name = words::field(p, Field::NextAction);
-    let label = &f.stage.label;
-    let message = match p.locale {
-        Locale::Fr => {
-            format!("{name} est vide : l'étape {label} demande une prochaine action datée")
-        }
-        Locale::En => {
-            format!("{name} is empty: {label} asks for a dated next action")
-        }
-    };
-    Some(f.alert(
-        Rule::NoNextAction,
-        s,
-        "",
-        Measure::text(pick(p, "vide", "empty"), ""),
-        Measure::text(pick(p, "obligatoire", "required"), "required"),
-        message,
-    ))
+    Some((s, Finding::NoNextAction))
 }
 
 /// `snoozed_until_passed`: a deal set aside until a date, and the date has come.
-fn snoozed_until_passed(f: &Facts) -> Option<Alert> {
+fn snoozed_until_passed<'a>(f: &Facts<'a>) -> Option<(&'a RuleSettings, Finding)> {
     let s = f.settings(Rule::SnoozedUntilPassed)?;
     let until = f.x.snooze_until.filter(|d| *d <= f.today)?;
-    let p = f.p;
-    let date = render::date(p, until);
-    let message = match p.locale {
-        Locale::Fr => {
-            format!("en veille jusqu'au {date} : la date est arrivée, l'affaire est à reprendre")
-        }
-        Locale::En => {
-            format!("set aside until {date}: the day has come, take the deal up again")
-        }
-    };
-    Some(f.alert(
-        Rule::SnoozedUntilPassed,
-        s,
-        &until.to_string(),
-        Measure::date(p, until),
-        Measure::date(p, f.today),
-        message,
-    ))
+    Some((s, Finding::SnoozedUntilPassed { until }))
 }
 
 /// How often an open deal's expected decision was pushed back, from the journal.
@@ -581,7 +822,7 @@ pub fn decision_slips(p: &Pipeline, history: &[Fact]) -> Slips {
 }
 
 /// `decision_slipped`: the expected decision was pushed back `count` times or more.
-fn decision_slipped(f: &Facts) -> Option<Alert> {
+fn decision_slipped<'a>(f: &Facts<'a>) -> Option<(&'a RuleSettings, Finding)> {
     let s = f.settings(Rule::DecisionSlipped)?;
     if !f.stage.is_open() {
         return None;
@@ -590,32 +831,12 @@ fn decision_slipped(f: &Facts) -> Option<Alert> {
     if slips.count < s.count {
         return None;
     }
-    let p = f.p;
-    let times = words::times(p, slips.count);
-    let mut message = match p.locale {
-        Locale::Fr => format!("décision repoussée {times}"),
-        Locale::En => format!("decision pushed back {times}"),
-    };
-    if let Some((on, from, to)) = slips.last {
-        let (on, from, to) = (
-            render::date(p, on),
-            render::date(p, from),
-            render::date(p, to),
-        );
-        message += &match p.locale {
-            Locale::Fr => {
-                format!(" (dernier report le {on} : du {from} au {to})")
-            }
-            Locale::En => format!(" (last on {on}: from {from} to {to})"),
-        };
-    }
-    Some(f.alert(
-        Rule::DecisionSlipped,
+    Some((
         s,
-        &slips.count.to_string(),
-        Measure::count(p, slips.count),
-        Measure::count(p, s.count),
-        message,
+        Finding::DecisionSlipped {
+            slips,
+            limit: s.count,
+        },
     ))
 }
 
@@ -625,43 +846,30 @@ pub fn invalid_row(p: &Pipeline, row: &RowCheck) -> Vec<Alert> {
     if !s.enabled {
         return Vec::new();
     }
-    let who = if row.id.is_empty() {
-        format!("line {}", row.line)
-    } else {
-        row.id.clone()
-    };
+    let who = Rc::new(Who {
+        id: row.id.clone(),
+        name: row.name.clone(),
+        owner: row.owner.clone(),
+        stage_cell: if row.stage.is_some() {
+            String::new()
+        } else {
+            row.stage_text.clone()
+        },
+    });
     row.errors()
         .map(|d| Alert {
-            rule: Rule::InvalidRow,
             severity: s.severity,
-            id: row.id.clone(),
-            name: row.name.clone(),
-            owner: row.owner.clone(),
+            who: Rc::clone(&who),
             stage: row.stage,
-            stage_text: row
-                .stage
-                .map_or_else(|| row.stage_text.clone(), |i| p.stages[i].label.clone()),
-            value: Measure::text(d.code, d.code),
-            threshold: Measure::text("pipe check", "pipe check"),
-            message: format!(
-                "{}: {} ({})",
-                d.location(),
-                d.message,
-                pick(
-                    p,
-                    "ligne refusée par `pipe check`",
-                    "row rejected by `pipe check`"
-                )
-            ),
-            suggestion: None,
-            key: format!(
-                "{}|{who}|{}|{}",
-                Rule::InvalidRow.key(),
-                d.code,
-                d.column.unwrap_or(0)
-            ),
+            finding: Finding::InvalidRow(Box::new(Invalid {
+                code: d.code,
+                location: d.location(),
+                message: d.message.clone(),
+                column: d.column,
+            })),
             realert_after: s.realert_after,
             line: row.line,
+            repeat: 1,
         })
         .collect()
 }
@@ -678,47 +886,20 @@ pub fn raise_row(p: &Pipeline, row: &RowCheck, history: &History, today: NaiveDa
 }
 
 /// Keys must tell alerts apart even on rows that share an id: repeats get `#2`, `#3`…
-pub fn number_repeats(alerts: &mut [Alert]) {
-    let mut seen: hashbrown::HashMap<&str, u32, foldhash::fast::RandomState> =
+pub fn number_repeats(p: &Pipeline, alerts: &mut [Alert]) {
+    let mut seen: hashbrown::HashMap<String, u32, foldhash::fast::RandomState> =
         hashbrown::HashMap::default();
-    let repeats: Vec<u32> = alerts
-        .iter()
-        .map(|a| {
-            let n = seen.entry(a.key.as_str()).or_insert(0);
-            *n += 1;
-            *n
-        })
-        .collect();
-    drop(seen);
-    for (a, n) in alerts.iter_mut().zip(repeats) {
-        if n > 1 {
-            a.key = format!("{}#{n}", a.key);
-        }
+    for a in alerts.iter_mut() {
+        let n = seen.entry(a.base_key(p)).or_insert(0);
+        *n += 1;
+        a.repeat = *n;
     }
 }
 
 /// Critical first, then in register order, then in rule order; alerts that
-/// tie keep their order. The keys are sorted, then the alerts (a few hundred
-/// bytes each) are moved once each into place.
+/// tie keep their order.
 pub fn sort(alerts: &mut [Alert]) {
-    let mut order: Vec<(std::cmp::Reverse<Severity>, u64, Rule, usize)> = alerts
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (std::cmp::Reverse(a.severity), a.line, a.rule, i))
-        .collect();
-    order.sort_unstable();
-    // Position k takes the alert that was at `order[k].3`: follow each cycle.
-    let mut from: Vec<usize> = order.into_iter().map(|o| o.3).collect();
-    for start in 0..from.len() {
-        let mut k = start;
-        while from[k] != start {
-            let next = from[k];
-            alerts.swap(k, next);
-            from[k] = k;
-            k = next;
-        }
-        from[k] = k;
-    }
+    alerts.sort_by_key(|a| (std::cmp::Reverse(a.severity), a.line, a.rule()));
 }
 
 /// Which alerts a run looks at: `--owner`, `--rule` and `--severity`.
@@ -740,7 +921,7 @@ impl Filter {
     }
 
     pub fn accepts_alert(&self, a: &Alert) -> bool {
-        self.accepts(&a.owner, a.rule, a.severity)
+        self.accepts(a.owner(), a.rule(), a.severity)
     }
 }
 

@@ -115,10 +115,10 @@ impl Report<'_> {
         };
         for a in &self.alerts {
             g.push(vec![
-                Cell::text(two(a.rule.key(), words::severity(p, a.severity))),
-                Cell::text(two(&a.id, &a.name)),
-                Cell::text(two(&a.owner, &a.stage_text)),
-                Cell::text(&a.message),
+                Cell::text(two(a.rule().key(), words::severity(p, a.severity))),
+                Cell::text(two(a.id(), a.name())),
+                Cell::text(two(a.owner(), a.stage_label(p))),
+                Cell::text(a.message(p, self.today)),
             ]);
         }
         g.notes = self.summary();
@@ -143,34 +143,26 @@ impl Report<'_> {
             "suggested_stage",
         ];
         render::write_safe_record(&mut w, headers)?;
+        let p = self.p;
         for a in &self.alerts {
-            let suggested = a
-                .suggestion
-                .as_ref()
-                .map_or("", |s| self.p.stages[s.stage].id.as_str());
+            let suggested = a.suggestion().map_or("", |s| p.stages[s.stage].id.as_str());
             render::write_safe_record(
                 &mut w,
                 [
-                    a.id.as_str(),
-                    &a.name,
-                    &a.owner,
-                    self.stage_key(a),
-                    a.rule.key(),
+                    a.id(),
+                    a.name(),
+                    a.owner(),
+                    a.stage_key(p),
+                    a.rule().key(),
                     a.severity.key(),
-                    &a.value.plain,
-                    &a.threshold.plain,
-                    &a.message,
+                    &a.value(p).plain,
+                    &a.threshold(p, self.today).plain,
+                    &a.message(p, self.today),
                     suggested,
                 ],
             )?;
         }
         w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
-    }
-
-    /// The stage's id, or the stage cell of a row that cannot be read.
-    fn stage_key<'a>(&'a self, a: &'a Alert) -> &'a str {
-        a.stage
-            .map_or(a.stage_text.as_str(), |i| self.p.stages[i].id.as_str())
     }
 
     pub fn to_table(&self) -> String {
@@ -196,8 +188,9 @@ impl Report<'_> {
         self.people_grid().to_markdown()
     }
 
+    /// A JSON array, one object per alert, written alert by alert.
     pub fn to_json(&self) -> String {
-        /// One alert in JSON, borrowed from it; its keys in this order.
+        /// One alert in JSON; its keys in this order.
         #[derive(serde::Serialize)]
         struct Item<'a> {
             id: &'a str,
@@ -207,34 +200,33 @@ impl Report<'_> {
             stage_label: &'a str,
             rule: &'static str,
             severity: &'static str,
-            value: &'a serde_json::Value,
-            threshold: &'a serde_json::Value,
-            message: &'a str,
+            value: serde_json::Value,
+            threshold: serde_json::Value,
+            message: String,
             suggested_stage: Option<&'a str>,
             line: u64,
         }
-        let items: Vec<Item> = self
-            .alerts
-            .iter()
-            .map(|a| Item {
-                id: &a.id,
-                name: &a.name,
-                owner: &a.owner,
-                stage: self.stage_key(a),
-                stage_label: &a.stage_text,
-                rule: a.rule.key(),
-                severity: a.severity.key(),
-                value: &a.value.json,
-                threshold: &a.threshold.json,
-                message: &a.message,
-                suggested_stage: a
-                    .suggestion
-                    .as_ref()
-                    .map(|s| self.p.stages[s.stage].id.as_str()),
-                line: a.line,
-            })
-            .collect();
-        let mut s = serde_json::to_string_pretty(&items).expect("alerts serialise");
+        struct Items<'r>(&'r Report<'r>);
+        impl serde::Serialize for Items<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let (p, today) = (self.0.p, self.0.today);
+                s.collect_seq(self.0.alerts.iter().map(|a| Item {
+                    id: a.id(),
+                    name: a.name(),
+                    owner: a.owner(),
+                    stage: a.stage_key(p),
+                    stage_label: a.stage_label(p),
+                    rule: a.rule().key(),
+                    severity: a.severity.key(),
+                    value: a.value(p).json,
+                    threshold: a.threshold(p, today).json,
+                    message: a.message(p, today),
+                    suggested_stage: a.suggestion().map(|s| p.stages[s.stage].id.as_str()),
+                    line: a.line,
+                }))
+            }
+        }
+        let mut s = serde_json::to_string_pretty(&Items(self)).expect("alerts serialise");
         s.push('\n');
         s
     }

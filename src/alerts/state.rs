@@ -12,6 +12,7 @@
 //! ```
 
 use super::{Alert, Filter};
+use crate::pipeline::Pipeline;
 use crate::pipeline::{Rule, Severity};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -84,13 +85,20 @@ pub struct Outcome {
 /// keep their record untouched, so runs with different filters can share a
 /// file; a recorded alert the filter covers that is no longer raised has
 /// cleared, and is forgotten.
-pub fn update(state: &State, current: Vec<Alert>, filter: &Filter, today: NaiveDate) -> Outcome {
+pub fn update(
+    p: &Pipeline,
+    state: &State,
+    current: Vec<Alert>,
+    filter: &Filter,
+    today: NaiveDate,
+) -> Outcome {
     let known: HashMap<&str, &Seen> = state.alerts.iter().map(|s| (s.key.as_str(), s)).collect();
     let mut next: BTreeMap<String, Seen> = BTreeMap::new();
     let mut report = Vec::new();
     let mut held = Vec::new();
     for a in current {
-        let seen = known.get(a.key.as_str());
+        let key = a.key(p);
+        let seen = known.get(key.as_str());
         let due = match seen {
             None => true,
             Some(s) => a
@@ -98,10 +106,10 @@ pub fn update(state: &State, current: Vec<Alert>, filter: &Filter, today: NaiveD
                 .is_some_and(|t| today >= t.after(s.last_reported)),
         };
         let record = Seen {
-            key: a.key.clone(),
-            rule: a.rule.key().into(),
-            id: a.id.clone(),
-            owner: a.owner.clone(),
+            key: key.clone(),
+            rule: a.rule().key().into(),
+            id: a.id().into(),
+            owner: a.owner().into(),
             severity: a.severity.key().into(),
             first_reported: seen.map_or(today, |s| s.first_reported),
             last_reported: match seen {
@@ -109,7 +117,7 @@ pub fn update(state: &State, current: Vec<Alert>, filter: &Filter, today: NaiveD
                 _ => today,
             },
         };
-        next.insert(a.key.clone(), record);
+        next.insert(key, record);
         if due {
             report.push(a);
         } else {

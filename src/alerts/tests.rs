@@ -1,8 +1,6 @@
 use super::*;
 use crate::journal::{Entry, Kind};
 use crate::pipeline::Pipeline;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use std::path::Path;
 
 const PIPELINE: &str = r#"
@@ -86,7 +84,7 @@ fn facts(p: &Pipeline, history: &[&Entry]) -> Vec<Fact> {
 fn rules(p: &Pipeline, x: &Prospect, history: &[&Entry], today: &str) -> Vec<&'static str> {
     evaluate(p, x, &facts(p, history), d(today), 2)
         .iter()
-        .map(|a| a.rule.key())
+        .map(|a| a.rule().key())
         .collect()
 }
 
@@ -112,11 +110,13 @@ fn stale_on_both_sides_of_the_limit() {
     let x = prospect(&p, "new");
     assert!(rules(&p, &x, &[], "2026-11-30").is_empty());
     assert_eq!(rules(&p, &x, &[], "2026-12-01"), ["stale"]);
-    let a = &evaluate(&p, &x, &[], d("2026-12-01"), 2)[0];
-    assert_eq!(a.value.plain, "11");
-    assert_eq!(a.threshold.plain, "10 days");
+    let today = d("2026-12-01");
+    let a = &evaluate(&p, &x, &[], today, 2)[0];
+    assert_eq!(a.value(&p).plain, "11");
+    assert_eq!(a.threshold(&p, today).plain, "10 days");
     assert_eq!(a.severity, Severity::Warning);
-    assert!(a.message.contains("in new for 11 days"), "{}", a.message);
+    let message = a.message(&p, today);
+    assert!(message.contains("in new for 11 days"), "{message}");
 }
 
 #[test]
@@ -127,10 +127,13 @@ fn stale_in_working_days_skips_the_weekend() {
     assert!(rules(&p, &x, &[], "2026-11-28").is_empty());
     assert!(rules(&p, &x, &[], "2026-11-29").is_empty());
     let a = evaluate(&p, &x, &[], d("2026-11-30"), 2);
-    assert_eq!(a[0].rule, Rule::Stale);
+    assert_eq!(a[0].rule(), Rule::Stale);
     assert_eq!(a[0].severity, Severity::Critical);
-    assert_eq!(a[0].value.plain, "6");
-    assert_eq!(a[0].threshold.plain, "5 days (working days)");
+    assert_eq!(a[0].value(&p).plain, "6");
+    assert_eq!(
+        a[0].threshold(&p, d("2026-11-30")).plain,
+        "5 days (working days)"
+    );
 }
 
 #[test]
@@ -177,8 +180,8 @@ fn next_action_overdue_counts_working_days_past_its_grace() {
     assert!(rules(&p, &x, &[], "2026-11-23").is_empty());
     assert!(rules(&p, &x, &[], "2026-11-22").is_empty());
     let a = evaluate(&p, &x, &[], d("2026-11-24"), 2);
-    assert_eq!(a[0].rule, Rule::NextActionOverdue);
-    assert_eq!(a[0].value.plain, "2");
+    assert_eq!(a[0].rule(), Rule::NextActionOverdue);
+    assert_eq!(a[0].value(&p).plain, "2");
     // The holiday on Wednesday 11 November does not count.
     x.next_action = Some(d("2026-11-10"));
     assert!(rules(&p, &x, &[], "2026-11-12").is_empty());
@@ -195,10 +198,11 @@ fn no_next_action_replaces_missing_field_for_that_field() {
     x.next_action = None;
     x.owner = String::new();
     let a = evaluate(&p, &x, &[], d("2026-11-21"), 2);
-    let got: Vec<(&str, &str)> = a
+    let got: Vec<(&str, String)> = a
         .iter()
-        .map(|a| (a.rule.key(), a.value.plain.as_str()))
+        .map(|a| (a.rule().key(), a.value(&p).plain))
         .collect();
+    let got: Vec<(&str, &str)> = got.iter().map(|(r, v)| (*r, v.as_str())).collect();
     assert_eq!(got, [("missing_field", "owner"), ("no_next_action", "")]);
 }
 
@@ -209,8 +213,11 @@ fn missing_field_names_the_header() {
     x.amount = None;
     let a = evaluate(&p, &x, &[], d("2026-11-21"), 2);
     assert_eq!(a.len(), 1);
-    assert_eq!(a[0].message, "“amount” is empty, and hot requires it");
-    assert_eq!(a[0].key, "missing_field|P-1|hot|amount");
+    assert_eq!(
+        a[0].message(&p, d("2026-11-21")),
+        "“amount” is empty, and hot requires it"
+    );
+    assert_eq!(a[0].key(&p), "missing_field|P-1|hot|amount");
 }
 
 #[test]
@@ -223,9 +230,13 @@ fn horizon_mismatch_suggests_the_stage_that_fits() {
     assert!(rules(&p, &x, &[], today).is_empty());
     x.expected_close = Some(d("2027-02-28"));
     let a = evaluate(&p, &x, &[], d(today), 2);
-    assert_eq!(a[0].rule, Rule::HorizonMismatch);
-    assert_eq!(a[0].suggestion.as_ref().unwrap().stage, 1);
-    assert_eq!(a[0].threshold.plain, "<= 2027-02-27");
+    assert_eq!(a[0].rule(), Rule::HorizonMismatch);
+    assert_eq!(a[0].suggestion().unwrap().stage, 1);
+    assert_eq!(a[0].threshold(&p, d(today)).plain, "<= 2027-02-27");
+    assert_eq!(
+        a[0].message(&p, d(today)),
+        horizon_mismatch(&p, &x, d(today)).unwrap().message
+    );
     // A cold deal expected next month belongs in hot, which it may move to.
     let mut c = prospect(&p, "cold");
     c.stage_since = Some(d(today));
@@ -337,60 +348,59 @@ fn stage_overrides_apply_to_that_stage_only() {
 fn repeated_keys_are_numbered_in_order() {
     let p = pipeline();
     let x = prospect(&p, "new");
-    let one = evaluate(&p, &x, &[], d("2026-12-01"), 2);
-    assert_eq!(one.len(), 1);
-    let mut other = one[0].clone();
-    other.key = "other".into();
+    let mut y = prospect(&p, "new");
+    y.id = "P-2".into();
+    let today = d("2026-12-01");
+    let one = evaluate(&p, &x, &[], today, 2).remove(0);
+    let other = evaluate(&p, &y, &[], today, 3).remove(0);
     let mut alerts = vec![
-        one[0].clone(),
+        one.clone(),
         other.clone(),
-        one[0].clone(),
-        one[0].clone(),
-        other,
+        one.clone(),
+        one.clone(),
+        other.clone(),
     ];
-    number_repeats(&mut alerts);
-    let k = &one[0].key;
-    let keys: Vec<&str> = alerts.iter().map(|a| a.key.as_str()).collect();
+    number_repeats(&p, &mut alerts);
+    let (k, o) = (one.key(&p), other.key(&p));
+    assert_eq!(k, "stale|P-1|new|2026-11-20");
+    let keys: Vec<String> = alerts.iter().map(|a| a.key(&p)).collect();
     assert_eq!(
         keys,
         [
-            k.as_str(),
-            "other",
-            &format!("{k}#2"),
-            &format!("{k}#3"),
-            "other#2"
+            k.clone(),
+            o.clone(),
+            format!("{k}#2"),
+            format!("{k}#3"),
+            format!("{o}#2")
         ]
     );
 }
 
 #[test]
-fn sorting_moves_alerts_as_a_stable_sort_would() {
+fn alerts_sort_critical_first_then_by_line_then_by_rule() {
     let p = pipeline();
     let x = prospect(&p, "new");
     let one = evaluate(&p, &x, &[], d("2026-12-01"), 2).remove(0);
-    let mut rng = ChaCha8Rng::seed_from_u64(0x2545_f491_4f6c_dd1d);
-    let mut next = |n: u64| rng.random_range(0..n);
-    for len in [0, 1, 2, 7, 300] {
-        let alerts: Vec<Alert> = (0..len)
-            .map(|i| {
-                let mut a = one.clone();
-                a.key = format!("k{i}");
-                a.line = next(20);
-                a.rule = Rule::ALL[next(Rule::ALL.len() as u64) as usize];
-                a.severity = [Severity::Warning, Severity::Critical][next(2) as usize];
-                a
-            })
-            .collect();
-        let mut want = alerts.clone();
-        want.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
-                .then(a.line.cmp(&b.line))
-                .then(a.rule.cmp(&b.rule))
+    let make = |name: &str, line: u64, finding: Finding, severity: Severity| {
+        let mut a = one.clone();
+        a.who = std::rc::Rc::new(Who {
+            name: name.into(),
+            ..Who::default()
         });
-        let mut got = alerts;
-        sort(&mut got);
-        let keys = |v: &[Alert]| v.iter().map(|a| a.key.clone()).collect::<Vec<_>>();
-        assert_eq!(keys(&got), keys(&want), "{len} alerts");
-    }
+        (a.line, a.finding, a.severity) = (line, finding, severity);
+        a
+    };
+    let (w, c) = (Severity::Warning, Severity::Critical);
+    let mut alerts = vec![
+        make("a", 9, Finding::NoNextAction, w),
+        make("b", 3, Finding::NoNextAction, w),
+        make("c", 9, Finding::MissingField(Field::Owner), w),
+        make("d", 12, Finding::NoNextAction, c),
+        make("e", 3, Finding::NoNextAction, w),
+        make("f", 3, Finding::MissingField(Field::Amount), w),
+    ];
+    sort(&mut alerts);
+    let names: Vec<&str> = alerts.iter().map(|a| a.name()).collect();
+    // Critical first; then by line; missing_field before no_next_action; ties keep their order.
+    assert_eq!(names, ["d", "f", "b", "e", "c", "a"]);
 }

@@ -107,7 +107,9 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         raised.extend(alerts::raise_row(p, row, &history, ctx.today))
     })?
     .map_err(|d| invalid(d.to_string()))?;
-    alerts::number_repeats(&mut raised);
+    if a.state.is_some() {
+        alerts::number_repeats(p, &mut raised);
+    }
     let filter = Filter {
         owner: a.owner.as_deref().map(fold),
         rules: a.rules.clone(),
@@ -125,7 +127,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let (shown, held, next_state) = match &a.state {
         Some(path) => {
             let old = read_state(path)?;
-            let out = state::update(&old, open, &filter, ctx.today);
+            let out = state::update(p, &old, open, &filter, ctx.today);
             let changed = out.state != old || !path.exists();
             (out.report, out.held, changed.then_some(out.state))
         }
@@ -193,16 +195,16 @@ fn split_by_owner(
     let ext = format.extension();
     let mut groups: Vec<(String, String, Vec<Alert>)> = Vec::new();
     for x in &shown {
-        let slug = file_stem(&x.owner);
+        let slug = file_stem(x.owner());
         match groups.iter_mut().find(|(s, _, _)| *s == slug) {
             Some((_, _, list)) => list.push(x.clone()),
-            None => groups.push((slug, x.owner.clone(), vec![x.clone()])),
+            None => groups.push((slug, x.owner().to_string(), vec![x.clone()])),
         }
     }
     groups.sort_by(|a, b| a.0.cmp(&b.0));
     let mut written = 0;
     for (slug, owner, list) in groups {
-        let held_here = held.iter().filter(|h| file_stem(&h.owner) == slug).count();
+        let held_here = held.iter().filter(|h| file_stem(h.owner()) == slug).count();
         let report = Report {
             p,
             today: ctx.today,
