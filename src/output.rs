@@ -12,6 +12,8 @@ use anyhow::{Context as _, Result};
 use std::io::Write;
 use std::path::PathBuf;
 
+pub mod blocks;
+
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Table,
@@ -121,15 +123,26 @@ impl OutputArgs {
     /// Like [`emit`](Self::emit), saying `wrote FILE` on stderr only when
     /// `announce` (cron mails anything a command prints).
     pub fn write(&self, bytes: &[u8], announce: bool) -> Result<()> {
+        self.write_with(announce, |out| Ok(out.write_all(bytes)?))
+    }
+
+    /// Like [`write`](Self::write), with the output written by `fill` as it
+    /// comes, through a buffer. A file is still replaced only once `fill`
+    /// has succeeded.
+    pub fn write_with(
+        &self,
+        announce: bool,
+        fill: impl FnOnce(&mut dyn Write) -> Result<()>,
+    ) -> Result<()> {
         match &self.output {
             None => {
-                let mut out = std::io::stdout().lock();
-                out.write_all(bytes)?;
+                let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+                fill(&mut out)?;
                 out.flush()?;
                 Ok(())
             }
             Some(path) => {
-                crate::store::write_atomic(path, bytes)
+                crate::store::write_atomic_with(path, fill)
                     .with_context(|| format!("cannot write {}", path.display()))?;
                 if announce {
                     eprintln!("wrote {}", path.display());
@@ -385,24 +398,11 @@ impl Grid {
 
     /// A Markdown table (cells escaped), with notes as paragraphs.
     pub fn to_markdown(&self) -> String {
-        let esc = |s: &str| {
-            s.replace('\\', "\\\\")
-                .replace('*', "\\*")
-                .replace('|', "\\|")
-                .replace('\n', "<br>")
-        };
         let mut out = String::new();
         if let Some(title) = &self.title {
-            out.push_str(&format!("### {}\n\n", esc(title)));
+            out.push_str(&markdown_title(title));
         }
-        out.push_str(&format!(
-            "| {} |\n",
-            self.headers
-                .iter()
-                .map(|h| esc(h))
-                .collect::<Vec<_>>()
-                .join(" | ")
-        ));
+        out.push_str(&markdown_row(self.headers.iter().map(String::as_str)));
         let aligns: Vec<&str> = (0..self.headers.len())
             .map(|i| {
                 if self
@@ -418,19 +418,37 @@ impl Grid {
             .collect();
         out.push_str(&format!("| {} |\n", aligns.join(" | ")));
         for row in &self.rows {
-            out.push_str(&format!(
-                "| {} |\n",
-                row.iter()
-                    .map(|c| esc(&c.shown))
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            ));
+            out.push_str(&markdown_row(row.iter().map(|c| c.shown.as_str())));
         }
         for n in &self.notes {
-            out.push_str(&format!("\n{}\n", esc(n)));
+            out.push_str(&markdown_note(n));
         }
         out
     }
+}
+
+/// Text in a Markdown table cell or paragraph: no emphasis, no cell break, `<br>` for a new line.
+fn markdown_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('*', "\\*")
+        .replace('|', "\\|")
+        .replace('\n', "<br>")
+}
+
+/// `### Title` and a blank line.
+pub fn markdown_title(title: &str) -> String {
+    format!("### {}\n\n", markdown_escape(title))
+}
+
+/// `| a | b |` and a new line.
+pub fn markdown_row<'a>(cells: impl Iterator<Item = &'a str>) -> String {
+    let cells: Vec<String> = cells.map(markdown_escape).collect();
+    format!("| {} |\n", cells.join(" | "))
+}
+
+/// A paragraph after a table.
+pub fn markdown_note(note: &str) -> String {
+    format!("\n{}\n", markdown_escape(note))
 }
 
 /// A whole HTML page holding the grids: one self-contained file, styles inline, no script.
@@ -480,13 +498,17 @@ pub fn html_escape(s: &str) -> String {
 /// A CSV writer into memory: `,`, or `;` after a BOM for a French Excel
 /// (`excel`). Cells go through [`render::csv_safe`] on their way in.
 pub fn csv_writer(excel: bool) -> csv::Writer<Vec<u8>> {
-    let mut buf = Vec::new();
+    csv_writer_to(excel, Vec::new()).expect("writing to memory cannot fail")
+}
+
+/// [`csv_writer`] into `out`, the BOM written first for `excel`.
+pub fn csv_writer_to<W: Write>(excel: bool, mut out: W) -> std::io::Result<csv::Writer<W>> {
     if excel {
-        buf.extend_from_slice("\u{feff}".as_bytes());
+        out.write_all("\u{feff}".as_bytes())?;
     }
-    csv::WriterBuilder::new()
+    Ok(csv::WriterBuilder::new()
         .delimiter(if excel { b';' } else { b',' })
-        .from_writer(buf)
+        .from_writer(out))
 }
 
 #[cfg(test)]

@@ -425,6 +425,16 @@ fn sync_dir(dir: &Path) -> Result<()> {
 
 /// Replaces a whole file atomically (temporary file, sync, rename): for reports and state files.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |w| Ok(w.write_all(bytes)?))
+}
+
+/// Like [`write_atomic`], with the bytes written by `fill` as they come
+/// (through a buffer): a long report never has to be held whole. When `fill`
+/// fails, the temporary file is removed and `path` is untouched.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -435,10 +445,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     // not the owner-only ones a temporary file is created with.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut tmp = builder
+    let tmp = builder
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp);
+    fill(&mut w)?;
+    let tmp = w.into_inner().map_err(|e| e.into_error())?;
     if let Ok(m) = fs::metadata(path) {
         fs::set_permissions(tmp.path(), m.permissions())?;
     }
@@ -503,6 +515,27 @@ mod tests {
         fs::File::create(&plain).unwrap();
         let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&path), mode(&plain));
+    }
+
+    #[test]
+    fn a_write_that_fails_halfway_leaves_the_file_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("alerts.txt");
+        fs::write(&path, "yesterday\n").unwrap();
+        let err = write_atomic_with(&path, |out| {
+            out.write_all(&[b'x'; 1 << 20])?;
+            anyhow::bail!("the report failed")
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "the report failed");
+        assert_eq!(fs::read_to_string(&path).unwrap(), "yesterday\n");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["alerts.txt"], "no temporary file is left");
+        write_atomic_with(&path, |out| Ok(out.write_all(&[b'y'; 1 << 20])?)).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), vec![b'y'; 1 << 20]);
     }
 
     #[test]

@@ -264,3 +264,54 @@ fn a_small_journal_is_not_cached_unless_asked() {
     s.pipe(&["check"]).expect(0);
     assert!(!s.path(".journal.csv.pipe-cache").exists());
 }
+
+/// A long list of alerts is laid out a block of rows at a time; the blocks
+/// must join into one table, with every alert in order, as CSV lists them.
+#[test]
+fn a_long_alert_table_is_one_table_with_every_alert() {
+    let s = generated(1_500, 5);
+    let env = [("COLUMNS", "100"), ("PIPE_CACHE", "0")];
+    let csv = run_with(&s, &env, &["alerts", "--format", "csv"]).expect(0);
+    let want: Vec<(String, String)> = csv::Reader::from_reader(csv.stdout.as_bytes())
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[4].to_string(), r[0].to_string())
+        })
+        .collect();
+    assert!(
+        want.len() > 2_000,
+        "{} alerts: more than a few blocks",
+        want.len()
+    );
+    let table = run_with(&s, &env, &["alerts"]).expect(0);
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    let starts = |c: char| lines.iter().filter(|l| l.starts_with(c)).count();
+    assert_eq!((starts('┌'), starts('╞'), starts('└')), (1, 1, 1));
+    let body: Vec<&str> = lines
+        .iter()
+        .skip_while(|l| !l.starts_with('╞'))
+        .skip(1)
+        .take_while(|l| l.starts_with('│'))
+        .copied()
+        .collect();
+    assert!(lines.iter().any(|l| l.starts_with('└')));
+    assert!(
+        body.iter().all(|l| l.chars().count() == 100),
+        "every line is 100 wide"
+    );
+    // An alert's first line names its rule in the first cell and its id in the second.
+    let cells = |l: &str| -> Vec<String> {
+        l.trim_matches('│')
+            .split('┆')
+            .map(|c| c.trim().to_string())
+            .collect()
+    };
+    let got: Vec<(String, String)> = body
+        .iter()
+        .map(|l| cells(l))
+        .filter(|c| want.iter().any(|(rule, _)| *rule == c[0]))
+        .map(|c| (c[0].clone(), c[1].clone()))
+        .collect();
+    assert_eq!(got, want);
+}

@@ -3,12 +3,14 @@
 
 use super::Alert;
 use crate::field::Field;
-use crate::output::{Cell, Format, Grid};
+use crate::output::blocks::{BlockTable, Widths};
+use crate::output::{self, Format};
 use crate::pipeline::{Locale, Pipeline, Severity};
 use crate::render;
 use crate::words::{self, pick};
 use anyhow::Result;
 use chrono::NaiveDate;
+use std::io::Write;
 
 pub struct Report<'p> {
     pub p: &'p Pipeline,
@@ -21,13 +23,15 @@ pub struct Report<'p> {
 }
 
 impl Report<'_> {
-    pub fn render(&self, format: Format, excel: bool) -> Result<Vec<u8>> {
-        Ok(match format {
-            Format::Csv => self.to_csv(excel)?,
-            Format::Json => self.to_json().into_bytes(),
-            Format::Md => self.to_markdown().into_bytes(),
-            Format::Table | Format::Html => self.to_table().into_bytes(),
-        })
+    /// Writes the report in `format` as it goes: a million alerts are never
+    /// laid out whole in memory.
+    pub fn write(&self, format: Format, excel: bool, out: &mut dyn Write) -> Result<()> {
+        match format {
+            Format::Csv => self.write_csv(excel, out),
+            Format::Json => self.write_json(out),
+            Format::Md => self.write_markdown(out),
+            Format::Table | Format::Html => self.write_table(out),
+        }
     }
 
     /// `Alertes au 27/11/2026 — Élodie Garnier`.
@@ -95,41 +99,87 @@ impl Report<'_> {
         notes
     }
 
-    /// What people read: the table and Markdown. Short facts are stacked
-    /// two to a cell so that the finding keeps most of the width.
-    fn people_grid(&self) -> Grid {
+    /// What people read (table and Markdown): the headers, and for each
+    /// alert its cells. Short facts are stacked two to a cell so that the
+    /// finding keeps most of the width.
+    fn people_headers(&self) -> [String; 4] {
         let p = self.p;
         let h = |f: Field| p.register.header(f);
-        let mut g = Grid::new(&[
-            pick(p, "Alerte", "Alert"),
-            pick(p, "Prospect", "Prospect"),
-            &format!("{} / {}", h(Field::Owner), h(Field::Stage)),
-            pick(p, "Constat", "Finding"),
-        ]);
-        g.title = Some(self.title());
-        g.wide = Some((3, 45));
+        [
+            pick(p, "Alerte", "Alert").to_string(),
+            pick(p, "Prospect", "Prospect").to_string(),
+            format!("{} / {}", h(Field::Owner), h(Field::Stage)),
+            pick(p, "Constat", "Finding").to_string(),
+        ]
+    }
+
+    fn people_row(&self, a: &Alert) -> Vec<String> {
+        let p = self.p;
         let two = |a: &str, b: &str| match (a.is_empty(), b.is_empty()) {
             (_, true) => a.to_string(),
             (true, false) => b.to_string(),
             (false, false) => format!("{a}\n{b}"),
         };
-        for a in &self.alerts {
-            g.push(vec![
-                Cell::text(two(a.rule().key(), words::severity(p, a.severity))),
-                Cell::text(two(a.id(), a.name())),
-                Cell::text(two(a.owner(), a.stage_label(p))),
-                Cell::text(a.message(p, self.today)),
-            ]);
-        }
-        g.notes = self.summary();
-        g
+        vec![
+            two(a.rule().key(), words::severity(p, a.severity)),
+            two(a.id(), a.name()),
+            two(a.owner(), a.stage_label(p)),
+            a.message(p, self.today),
+        ]
     }
 
-    /// What programs read: plain values under stable English headers.
-    /// One line per alert with plain values, written as it goes (a million
-    /// alerts are not laid out in a grid first).
-    fn to_csv(&self, excel: bool) -> Result<Vec<u8>> {
-        let mut w = crate::output::csv_writer(excel);
+    /// The title, the table (the finding keeps at least 45 % of the width),
+    /// and the summary. The columns are sized from every alert first, then
+    /// the rows are laid out and written a block at a time.
+    fn write_table(&self, out: &mut dyn Write) -> Result<()> {
+        writeln!(out, "{}", self.title())?;
+        if !self.alerts.is_empty() {
+            let headers = self.people_headers();
+            let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+            let mut widths = Widths::new(&headers);
+            for a in &self.alerts {
+                widths.add(&self.people_row(a));
+            }
+            let table = BlockTable::new(&headers, &widths, (3, 45), render::width());
+            let blocks = self.alerts.chunks(TABLE_BLOCK);
+            let count = blocks.len();
+            for (k, block) in blocks.enumerate() {
+                let rows = block.iter().map(|a| self.people_row(a)).collect();
+                table.write_block(rows, k == 0, k + 1 == count, out)?;
+            }
+        }
+        for n in self.summary() {
+            writeln!(out, "{n}")?;
+        }
+        Ok(())
+    }
+
+    fn write_markdown(&self, out: &mut dyn Write) -> Result<()> {
+        if self.alerts.is_empty() {
+            writeln!(out, "### {}", self.title())?;
+            for n in self.summary() {
+                write!(out, "\n{n}\n")?;
+            }
+            return Ok(());
+        }
+        let headers = self.people_headers();
+        out.write_all(output::markdown_title(&self.title()).as_bytes())?;
+        out.write_all(output::markdown_row(headers.iter().map(String::as_str)).as_bytes())?;
+        out.write_all(b"| --- | --- | --- | --- |\n")?;
+        for a in &self.alerts {
+            let row = self.people_row(a);
+            out.write_all(output::markdown_row(row.iter().map(String::as_str)).as_bytes())?;
+        }
+        for n in self.summary() {
+            out.write_all(output::markdown_note(&n).as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// What programs read: plain values under stable English headers, one
+    /// line per alert.
+    fn write_csv(&self, excel: bool, out: &mut dyn Write) -> Result<()> {
+        let mut w = output::csv_writer_to(excel, out)?;
         let headers = [
             "id",
             "name",
@@ -162,34 +212,12 @@ impl Report<'_> {
                 ],
             )?;
         }
-        w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
-    }
-
-    pub fn to_table(&self) -> String {
-        if self.alerts.is_empty() {
-            let mut out = self.title() + "\n";
-            for n in self.summary() {
-                out += &n;
-                out.push('\n');
-            }
-            return out;
-        }
-        self.people_grid().to_table()
-    }
-
-    pub fn to_markdown(&self) -> String {
-        if self.alerts.is_empty() {
-            let mut out = format!("### {}\n", self.title());
-            for n in self.summary() {
-                out += &format!("\n{n}\n");
-            }
-            return out;
-        }
-        self.people_grid().to_markdown()
+        w.flush()?;
+        Ok(())
     }
 
     /// A JSON array, one object per alert, written alert by alert.
-    pub fn to_json(&self) -> String {
+    fn write_json(&self, out: &mut dyn Write) -> Result<()> {
         /// One alert in JSON; its keys in this order.
         #[derive(serde::Serialize)]
         struct Item<'a> {
@@ -226,11 +254,14 @@ impl Report<'_> {
                 }))
             }
         }
-        let mut s = serde_json::to_string_pretty(&Items(self)).expect("alerts serialise");
-        s.push('\n');
-        s
+        serde_json::to_writer_pretty(&mut *out, &Items(self))?;
+        out.write_all(b"\n")?;
+        Ok(())
     }
 }
+
+/// How many alerts the table lays out at a time.
+const TABLE_BLOCK: usize = 512;
 
 fn s(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }

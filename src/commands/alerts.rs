@@ -149,8 +149,9 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             };
             // A file is always written, so that it never shows yesterday's alerts.
             if !nothing || a.verbose || a.output.output.is_some() {
-                let bytes = report.render(format, a.output.excel)?;
-                a.output.write(&bytes, !nothing || a.verbose)?;
+                a.output.write_with(!nothing || a.verbose, |out| {
+                    report.write(format, a.output.excel, out)
+                })?;
             }
         }
     }
@@ -212,10 +213,7 @@ fn split_by_owner(
             alerts: list,
             held: held_here,
         };
-        write_file(
-            &dir.join(format!("{slug}.{ext}")),
-            &report.render(format, excel)?,
-        )?;
+        write_file(&dir.join(format!("{slug}.{ext}")), &report, format, excel)?;
         written += 1;
     }
     let all = Report {
@@ -225,10 +223,7 @@ fn split_by_owner(
         alerts: shown,
         held: held.len(),
     };
-    write_file(
-        &dir.join(format!("_all.{ext}")),
-        &all.render(format, excel)?,
-    )?;
+    write_file(&dir.join(format!("_all.{ext}")), &all, format, excel)?;
     eprintln!(
         "wrote {} file{} in {}",
         written + 1,
@@ -238,8 +233,8 @@ fn split_by_owner(
     Ok(())
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    crate::store::write_atomic(path, bytes)
+fn write_file(path: &Path, report: &Report, format: Format, excel: bool) -> Result<()> {
+    crate::store::write_atomic_with(path, |out| report.write(format, excel, out))
         .with_context(|| format!("cannot write {}", path.display()))
 }
 

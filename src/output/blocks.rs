@@ -1,0 +1,245 @@
+//! A long table written a block of rows at a time.
+//!
+//! comfy-table lays a table out from all its rows at once, and holds every
+//! cell, every wrapped line and every output line until it is done: for a
+//! million alerts, gigabytes. Here the column widths are decided first, from
+//! the widest content of each column, and each block of rows is laid out by
+//! comfy-table with those widths fixed. The blocks join into one table: the
+//! first block prints the header, the last one the bottom border.
+
+use comfy_table::{ColumnConstraint, Table, Width};
+use std::io::{self, Write};
+use unicode_width::UnicodeWidthStr;
+
+/// How wide a cell's content is on screen: its widest line.
+pub fn content_width(s: &str) -> usize {
+    s.lines().map(UnicodeWidthStr::width).max().unwrap_or(0)
+}
+
+/// The widest content of each column, header included, and its longest
+/// word (what cannot wrap without breaking), grown row by row.
+#[derive(Debug, Clone)]
+pub struct Widths {
+    content: Vec<usize>,
+    word: Vec<usize>,
+}
+
+impl Widths {
+    pub fn new(headers: &[&str]) -> Widths {
+        let mut w = Widths {
+            content: vec![1; headers.len()],
+            word: vec![1; headers.len()],
+        };
+        w.add(headers);
+        w
+    }
+
+    pub fn add<S: AsRef<str>>(&mut self, row: &[S]) {
+        for (i, cell) in row.iter().enumerate().take(self.content.len()) {
+            let cell = cell.as_ref();
+            self.content[i] = self.content[i].max(content_width(cell));
+            let word = cell.split_whitespace().map(UnicodeWidthStr::width).max();
+            self.word[i] = self.word[i].max(word.unwrap_or(0));
+        }
+    }
+}
+
+/// A table with its column widths fixed, ready to print blocks of rows.
+pub struct BlockTable {
+    headers: Vec<String>,
+    /// Each column's width, padding included.
+    widths: Vec<u16>,
+}
+
+/// Cells are padded by one space on each side.
+const PADDING: usize = 2;
+
+impl BlockTable {
+    /// Columns as wide as their content when the table fits in `width`.
+    /// When it does not, column `wide.0` keeps at least `wide.1` percent of
+    /// the width (and all its content needs, if it can), and the others share
+    /// the rest, each narrower one taking what it needs first.
+    pub fn new(headers: &[&str], content: &Widths, wide: (usize, u16), width: u16) -> BlockTable {
+        BlockTable {
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            widths: layout(content, wide, usize::from(width)),
+        }
+    }
+
+    /// Prints one block: the header above the first, the bottom border under the last.
+    pub fn write_block(
+        &self,
+        rows: Vec<Vec<String>>,
+        first: bool,
+        last: bool,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let mut t = Table::new();
+        t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+        if first {
+            t.set_header(self.headers.iter().map(String::as_str));
+        }
+        for row in rows {
+            t.add_row(row);
+        }
+        t.set_constraints(
+            self.widths
+                .iter()
+                .map(|&w| ColumnConstraint::Absolute(Width::Fixed(w))),
+        );
+        let lines: Vec<String> = t.lines().collect();
+        let from = usize::from(!first);
+        let to = lines.len() - usize::from(!last);
+        for line in &lines[from.min(to)..to] {
+            out.write_all(line.as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+}
+
+/// Column widths, padding included, for `content` in `width` columns.
+fn layout(content: &Widths, (wide, percent): (usize, u16), width: usize) -> Vec<u16> {
+    let n = content.content.len();
+    let natural: Vec<usize> = content.content.iter().map(|c| c + PADDING).collect();
+    // The borders: one on each side and one between columns.
+    let room = width.saturating_sub(n + 1);
+    let fit = |w: usize| u16::try_from(w).unwrap_or(u16::MAX);
+    if natural.iter().sum::<usize>() <= room || wide >= n {
+        return natural.into_iter().map(fit).collect();
+    }
+    let least = PADDING + 1;
+    let others: Vec<usize> = (0..n).filter(|&i| i != wide).collect();
+    // The other columns would rather not break a word.
+    let unbroken: Vec<usize> = (0..n).map(|i| content.word[i] + PADDING).collect();
+    let needed: usize = others.iter().map(|&i| natural[i]).sum();
+    let kept: usize = others.iter().map(|&i| unbroken[i]).sum();
+    // The wide column's share, unless giving up some of it (down to a
+    // quarter of the width) keeps every word of the others whole.
+    let share = width * usize::from(percent) / 100;
+    let floor = if room.saturating_sub(share) < kept && room.saturating_sub(kept) >= width / 4 {
+        room - kept
+    } else {
+        share
+    };
+    let mut widths = vec![least; n];
+    widths[wide] = natural[wide]
+        .min(floor.max(room.saturating_sub(needed)))
+        .max(least);
+    // Each other column gets its longest word if it can, then the rest is
+    // shared, the columns that need least extra served first.
+    let mut left = room.saturating_sub(widths[wide]);
+    let mut order = others;
+    order.sort_by_key(|&i| (natural[i] - unbroken[i].min(natural[i]), i));
+    let base: Vec<usize> = (0..n)
+        .map(|i| {
+            if kept <= left {
+                unbroken[i].min(natural[i])
+            } else {
+                least
+            }
+        })
+        .collect();
+    left = left.saturating_sub(order.iter().map(|&i| base[i]).sum());
+    for (k, &i) in order.iter().enumerate() {
+        let extra = (natural[i] - base[i]).min(left / (order.len() - k));
+        widths[i] = base[i] + extra;
+        left -= extra;
+    }
+    widths.into_iter().map(fit).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_width_counts_what_the_screen_shows() {
+        assert_eq!(content_width("Élodie\nGarnier-Dubois"), 14);
+        assert_eq!(content_width("日本"), 4);
+        assert_eq!(content_width(""), 0);
+    }
+
+    /// Widths of columns whose longest words are `word`.
+    fn widths(content: &[usize], word: &[usize]) -> Widths {
+        Widths {
+            content: content.to_vec(),
+            word: word.to_vec(),
+        }
+    }
+
+    #[test]
+    fn columns_keep_their_content_width_when_the_table_fits() {
+        let w = widths(&[5, 10, 20], &[5, 4, 6]);
+        assert_eq!(layout(&w, (2, 45), 100), [7, 12, 22]);
+    }
+
+    #[test]
+    fn the_wide_column_keeps_its_share_and_the_others_split_the_rest() {
+        let total = |w: &[u16]| w.iter().map(|&w| usize::from(w)).sum::<usize>();
+        // 100 wide, 5 borders: 95 for the columns, 45 for the wide one. Each
+        // other column gets its longest word, then the extra is shared, the
+        // columns that need least extra first.
+        let w = widths(&[16, 30, 40, 200], &[16, 12, 14, 20]);
+        assert_eq!(layout(&w, (3, 45), 100), [18, 15, 17, 45]);
+        assert_eq!(layout(&w, (3, 45), 120), [18, 20, 23, 54]);
+        // A wide column that needs little leaves the rest to the others.
+        let w = widths(&[16, 30, 40, 20], &[16, 12, 14, 20]);
+        let got = layout(&w, (3, 45), 80);
+        assert_eq!(got, [18, 16, 19, 22]);
+        assert_eq!(total(&got), 75);
+    }
+
+    #[test]
+    fn the_wide_column_gives_up_some_width_to_keep_words_whole() {
+        // The others' words need 18 + 26 + 16 = 60 of 95: the wide column keeps 35.
+        let w = widths(&[16, 30, 40, 200], &[16, 24, 14, 20]);
+        assert_eq!(layout(&w, (3, 45), 100), [18, 26, 16, 35]);
+        // When words break anyway, the wide column keeps its share.
+        let w = widths(&[16, 30, 40, 200], &[16, 30, 40, 30]);
+        assert_eq!(layout(&w, (3, 45), 100), [16, 17, 17, 45]);
+    }
+
+    #[test]
+    fn blocks_join_into_the_table_comfy_table_prints_whole() {
+        let headers = ["Alert", "Prospect", "Finding"];
+        let rows: Vec<Vec<String>> = (0..7)
+            .map(|i| {
+                vec![
+                    format!("stale\nwarning {i}"),
+                    format!("P-{i:04}\nÉlectricité de la Côte"),
+                    "in Chaud for 158 days (since 22/06/2026); limit: 21 days".repeat(i % 3 + 1),
+                ]
+            })
+            .collect();
+        let mut widths = Widths::new(&headers);
+        for r in &rows {
+            widths.add(r);
+        }
+        let table = BlockTable::new(&headers, &widths, (2, 45), 60);
+        let mut whole = Table::new();
+        whole.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+        whole.set_header(headers);
+        whole.set_constraints(
+            table
+                .widths
+                .iter()
+                .map(|&w| ColumnConstraint::Absolute(Width::Fixed(w))),
+        );
+        for r in &rows {
+            whole.add_row(r.clone());
+        }
+        let want = whole.to_string() + "\n";
+        assert!(want.lines().all(|l| l.chars().count() == 60), "{want}");
+        for size in [1, 2, 3, 7] {
+            let mut got = Vec::new();
+            let blocks: Vec<&[Vec<String>]> = rows.chunks(size).collect();
+            for (k, b) in blocks.iter().enumerate() {
+                table
+                    .write_block(b.to_vec(), k == 0, k + 1 == blocks.len(), &mut got)
+                    .unwrap();
+            }
+            assert_eq!(String::from_utf8(got).unwrap(), want, "blocks of {size}");
+        }
+    }
+}
