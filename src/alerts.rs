@@ -52,7 +52,7 @@ impl Measure {
     }
 
     fn date(p: &Pipeline, d: NaiveDate) -> Measure {
-        let iso = d.format(crate::dates::ISO).to_string();
+        let iso = render::iso(d);
         Measure {
             shown: render::date(p, d),
             json: json!(iso),
@@ -104,15 +104,48 @@ impl Suggestion {
     }
 }
 
-/// The row an alert is about, shared by every alert the row raises.
+/// The row an alert is about, shared by every alert the row raises: its id,
+/// name (the company, or the contact when there is no company), owner, and
+/// the stage cell as written for a row whose stage names no stage, held in
+/// one string.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Who {
-    pub id: String,
-    /// The company, or the contact when there is no company.
-    pub name: String,
-    pub owner: String,
-    /// The stage cell as written, for a row whose stage names no stage.
-    pub stage_cell: String,
+    text: Box<str>,
+    /// Where the name, the owner and the stage cell start.
+    cuts: [u32; 3],
+}
+
+impl Who {
+    pub fn new(id: &str, name: &str, owner: &str, stage_cell: &str) -> Who {
+        let mut text =
+            String::with_capacity(id.len() + name.len() + owner.len() + stage_cell.len());
+        let mut cuts = [0; 3];
+        for (cut, part) in cuts.iter_mut().zip([id, name, owner]) {
+            text.push_str(part);
+            *cut = u32::try_from(text.len()).expect("a row's cells fit in 4 GiB");
+        }
+        text.push_str(stage_cell);
+        Who {
+            text: text.into_boxed_str(),
+            cuts,
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.text[..self.cuts[0] as usize]
+    }
+
+    pub fn name(&self) -> &str {
+        &self.text[self.cuts[0] as usize..self.cuts[1] as usize]
+    }
+
+    pub fn owner(&self) -> &str {
+        &self.text[self.cuts[1] as usize..self.cuts[2] as usize]
+    }
+
+    pub fn stage_cell(&self) -> &str {
+        &self.text[self.cuts[2] as usize..]
+    }
 }
 
 /// What a rule found, in figures; words come when the alert is shown.
@@ -135,7 +168,8 @@ pub enum Finding {
     /// The expected decision falls outside the stage's window.
     HorizonMismatch {
         close: NaiveDate,
-        suggestion: Option<Suggestion>,
+        /// Boxed: few alerts have one, and every alert is as large as the largest finding.
+        suggestion: Option<Box<Suggestion>>,
     },
     /// A field the stage requires is empty.
     MissingField(Field),
@@ -208,27 +242,27 @@ impl Alert {
     }
 
     pub fn id(&self) -> &str {
-        &self.who.id
+        self.who.id()
     }
 
     pub fn name(&self) -> &str {
-        &self.who.name
+        self.who.name()
     }
 
     pub fn owner(&self) -> &str {
-        &self.who.owner
+        self.who.owner()
     }
 
     /// The stage's label, or the stage cell of a row that names no stage.
     pub fn stage_label<'a>(&'a self, p: &'a Pipeline) -> &'a str {
         self.stage
-            .map_or(self.who.stage_cell.as_str(), |i| p.stages[i].label.as_str())
+            .map_or(self.who.stage_cell(), |i| p.stages[i].label.as_str())
     }
 
     /// The stage's id, or the stage cell of a row that names no stage.
     pub fn stage_key<'a>(&'a self, p: &'a Pipeline) -> &'a str {
         self.stage
-            .map_or(self.who.stage_cell.as_str(), |i| p.stages[i].id.as_str())
+            .map_or(self.who.stage_cell(), |i| p.stages[i].id.as_str())
     }
 
     /// What identifies this alert from one run to the next (`--new-only`):
@@ -247,10 +281,10 @@ impl Alert {
         let rule = self.rule().key();
         match &self.finding {
             Finding::InvalidRow(e) => {
-                let who = if self.who.id.is_empty() {
+                let who = if self.id().is_empty() {
                     format!("line {}", self.line)
                 } else {
-                    self.who.id.clone()
+                    self.id().to_string()
                 };
                 format!("{rule}|{who}|{}|{}", e.code, e.column.unwrap_or(0))
             }
@@ -266,7 +300,7 @@ impl Alert {
                     Finding::DecisionSlipped { slips, .. } => slips.count.to_string(),
                     Finding::InvalidRow(_) => unreachable!("handled above"),
                 };
-                format!("{rule}|{}|{}|{detail}", self.who.id, self.stage_key(p))
+                format!("{rule}|{}|{}|{detail}", self.id(), self.stage_key(p))
             }
         }
     }
@@ -306,7 +340,7 @@ impl Alert {
             }
             Finding::HorizonMismatch { close, suggestion } => {
                 let stage = self.stage.expect("a prospect's alert has a stage");
-                describe_mismatch(p, stage, *close, suggestion.as_ref(), today).message
+                describe_mismatch(p, stage, *close, suggestion.as_deref(), today).message
             }
             Finding::MissingField(fld) => {
                 let name = words::field(p, *fld);
@@ -412,7 +446,7 @@ impl Alert {
             } => Measure::term(p, *grace, *business),
             Finding::HorizonMismatch { close, suggestion } => {
                 let stage = self.stage.expect("a prospect's alert has a stage");
-                let m = describe_mismatch(p, stage, *close, suggestion.as_ref(), today);
+                let m = describe_mismatch(p, stage, *close, suggestion.as_deref(), today);
                 Measure::text(m.window, m.bound)
             }
             Finding::MissingField(_) | Finding::NoNextAction => {
@@ -427,7 +461,7 @@ impl Alert {
     /// The stage the prospect's data says it belongs in (`horizon_mismatch`).
     pub fn suggestion(&self) -> Option<&Suggestion> {
         match &self.finding {
-            Finding::HorizonMismatch { suggestion, .. } => suggestion.as_ref(),
+            Finding::HorizonMismatch { suggestion, .. } => suggestion.as_deref(),
             _ => None,
         }
     }
@@ -479,12 +513,7 @@ pub fn evaluate(
     if found.is_empty() {
         return Vec::new();
     }
-    let who = Rc::new(Who {
-        id: x.id.clone(),
-        name: x.display_name().to_string(),
-        owner: x.owner.clone(),
-        stage_cell: String::new(),
-    });
+    let who = Rc::new(Who::new(&x.id, x.display_name(), &x.owner, ""));
     found
         .into_iter()
         .map(|(s, finding)| Alert {
@@ -728,7 +757,13 @@ fn fitting_stage(p: &Pipeline, x: &Prospect, d: NaiveDate, today: NaiveDate) -> 
 fn horizon_alert<'a>(f: &Facts<'a>) -> Option<(&'a RuleSettings, Finding)> {
     let s = f.settings(Rule::HorizonMismatch)?;
     let (close, suggestion) = mismatch(f.p, f.x, f.today)?;
-    Some((s, Finding::HorizonMismatch { close, suggestion }))
+    Some((
+        s,
+        Finding::HorizonMismatch {
+            close,
+            suggestion: suggestion.map(Box::new),
+        },
+    ))
 }
 
 /// `missing_field`: a field the stage requires is empty.
@@ -846,16 +881,12 @@ pub fn invalid_row(p: &Pipeline, row: &RowCheck) -> Vec<Alert> {
     if !s.enabled {
         return Vec::new();
     }
-    let who = Rc::new(Who {
-        id: row.id.clone(),
-        name: row.name.clone(),
-        owner: row.owner.clone(),
-        stage_cell: if row.stage.is_some() {
-            String::new()
-        } else {
-            row.stage_text.clone()
-        },
-    });
+    let stage_cell = if row.stage.is_some() {
+        ""
+    } else {
+        &row.stage_text
+    };
+    let who = Rc::new(Who::new(&row.id, &row.name, &row.owner, stage_cell));
     row.errors()
         .map(|d| Alert {
             severity: s.severity,

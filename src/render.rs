@@ -91,9 +91,25 @@ pub fn duration(p: &Pipeline, h: crate::hours::Hours) -> String {
 }
 
 pub fn date(p: &Pipeline, d: NaiveDate) -> String {
-    match p.locale {
-        Locale::Fr => d.format("%d/%m/%Y").to_string(),
-        Locale::En => d.format("%Y-%m-%d").to_string(),
+    date_in(p.locale, d)
+}
+
+/// An ISO date, `2026-11-27`.
+pub fn iso(d: NaiveDate) -> String {
+    date_in(Locale::En, d)
+}
+
+/// A date as `date` writes it in `locale`.
+fn date_in(locale: Locale, d: NaiveDate) -> String {
+    use chrono::Datelike;
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    // Four-digit years directly (a report writes a great many dates);
+    // chrono's padding and signs for the others.
+    match (locale, (0..=9999).contains(&y)) {
+        (Locale::Fr, true) => format!("{day:02}/{m:02}/{y:04}"),
+        (Locale::En, true) => format!("{y:04}-{m:02}-{day:02}"),
+        (Locale::Fr, false) => d.format("%d/%m/%Y").to_string(),
+        (Locale::En, false) => d.format("%Y-%m-%d").to_string(),
     }
 }
 
@@ -165,5 +181,29 @@ pub fn warn_skipped(skipped: u64) {
             "skipped {skipped} row{} that cannot be read; `pipe check` shows why",
             if skipped == 1 { "" } else { "s" }
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_written_as_chrono_writes_them() {
+        let ymd = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let mut days = vec![
+            ymd(-1, 1, 1),
+            ymd(0, 2, 29),
+            ymd(7, 3, 4),
+            ymd(999, 12, 31),
+            ymd(1000, 1, 1),
+            ymd(9999, 12, 31),
+            ymd(10_000, 1, 1),
+        ];
+        days.extend(ymd(2023, 12, 25).iter_days().take(800));
+        for d in days {
+            assert_eq!(date_in(Locale::Fr, d), d.format("%d/%m/%Y").to_string());
+            assert_eq!(date_in(Locale::En, d), d.format("%Y-%m-%d").to_string());
+        }
     }
 }

@@ -377,16 +377,27 @@ fn repeated_keys_are_numbered_in_order() {
 }
 
 #[test]
+fn a_rows_cells_are_kept_in_one_string() {
+    let w = Who::new("P-7", "Électricité de la Côte", "", "Chaud?");
+    assert_eq!(
+        (w.id(), w.name(), w.owner(), w.stage_cell()),
+        ("P-7", "Électricité de la Côte", "", "Chaud?")
+    );
+    let w = Who::default();
+    assert_eq!(
+        (w.id(), w.name(), w.owner(), w.stage_cell()),
+        ("", "", "", "")
+    );
+}
+
+#[test]
 fn alerts_sort_critical_first_then_by_line_then_by_rule() {
     let p = pipeline();
     let x = prospect(&p, "new");
     let one = evaluate(&p, &x, &[], d("2026-12-01"), 2).remove(0);
     let make = |name: &str, line: u64, finding: Finding, severity: Severity| {
         let mut a = one.clone();
-        a.who = std::rc::Rc::new(Who {
-            name: name.into(),
-            ..Who::default()
-        });
+        a.who = std::rc::Rc::new(Who::new("P-1", name, "", ""));
         (a.line, a.finding, a.severity) = (line, finding, severity);
         a
     };
