@@ -55,13 +55,28 @@ pub struct RegisterCheck {
 /// whatever the register's size.
 pub struct Index {
     ids: Ids,
-    /// Per id: the last stage the journal records (`NO_ENTRY`: none; `REMOVED`: an undone add or a sync of a deleted row), and its line.
-    last: Vec<(u16, u64)>,
-    /// Per id: the register line it is first seen on (0: not in the register).
-    first_line: Vec<u64>,
+    /// Per id, what the journal and the register say of it (one look-up a row).
+    seen: Vec<Seen>,
     /// The journal's path, for messages.
     pub journal_file: String,
 }
+
+/// What the index knows of one id.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    /// The last stage the journal records (`NO_ENTRY`: none; `REMOVED`: an undone add or a sync of a deleted row).
+    last: u16,
+    /// The journal line of that record.
+    journal_line: u64,
+    /// The register line it is first seen on (0: not in the register).
+    first_line: u64,
+}
+
+const UNSEEN: Seen = Seen {
+    last: NO_ENTRY,
+    journal_line: 0,
+    first_line: 0,
+};
 
 const NO_ENTRY: u16 = u16::MAX;
 const REMOVED: u16 = u16::MAX - 1;
@@ -71,8 +86,7 @@ impl Index {
     pub fn new(journal_file: String) -> Index {
         Index {
             ids: Ids::default(),
-            last: Vec::new(),
-            first_line: Vec::new(),
+            seen: Vec::new(),
             journal_file,
         }
     }
@@ -80,8 +94,7 @@ impl Index {
     fn number(&mut self, id: &str) -> usize {
         let (n, new) = self.ids.insert(id);
         if new {
-            self.last.push((NO_ENTRY, 0));
-            self.first_line.push(0);
+            self.seen.push(UNSEEN);
         }
         n as usize
     }
@@ -89,8 +102,8 @@ impl Index {
     /// Notes a stage entry of the prospect numbered `n`: `to` is the stage it records, `None` for a removal.
     fn record(&mut self, n: u32, to: Option<usize>, line: u64) {
         let n = n as usize;
-        if n >= self.last.len() {
-            self.last.resize(n + 1, (NO_ENTRY, 0));
+        if n >= self.seen.len() {
+            self.seen.resize(n + 1, UNSEEN);
         }
         let stage = to.map_or(REMOVED, |s| {
             u16::try_from(s)
@@ -98,7 +111,8 @@ impl Index {
                 .filter(|&s| s < REMOVED)
                 .expect("fewer stages")
         });
-        self.last[n] = (stage, line);
+        self.seen[n].last = stage;
+        self.seen[n].journal_line = line;
     }
 
     /// Streams the journal into an index; the scan's count and diagnostics come with it.
@@ -123,8 +137,7 @@ impl Index {
 
     /// Takes the ids that numbered the steps taken, once the journal is read.
     pub fn number_by(&mut self, ids: Ids) {
-        self.last.resize(ids.len(), (NO_ENTRY, 0));
-        self.first_line.resize(ids.len(), 0);
+        self.seen.resize(ids.len(), UNSEEN);
         self.ids = ids;
     }
 
@@ -132,14 +145,14 @@ impl Index {
     pub fn in_register(&self, id: &str) -> bool {
         self.ids
             .find(id)
-            .is_some_and(|n| self.first_line[n as usize] != 0)
+            .is_some_and(|n| self.seen[n as usize].first_line != 0)
     }
 
     /// Whether the journal has a stage entry for this id.
     pub fn in_journal(&self, id: &str) -> bool {
         self.ids
             .find(id)
-            .is_some_and(|n| self.last[n as usize].0 != NO_ENTRY)
+            .is_some_and(|n| self.seen[n as usize].last != NO_ENTRY)
     }
 }
 
@@ -270,8 +283,9 @@ pub fn scan_register(
         }
     }
     let mut other = Vec::new();
-    for (n, &(last, line)) in index.last.iter().enumerate() {
-        if last != NO_ENTRY && last != REMOVED && index.first_line[n] == 0 {
+    for (n, s) in index.seen.iter().enumerate() {
+        let (last, line) = (s.last, s.journal_line);
+        if last != NO_ENTRY && last != REMOVED && s.first_line == 0 {
             let id = index.ids.get(n as u32);
             other.push(
                 Diagnostic::warning(&index.journal_file, "missing-prospect", format!("`{id}` is in the journal but not in the register"))
@@ -357,9 +371,11 @@ impl CheckBatch {
 /// The checks of a row that need the rows before it and the journal: a
 /// repeated id (reported first), and a stage the journal disagrees with.
 fn index_row(r: &mut RowCheck, p: &Pipeline, file: &str, index: &mut Index) {
-    if !r.id.is_empty() {
+    let n = if r.id.is_empty() {
+        index.ids.find(&r.id).map(|n| n as usize)
+    } else {
         let n = index.number(&r.id);
-        let first = index.first_line[n];
+        let first = index.seen[n].first_line;
         if first != 0 {
             let (line, column) = r.id_at;
             r.diags.insert(
@@ -373,14 +389,19 @@ fn index_row(r: &mut RowCheck, p: &Pipeline, file: &str, index: &mut Index) {
                 .hint("give each prospect its own id"),
             );
         } else {
-            index.first_line[n] = r.line;
+            index.seen[n].first_line = r.line;
         }
-    }
+        Some(n)
+    };
     if let Some(stage) = r.stage
         && r.counted()
-        && let Some(n) = index.ids.find(&r.id)
+        && let Some(n) = n
     {
-        let (last, line) = index.last[n as usize];
+        let Seen {
+            last,
+            journal_line: line,
+            ..
+        } = index.seen[n];
         if last != NO_ENTRY && last as usize != stage {
             let recorded = if last == REMOVED {
                 "removed".to_string()
