@@ -82,18 +82,30 @@ pub fn exit_of(err: &anyhow::Error) -> Exit {
             return f.exit;
         }
     }
-    for cause in err.chain() {
-        if cause.downcast_ref::<std::io::Error>().is_some() {
-            return Exit::Io;
-        }
+    if err.chain().any(|c| io_error_kind(c).is_some()) {
+        return Exit::Io;
     }
     Exit::Invalid
 }
 
+/// The kind of an I/O error, also when a CSV or JSON writer carries it
+/// (output written as it goes meets the disk or the pipe inside them).
+fn io_error_kind(cause: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    if let Some(e) = cause.downcast_ref::<std::io::Error>() {
+        return Some(e.kind());
+    }
+    if let Some(e) = cause.downcast_ref::<csv::Error>()
+        && let csv::ErrorKind::Io(e) = e.kind()
+    {
+        return Some(e.kind());
+    }
+    cause
+        .downcast_ref::<serde_json::Error>()
+        .and_then(serde_json::Error::io_error_kind)
+}
+
 /// True when the error is a closed pipe on stdout (`pipe report | head`): not worth a word.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    err.chain()
+        .any(|c| io_error_kind(c) == Some(std::io::ErrorKind::BrokenPipe))
 }

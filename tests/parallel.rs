@@ -315,3 +315,29 @@ fn a_long_alert_table_is_one_table_with_every_alert() {
         .collect();
     assert_eq!(got, want);
 }
+
+/// `pipe alerts | head` in cron or at the terminal: the output is written as
+/// it goes, and a reader that stops early ends the command quietly, in
+/// every format.
+#[test]
+fn a_reader_that_stops_early_ends_alerts_quietly() {
+    use std::io::Read;
+    let s = generated(1_500, 5);
+    for format in ["table", "csv", "json", "md"] {
+        let mut child = s
+            .command()
+            .env("PIPE_CACHE", "0")
+            .args(["--today", common::TODAY, "alerts", "--format", format])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = child.stdout.take().unwrap();
+        let mut head = [0u8; 200];
+        out.read_exact(&mut head).unwrap();
+        drop(out);
+        let done = child.wait_with_output().unwrap();
+        assert_eq!(done.status.code(), Some(0), "{format}");
+        assert_eq!(String::from_utf8_lossy(&done.stderr), "", "{format}");
+    }
+}
