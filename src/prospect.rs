@@ -150,8 +150,18 @@ impl Prospect {
     ///
     /// A large register is parsed on a second thread while `visit` runs on
     /// this one ([`crate::par`]); prospects arrive in file order either way.
-    pub fn scan(p: &Pipeline, mut visit: impl FnMut(&Prospect)) -> anyhow::Result<u64> {
-        let mut reader = crate::register::Reader::open(p)?;
+    pub fn scan(p: &Pipeline, visit: impl FnMut(&Prospect)) -> anyhow::Result<u64> {
+        Prospect::scan_from(crate::register::Reader::open(p)?, p, visit)
+    }
+
+    /// [`Prospect::scan`] with the register opened already: a command that
+    /// writes as it reads opens it first, so that a register that cannot be
+    /// read leaves its output untouched.
+    pub fn scan_from(
+        mut reader: crate::register::Reader,
+        p: &Pipeline,
+        mut visit: impl FnMut(&Prospect),
+    ) -> anyhow::Result<u64> {
         let len = std::fs::metadata(&p.register.path).map_or(0, |m| m.len());
         if !crate::par::worth_it(len) {
             let mut x = Prospect::empty();

@@ -204,6 +204,7 @@ mod tests {
         for d in days {
             assert_eq!(date_in(Locale::Fr, d), d.format("%d/%m/%Y").to_string());
             assert_eq!(date_in(Locale::En, d), d.format("%Y-%m-%d").to_string());
+            assert_eq!(iso(d), d.to_string());
         }
     }
 }

@@ -379,6 +379,14 @@ fn missing_register() {
 
     let (_, err) = sb.fails(3, &["list"]);
     assert_eq!(err, error(message));
+    // CSV and JSON are written as the register is read: it is opened first,
+    // so nothing is written, not even a header.
+    for format in ["csv", "json"] {
+        let (out, err) = sb.fails(3, &["list", "--format", format]);
+        assert_eq!((out.as_str(), err), ("", error(message)), "{format}");
+        sb.fails(3, &["list", "-o", &format!("all.{format}")]);
+        assert!(!sb.path(&format!("all.{format}")).exists(), "{format}");
+    }
     let (_, err) = sb.fails(3, &["move", "P-0002", "lost", "--reason", "Price"]);
     assert_eq!(err, error(message));
     assert!(!sb.path("prospects.csv").exists());
@@ -399,6 +407,8 @@ fn register_without_the_id_column() {
 
     let (_, err) = sb.fails(3, &["list"]);
     assert_eq!(err, error(message));
+    let (out, _) = sb.fails(3, &["list", "--format", "json"]);
+    assert_eq!(out, "");
     let (_, err) = sb.fails(3, &["set", "P-0002", "owner=Zoe"]);
     assert_eq!(err, error(message));
 

@@ -318,16 +318,20 @@ fn a_long_alert_table_is_one_table_with_every_alert() {
 
 /// `pipe alerts | head` in cron or at the terminal: the output is written as
 /// it goes, and a reader that stops early ends the command quietly, in
-/// every format.
+/// every format; `pipe list` writes CSV and JSON as it reads the register.
 #[test]
-fn a_reader_that_stops_early_ends_alerts_quietly() {
+fn a_reader_that_stops_early_ends_the_command_quietly() {
     use std::io::Read;
     let s = generated(1_500, 5);
-    for format in ["table", "csv", "json", "md"] {
+    let runs = ["table", "csv", "json", "md"]
+        .map(|f| ["alerts", f])
+        .into_iter()
+        .chain([["list", "csv"], ["list", "json"]]);
+    for [command, format] in runs {
         let mut child = s
             .command()
             .env("PIPE_CACHE", "0")
-            .args(["--today", common::TODAY, "alerts", "--format", format])
+            .args(["--today", common::TODAY, command, "--format", format])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -337,7 +341,11 @@ fn a_reader_that_stops_early_ends_alerts_quietly() {
         out.read_exact(&mut head).unwrap();
         drop(out);
         let done = child.wait_with_output().unwrap();
-        assert_eq!(done.status.code(), Some(0), "{format}");
-        assert_eq!(String::from_utf8_lossy(&done.stderr), "", "{format}");
+        assert_eq!(done.status.code(), Some(0), "{command} {format}");
+        assert_eq!(
+            String::from_utf8_lossy(&done.stderr),
+            "",
+            "{command} {format}"
+        );
     }
 }

@@ -5,11 +5,15 @@ use crate::context::Context;
 use crate::error::Exit;
 use crate::field::Field;
 use crate::filter::FilterArgs;
-use crate::output::{Cell, Format, Grid, OutputArgs};
+use crate::output::{self, Cell, Format, Grid, OutputArgs};
 use crate::pipeline::Pipeline;
 use crate::prospect::Prospect;
+use crate::register::Reader;
 use crate::render;
 use anyhow::Result;
+use serde::Serializer as _;
+use serde::ser::SerializeSeq as _;
+use std::io::Write;
 
 /// List prospects, with filters.
 #[derive(clap::Args, Debug)]
@@ -25,26 +29,87 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let p = &ctx.pipeline;
     let format = a.output.resolve(&Format::LISTS)?;
     let filter = a.filter.resolve(p)?;
-    let mut rows = Vec::new();
-    let skipped = Prospect::scan(p, |x| {
-        if filter.accepts(p, x) {
-            rows.push(x.clone());
+    let skipped = match format {
+        // For programs: written row by row as the register is read.
+        Format::Csv | Format::Json => {
+            // Opened first: a register that cannot be read writes nothing.
+            let reader = Reader::open(p)?;
+            let mut skipped = 0;
+            a.output.write_with(true, |out| {
+                skipped = write_rows(reader, p, &filter, format, a.output.excel, out)?;
+                Ok(())
+            })?;
+            skipped
         }
-    })?;
-    let bytes = match format {
-        Format::Json => {
-            let mut s =
-                serde_json::to_string_pretty(&rows.iter().map(|x| json(p, x)).collect::<Vec<_>>())?;
-            s.push('\n');
-            s.into_bytes()
+        // For people: a table sized from every row.
+        _ => {
+            let mut rows = Vec::new();
+            let skipped = Prospect::scan(p, |x| {
+                if filter.accepts(p, x) {
+                    rows.push(x.clone());
+                }
+            })?;
+            let bytes = match format {
+                Format::Md => short_grid(&ctx, &rows).to_markdown().into_bytes(),
+                _ => short_grid(&ctx, &rows).to_table().into_bytes(),
+            };
+            a.output.emit(&bytes)?;
+            skipped
         }
-        Format::Csv => full_grid(p, &rows).to_csv(a.output.excel)?,
-        Format::Md => short_grid(&ctx, &rows).to_markdown().into_bytes(),
-        _ => short_grid(&ctx, &rows).to_table().into_bytes(),
     };
-    a.output.emit(&bytes)?;
     render::warn_skipped(skipped);
     Ok(Exit::Ok)
+}
+
+/// Every prospect the filter accepts, as CSV or JSON, into `out` as the
+/// register streams past; returns how many rows could not be read.
+fn write_rows(
+    reader: Reader,
+    p: &Pipeline,
+    filter: &crate::filter::Filter,
+    format: Format,
+    excel: bool,
+    out: &mut dyn Write,
+) -> Result<u64> {
+    // The scan goes on to the end whatever happens, so the first error is
+    // kept, and nothing more is written after it.
+    let mut failed: Option<anyhow::Error> = None;
+    let skipped = if format == Format::Json {
+        let mut json = serde_json::Serializer::pretty(&mut *out);
+        let mut seq = json.serialize_seq(None)?;
+        let skipped = Prospect::scan_from(reader, p, |x| {
+            if failed.is_none()
+                && filter.accepts(p, x)
+                && let Err(e) = seq.serialize_element(&json_of(p, x))
+            {
+                failed = Some(e.into());
+            }
+        })?;
+        if failed.is_none() {
+            seq.end()?;
+            out.write_all(b"\n")?;
+        }
+        skipped
+    } else {
+        let mut w = output::csv_writer_to(excel, &mut *out)?;
+        render::write_safe_record(&mut w, CSV_HEADERS)?;
+        let skipped = Prospect::scan_from(reader, p, |x| {
+            if failed.is_none()
+                && filter.accepts(p, x)
+                && let Err(e) = write_csv_row(&mut w, p, x)
+            {
+                failed = Some(e);
+            }
+        })?;
+        if failed.is_none() {
+            w.flush()?;
+        }
+        skipped
+    };
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(skipped),
+    }
 }
 
 /// The columns people look at, under the register's own headers.
@@ -91,67 +156,94 @@ fn short_grid(ctx: &Context, rows: &[Prospect]) -> Grid {
 }
 
 /// Every field, with plain values, for programs and spreadsheets.
-fn full_grid(p: &Pipeline, rows: &[Prospect]) -> Grid {
-    let mut g = Grid::new(&[
-        "id",
-        "stage",
-        "stage_since",
-        "name",
-        "company",
-        "owner",
-        "amount",
-        "probability",
-        "expected_close",
-        "next_action",
-        "products",
-        "lost_reason",
-        "created",
-    ]);
-    let d = |d: Option<chrono::NaiveDate>| Cell::text(d.map(|d| d.to_string()).unwrap_or_default());
-    let n =
-        |v: Option<rust_decimal::Decimal>| Cell::text(v.map(|v| v.to_string()).unwrap_or_default());
-    for x in rows {
-        let products: Vec<&str> = x
+const CSV_HEADERS: [&str; 13] = [
+    "id",
+    "stage",
+    "stage_since",
+    "name",
+    "company",
+    "owner",
+    "amount",
+    "probability",
+    "expected_close",
+    "next_action",
+    "products",
+    "lost_reason",
+    "created",
+];
+
+fn write_csv_row<W: Write>(w: &mut csv::Writer<W>, p: &Pipeline, x: &Prospect) -> Result<()> {
+    let d = |d: Option<chrono::NaiveDate>| d.map(render::iso).unwrap_or_default();
+    let n = |v: Option<rust_decimal::Decimal>| v.map(|v| v.to_string()).unwrap_or_default();
+    let products: Vec<&str> = x
+        .products
+        .iter()
+        .map(|&i| p.products[i].id.as_str())
+        .collect();
+    render::write_safe_record(
+        w,
+        [
+            x.id.as_str(),
+            &p.stages[x.stage].id,
+            &d(x.stage_since),
+            &x.name,
+            &x.company,
+            &x.owner,
+            &n(x.amount),
+            &n(x.probability),
+            &d(x.expected_close),
+            &d(x.next_action),
+            &products.join("|"),
+            &x.lost_reason,
+            &d(x.created),
+        ],
+    )?;
+    Ok(())
+}
+
+/// One prospect in JSON, borrowed from it; its keys in this order.
+#[derive(serde::Serialize)]
+struct Json<'a> {
+    id: &'a str,
+    stage: &'a str,
+    stage_label: &'a str,
+    phase: &'static str,
+    stage_since: Option<chrono::NaiveDate>,
+    name: &'a str,
+    company: &'a str,
+    owner: &'a str,
+    amount: Option<rust_decimal::Decimal>,
+    probability: rust_decimal::Decimal,
+    weighted: Option<rust_decimal::Decimal>,
+    expected_close: Option<chrono::NaiveDate>,
+    next_action: Option<chrono::NaiveDate>,
+    products: Vec<&'a str>,
+    lost_reason: &'a str,
+    created: Option<chrono::NaiveDate>,
+}
+
+fn json_of<'a>(p: &'a Pipeline, x: &'a Prospect) -> Json<'a> {
+    let stage = &p.stages[x.stage];
+    Json {
+        id: &x.id,
+        stage: &stage.id,
+        stage_label: &stage.label,
+        phase: stage.phase.key(),
+        stage_since: x.stage_since,
+        name: &x.name,
+        company: &x.company,
+        owner: &x.owner,
+        amount: x.amount,
+        probability: x.probability(p),
+        weighted: x.weighted(p),
+        expected_close: x.expected_close,
+        next_action: x.next_action,
+        products: x
             .products
             .iter()
             .map(|&i| p.products[i].id.as_str())
-            .collect();
-        g.push(vec![
-            Cell::text(&x.id),
-            Cell::text(&p.stages[x.stage].id),
-            d(x.stage_since),
-            Cell::text(&x.name),
-            Cell::text(&x.company),
-            Cell::text(&x.owner),
-            n(x.amount),
-            n(x.probability),
-            d(x.expected_close),
-            d(x.next_action),
-            Cell::text(products.join("|")),
-            Cell::text(&x.lost_reason),
-            d(x.created),
-        ]);
+            .collect(),
+        lost_reason: &x.lost_reason,
+        created: x.created,
     }
-    g
-}
-
-fn json(p: &Pipeline, x: &Prospect) -> serde_json::Value {
-    serde_json::json!({
-        "id": x.id,
-        "stage": p.stages[x.stage].id,
-        "stage_label": p.stages[x.stage].label,
-        "phase": p.stages[x.stage].phase.key(),
-        "stage_since": x.stage_since,
-        "name": x.name,
-        "company": x.company,
-        "owner": x.owner,
-        "amount": x.amount,
-        "probability": x.probability(p),
-        "weighted": x.weighted(p),
-        "expected_close": x.expected_close,
-        "next_action": x.next_action,
-        "products": x.products.iter().map(|&i| p.products[i].id.clone()).collect::<Vec<_>>(),
-        "lost_reason": x.lost_reason,
-        "created": x.created,
-    })
 }
