@@ -8,7 +8,7 @@ use crate::field::Field;
 use crate::output::{Cell, Format, Grid};
 use crate::pipeline::{Locale, Pipeline};
 use crate::render;
-use crate::validation::RegisterCheck;
+use crate::validation::RowCheck;
 use crate::words::pick;
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -34,34 +34,23 @@ impl Item {
     }
 }
 
-/// The prospects to triage, in register order; rows `pipe check` rejects are left out.
-pub fn items(
-    p: &Pipeline,
-    checked: &RegisterCheck,
-    today: NaiveDate,
-    owner: Option<&str>,
-) -> Vec<Item> {
-    let owner = owner.map(crate::text::fold);
-    checked
-        .rows
-        .iter()
-        .filter(|r| !r.rejected())
-        .filter_map(|r| r.prospect.as_ref())
-        .filter(|x| {
-            owner
-                .as_ref()
-                .is_none_or(|o| crate::text::fold(&x.owner) == *o)
-        })
-        .filter_map(|x| {
-            alerts::horizon_mismatch(p, x, today).map(|m| Item {
-                id: x.id.clone(),
-                name: x.display_name().to_string(),
-                owner: x.owner.clone(),
-                stage: x.stage,
-                mismatch: m,
-            })
-        })
-        .collect()
+/// A checked row to triage, if it is one: rows `pipe check` rejects are
+/// left out, and so are other salespeople's when `owner` (folded) is given.
+pub fn item(p: &Pipeline, row: &RowCheck, today: NaiveDate, owner: Option<&str>) -> Option<Item> {
+    if row.rejected() {
+        return None;
+    }
+    let x = row.prospect.as_ref()?;
+    if owner.is_some_and(|o| crate::text::fold(&x.owner) != o) {
+        return None;
+    }
+    alerts::horizon_mismatch(p, x, today).map(|m| Item {
+        id: x.id.clone(),
+        name: x.display_name().to_string(),
+        owner: x.owner.clone(),
+        stage: x.stage,
+        mismatch: m,
+    })
 }
 
 pub struct Report<'p> {

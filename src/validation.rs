@@ -44,12 +44,6 @@ impl RowCheck {
     }
 }
 
-/// The register checked row by row, every row kept (what `pipe triage` works from).
-#[derive(Debug)]
-pub struct RegisterCheck {
-    pub rows: Vec<RowCheck>,
-}
-
 /// The journal's last stage record of every prospect, and where the register
 /// holds each one: the state the row checks need, a few bytes a prospect
 /// whatever the register's size.
@@ -299,17 +293,6 @@ pub fn scan_register(
         other.push(Diagnostic::warning(backup.display().to_string(), "interrupted-write", "a `pipe` command was interrupted: this is the register as it was before it").hint("run `pipe check` again after `pipe sync`; once the register is right, delete this file"));
     }
     Ok(Ok((file, rows, other)))
-}
-
-/// Checks the register against the journal, keeping every row. `Ok(Err(d))`:
-/// the register cannot be read at all.
-pub fn check_register(p: &Pipeline) -> Result<Result<RegisterCheck, Diagnostic>> {
-    let (mut index, _) = Index::scan(p)?;
-    let mut rows = Vec::new();
-    Ok(
-        scan_register(p, &mut index, |r| rows.push(std::mem::take(r)))?
-            .map(|_| RegisterCheck { rows }),
-    )
 }
 
 impl RowCheck {

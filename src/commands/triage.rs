@@ -42,8 +42,14 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let ctx = Context::load(g)?;
     let p = &ctx.pipeline;
     let format = a.output.resolve(&Format::LISTS)?;
-    let checked = validation::check_register(p)?.map_err(|d| invalid(d.to_string()))?;
-    let items = triage::items(p, &checked, ctx.today, a.owner.as_deref());
+    // The register streams past its checks; only the rows to triage are kept.
+    let (mut index, _) = validation::Index::scan(p)?;
+    let owner = a.owner.as_deref().map(crate::text::fold);
+    let mut items = Vec::new();
+    validation::scan_register(p, &mut index, |row| {
+        items.extend(triage::item(p, row, ctx.today, owner.as_deref()))
+    })?
+    .map_err(|d| invalid(d.to_string()))?;
     // `--dry-run` is what triage does unless `--apply`.
     if a.dry_run || !a.apply {
         if items.is_empty() {
