@@ -8,7 +8,7 @@
 //! here. The report is a value ([`Calibration`]) with its renderers beside it.
 
 use crate::dates::Period;
-use crate::journal::StageEvent;
+use crate::journal::{StageEvent, StageEventsById};
 use crate::output::{Cell, Grid};
 use crate::pipeline::{Outcome, Pipeline};
 use crate::render;
@@ -98,7 +98,7 @@ impl Calibration {
     /// to those that entered the stage on or after it; outcomes are as of `as_of`.
     pub fn compute(
         p: &Pipeline,
-        events: &HashMap<&str, Vec<StageEvent>>,
+        events: &StageEventsById,
         included: impl Fn(&str) -> bool,
         from: Option<chrono::NaiveDate>,
         as_of: chrono::NaiveDate,

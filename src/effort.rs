@@ -10,7 +10,7 @@
 use crate::activity::Activity;
 use crate::dates::Period;
 use crate::hours::Hours;
-use crate::journal::StageEvent;
+use crate::journal::{StageEvent, StageEventsById};
 use crate::output::{Cell, Grid};
 use crate::pipeline::{Milestone, Pipeline};
 use crate::render;
@@ -124,7 +124,7 @@ fn median(mut v: Vec<i64>) -> Option<Decimal> {
 /// Which prospects the figures cover.
 pub struct Scope {
     /// The register's prospects that pass the filters, with their amounts.
-    pub amounts: HashMap<String, Option<Decimal>>,
+    pub amounts: HashMap<String, Option<Decimal>, foldhash::fast::RandomState>,
     /// No filter is set: prospects the journal or the log knows but the register no longer holds count too.
     pub all: bool,
     /// The filters, as the person typed them, for the title.
@@ -221,16 +221,16 @@ pub struct Effort {
 impl Effort {
     pub fn compute(
         p: &Pipeline,
-        events: &HashMap<&str, Vec<StageEvent>>,
+        events: &StageEventsById,
         activities: &[Activity],
         scope: &Scope,
         period: Period,
     ) -> Effort {
         let min = p.min_cases;
-        let progress: HashMap<&str, Progress> = events
+        let progress: HashMap<&str, Progress, foldhash::fast::RandomState> = events
             .iter()
             .filter(|(id, _)| scope.includes(id))
-            .filter_map(|(id, ev)| Progress::of(p, ev).map(|g| (*id, g)))
+            .filter_map(|(id, ev)| Progress::of(p, ev).map(|g| (id.as_str(), g)))
             .collect();
         let worked: Vec<&Activity> = activities
             .iter()

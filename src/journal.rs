@@ -107,8 +107,11 @@ pub struct Journal {
     pub entries: Vec<Entry>,
 }
 
+/// Each prospect's stage events, by id.
+pub type StageEventsById = HashMap<String, Vec<StageEvent>, foldhash::fast::RandomState>;
+
 /// A stage change for one prospect: when, which stage (`None`: removed by an undone add), and where it is recorded.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StageEvent {
     pub date: NaiveDate,
     pub stage: Option<usize>,
@@ -537,6 +540,82 @@ impl Journal {
         out
     }
 
+    /// [`Journal::effective_stage_events`] of the journal at `path`, read as
+    /// it streams past instead of held: only the stage entries are kept, in
+    /// 40 bytes each, and an undo drops the latest group of entries kept
+    /// (one command's, all with the same `at`) as it comes.
+    pub fn effective_stage_events_at(path: &Path, p: &Pipeline) -> Result<(StageEventsById, Scan)> {
+        /// The group (one command's entries) being read.
+        struct Group {
+            at: String,
+            instant: DateTime<FixedOffset>,
+            undo: bool,
+            /// Where its events start in `events`.
+            start: usize,
+        }
+        let mut ids = crate::ids::Ids::default();
+        // The stage events of the groups kept, in journal order, and where each group starts.
+        let mut events: Vec<(u32, StageEvent)> = Vec::new();
+        let mut kept: Vec<usize> = Vec::new();
+        let mut group: Option<Group> = None;
+        // A group ends: an undo takes back the latest group kept, as `pipe undo` walks.
+        let close = |g: Group, events: &mut Vec<(u32, StageEvent)>, kept: &mut Vec<usize>| {
+            if g.undo {
+                if let Some(start) = kept.pop() {
+                    events.truncate(start);
+                }
+            } else {
+                kept.push(g.start);
+            }
+        };
+        let scan = Journal::scan(path, p, |e| {
+            // Entries of one group share their `at`: the same text, or the same instant.
+            let same = group
+                .as_ref()
+                .is_some_and(|g| g.at == e.at || g.instant == e.at());
+            if !same {
+                if let Some(g) = group.take() {
+                    close(g, &mut events, &mut kept);
+                }
+                group = Some(Group {
+                    at: e.at.to_string(),
+                    instant: e.at(),
+                    undo: e.kind == Kind::Undo,
+                    start: events.len(),
+                });
+            }
+            let undo = group.as_ref().is_some_and(|g| g.undo);
+            if undo || !e.is_stage() || e.to.trim().is_empty() {
+                return;
+            }
+            if let Some(stage) = p.find_stage(e.to) {
+                let (n, _) = ids.insert(e.id);
+                let ev = StageEvent {
+                    date: e.date,
+                    stage: Some(stage),
+                    line: e.line,
+                };
+                events.push((n, ev));
+            }
+        })?;
+        if let Some(g) = group.take() {
+            close(g, &mut events, &mut kept);
+        }
+        drop(kept);
+        let mut lists: Vec<Vec<StageEvent>> = vec![Vec::new(); ids.len()];
+        for (n, ev) in events {
+            lists[n as usize].push(ev);
+        }
+        let mut out = StageEventsById::default();
+        out.reserve(ids.len());
+        for (n, list) in lists.into_iter().enumerate() {
+            if !list.is_empty() {
+                out.insert(ids.get(n as u32).to_string(), list);
+            }
+        }
+        Ok((out, scan))
+    }
+
     /// The last recorded stage of each prospect (`None`: the prospect was removed by an undo).
     pub fn last_stages(&self, p: &Pipeline) -> HashMap<&str, StageEvent> {
         self.stage_events(p)
@@ -592,4 +671,83 @@ pub fn last_at(path: &Path) -> Result<Option<DateTime<FixedOffset>>> {
         .rev()
         .filter_map(|l| l.split(',').next())
         .find_map(|a| DateTime::parse_from_rfc3339(a.trim()).ok()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+    use std::fmt::Write as _;
+
+    /// Journals of commands of one or more entries, undos among them, some
+    /// `at` written with another offset for the same instant.
+    fn journal(n: usize, seed: u64) -> String {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut text = String::from("at,date,id,kind,field,from,to,by,reason,note\n");
+        let stages = [
+            "suspect",
+            "chaud",
+            "Gagné",
+            " perdu ",
+            "",
+            "Devis envoyé",
+            "nope",
+        ];
+        let fields = ["stage", "stage", "stage", "amount"];
+        let kinds = ["add", "move", "set", "undo", "undo", "sync"];
+        let mut line = 0;
+        while line < n {
+            let minute = line;
+            let kind = kinds[rng.random_range(0..kinds.len())];
+            for k in 0..rng.random_range(1..4) {
+                // The same instant, written in UTC or at +01:00.
+                let at = if k == 1 {
+                    format!(
+                        "2026-01-01T{:02}:{:02}:00+01:00",
+                        1 + minute / 60 % 22,
+                        minute % 60
+                    )
+                } else {
+                    format!(
+                        "2026-01-01T{:02}:{:02}:00+00:00",
+                        minute / 60 % 22,
+                        minute % 60
+                    )
+                };
+                let field = fields[rng.random_range(0..fields.len())];
+                let to = stages[rng.random_range(0..stages.len())];
+                let id = format!("P-{:03}", rng.random_range(0..40));
+                writeln!(
+                    text,
+                    "{at},2026-{:02}-{:02},{id},{kind},{field},,{to},me,,",
+                    1 + rng.random_range(0..12),
+                    1 + rng.random_range(0..28)
+                )
+                .unwrap();
+                line += 1;
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn streamed_effective_stage_events_are_those_of_the_journal_held() {
+        let p = Pipeline::from_str(include_str!("../pipeline.toml"), Path::new("pipeline.toml"))
+            .expect("the shipped pipeline");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.csv");
+        for seed in 0..20 {
+            std::fs::write(&path, journal(300, seed)).unwrap();
+            let (held, _) = Journal::read(&path, &p).unwrap();
+            let want: StageEventsById = held
+                .effective_stage_events(&p)
+                .into_iter()
+                .map(|(id, ev)| (id.to_string(), ev))
+                .collect();
+            let (got, scan) = Journal::effective_stage_events_at(&path, &p).unwrap();
+            assert_eq!(scan.entries as usize, held.entries.len());
+            assert_eq!(got, want, "seed {seed}");
+        }
+    }
 }

@@ -267,13 +267,6 @@ impl Prospect {
         Ok(skipped)
     }
 
-    /// Every prospect the register holds, and how many rows cannot be read.
-    pub fn read_all(p: &Pipeline) -> anyhow::Result<(Vec<Prospect>, u64)> {
-        let mut out = Vec::new();
-        let skipped = Prospect::scan(p, |x| out.push(x.clone()))?;
-        Ok((out, skipped))
-    }
-
     /// A prospect with every field empty, to [`Prospect::read`] rows into.
     pub fn empty() -> Prospect {
         Prospect::default()

@@ -74,15 +74,14 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         return Err(usage(format!("--from ({f}) is after --to ({as_of})")));
     }
     let filter = Filter::new(p, &[], a.owner.as_deref(), a.product.as_deref(), None)?;
-    let (prospects, skipped) = Prospect::read_all(p)?;
     let all = a.owner.is_none() && a.product.is_none();
-    let kept: HashSet<String> = prospects
-        .into_iter()
-        .filter(|x| filter.accepts(p, x))
-        .map(|x| x.id)
-        .collect();
-    let (journal, jdiags) = Journal::read(&p.register.journal, p)?;
-    let events = journal.effective_stage_events(p);
+    let mut kept: HashSet<String, foldhash::fast::RandomState> = HashSet::default();
+    let skipped = Prospect::scan(p, |x| {
+        if !all && filter.accepts(p, x) {
+            kept.insert(x.id.clone());
+        }
+    })?;
+    let (events, journal) = Journal::effective_stage_events_at(&p.register.journal, p)?;
     let report = Calibration::compute(
         p,
         &events,
@@ -106,6 +105,6 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     };
     a.output.emit(&bytes)?;
     warn_skipped(skipped);
-    warn_unread(&jdiags, &journal.file);
+    warn_unread(&journal.diags, &journal.file);
     Ok(Exit::Ok)
 }

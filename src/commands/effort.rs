@@ -13,6 +13,7 @@ use crate::output::{self, Format, OutputArgs};
 use crate::prospect::Prospect;
 use crate::render::warn_skipped;
 use anyhow::Result;
+use std::collections::HashMap;
 
 /// Measure the sales effort: hours per meeting, quote and signature, conversions, and what a target takes.
 ///
@@ -80,20 +81,20 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     };
     let period = period(&ctx, a.from.as_deref(), a.to.as_deref())?;
     let filter = Filter::new(p, &[], a.owner.as_deref(), a.product.as_deref(), None)?;
-    let (prospects, skipped) = Prospect::read_all(p)?;
+    let mut amounts = HashMap::default();
+    let skipped = Prospect::scan(p, |x| {
+        if filter.accepts(p, x) {
+            amounts.insert(x.id.clone(), x.amount);
+        }
+    })?;
     let scope = Scope {
-        amounts: prospects
-            .iter()
-            .filter(|x| filter.accepts(p, x))
-            .map(|x| (x.id.clone(), x.amount))
-            .collect(),
+        amounts,
         all: a.owner.is_none() && a.product.is_none(),
         owner: a.owner.clone(),
         product: a.product.clone(),
     };
-    let (journal, jdiags) = Journal::read(&p.register.journal, p)?;
+    let (events, journal) = Journal::effective_stage_events_at(&p.register.journal, p)?;
     let (log, ldiags) = ActivityLog::read(cfg)?;
-    let events = journal.effective_stage_events(p);
     let effort = Effort::compute(p, &events, &log.activities, &scope, period);
     let plan = target
         .map(|t| {
@@ -142,7 +143,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     };
     a.output.emit(&bytes)?;
     warn_skipped(skipped);
-    warn_unread(&jdiags, &journal.file);
+    warn_unread(&journal.diags, &journal.file);
     warn_unread(&ldiags, &log.file);
     Ok(Exit::Ok)
 }
