@@ -100,7 +100,10 @@ for rows in "${ROWS[@]}"; do
     fi
     if "$PIPE" alerts --help >/dev/null 2>&1; then
         measure "pipe alerts" "$DUCK_STAGES" "$PIPE" --today $TODAY alerts
+        measure "pipe alerts --format csv" "$DUCK_STAGES" "$PIPE" --today $TODAY alerts --format csv
     fi
+    # Every row out, as programs read it: written as the register is read.
+    measure "pipe list --format csv (every row)" "$REF_STAGES" "$PIPE" --today $TODAY list --format csv
     RESET="cp pristine.csv prospects.csv; cp pristine-journal.csv journal.csv"
     # A prospect whose current stage may move to Perdu in the shipped pipeline.
     id=$(awk -F';' 'NR > 1 && ($2 == "Devis envoyé" || $2 == "Chaud") { print $1; exit }' prospects.csv)
