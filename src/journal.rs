@@ -616,7 +616,53 @@ impl Journal {
         Ok((out, scan))
     }
 
-    /// The last recorded stage of each prospect (`None`: the prospect was removed by an undo).
+    /// [`Journal::last_stages`] of the journal at `path`, read as it streams
+    /// past: one stage event kept per prospect.
+    pub fn last_stages_at(
+        path: &Path,
+        p: &Pipeline,
+    ) -> Result<(
+        HashMap<String, StageEvent, foldhash::fast::RandomState>,
+        Scan,
+    )> {
+        let mut ids = crate::ids::Ids::default();
+        let mut last: Vec<StageEvent> = Vec::new();
+        let scan = Journal::scan(path, p, |e| {
+            if !e.is_stage() {
+                return;
+            }
+            let to = e.to.trim();
+            let stage = if to.is_empty() {
+                None
+            } else {
+                match p.find_stage(e.to) {
+                    Some(s) => Some(s),
+                    None => return,
+                }
+            };
+            let ev = StageEvent {
+                date: e.date,
+                stage,
+                line: e.line,
+            };
+            let (n, new) = ids.insert(e.id);
+            if new {
+                last.push(ev);
+            } else {
+                last[n as usize] = ev;
+            }
+        })?;
+        let mut out = HashMap::default();
+        out.reserve(last.len());
+        for (n, ev) in last.into_iter().enumerate() {
+            out.insert(ids.get(n as u32).to_string(), ev);
+        }
+        Ok((out, scan))
+    }
+
+    /// The last recorded stage of each prospect (`None`: the prospect was removed by an undo);
+    /// what [`Journal::last_stages_at`] gives without holding the journal.
+    #[cfg(test)]
     pub fn last_stages(&self, p: &Pipeline) -> HashMap<&str, StageEvent> {
         self.stage_events(p)
             .into_iter()
@@ -732,7 +778,7 @@ mod tests {
     }
 
     #[test]
-    fn streamed_effective_stage_events_are_those_of_the_journal_held() {
+    fn streamed_stage_events_are_those_of_the_journal_held() {
         let p = Pipeline::from_str(include_str!("../pipeline.toml"), Path::new("pipeline.toml"))
             .expect("the shipped pipeline");
         let dir = tempfile::tempdir().unwrap();
@@ -748,6 +794,17 @@ mod tests {
             let (got, scan) = Journal::effective_stage_events_at(&path, &p).unwrap();
             assert_eq!(scan.entries as usize, held.entries.len());
             assert_eq!(got, want, "seed {seed}");
+            let want: HashMap<String, StageEvent> = held
+                .last_stages(&p)
+                .into_iter()
+                .map(|(id, ev)| (id.to_string(), ev))
+                .collect();
+            let (got, _) = Journal::last_stages_at(&path, &p).unwrap();
+            assert_eq!(
+                got.into_iter().collect::<HashMap<_, _>>(),
+                want,
+                "seed {seed}"
+            );
         }
     }
 }

@@ -65,8 +65,18 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     ) {
         stage_panel(&mut out, &ctx, &x)?;
     }
-    let (journal, _) = Journal::read(&p.register.journal, p)?;
-    let entries: Vec<_> = journal.entries.iter().filter(|e| e.id == a.id).collect();
+    // Only this prospect's entries are kept as the journal streams past.
+    let mut kept = Vec::new();
+    let scan = Journal::scan(&p.register.journal, p, |e| {
+        if e.id == a.id {
+            kept.push(e.owned());
+        }
+    })?;
+    let journal = Journal {
+        file: scan.file,
+        entries: kept,
+    };
+    let entries = &journal.entries;
     if entries.is_empty() {
         writeln!(out, "\nno history in {}", journal.file)?;
         return Ok(Exit::Ok);
@@ -77,7 +87,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         .remove(a.id.as_str())
         .unwrap_or_default();
     let mut t = render::table(&["Date", "Change", "By", "Reason / note", "Days"]);
-    for e in &entries {
+    for e in entries {
         let label = |v: &str| {
             p.find_stage(v)
                 .map_or(v.to_string(), |i| p.stages[i].label.clone())

@@ -24,15 +24,14 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let ctx = Context::load(g)?;
     let p = &ctx.pipeline;
     let mut ws = Workset::load(p, |_| true)?;
-    let (journal, diags) = Journal::read(&p.register.journal, p)?;
-    if let Some(d) = diags.first() {
+    let (last, journal) = Journal::last_stages_at(&p.register.journal, p)?;
+    if let Some(d) = journal.diags.first() {
         return Err(invalid(format!(
             "{}: {}\n  hint: fix the journal first (`pipe check` lists every problem)",
             d.location(),
             d.message
         )));
     }
-    let last = journal.last_stages(p);
     let base = EntryBase::new(&ctx, ctx.today, "external edit".into())?;
     let mut said = Vec::new();
     let stage_col = ws.schema.col(Field::Stage).expect("stage column");
@@ -74,7 +73,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     gone.sort_by_key(|(_, ev)| ev.line);
     for (id, ev) in gone {
         if let Some(s) = ev.stage
-            && !ws.ids.contains_key(*id)
+            && !ws.ids.contains_key(id.as_str())
         {
             ws.entries
                 .push(base.make(id, Kind::Sync, "stage", &p.stages[s].id, ""));
