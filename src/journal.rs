@@ -107,6 +107,35 @@ pub struct Journal {
     pub entries: Vec<Entry>,
 }
 
+/// The `at` of the command whose entries a scan is reading: one command's
+/// entries share it (the same text, or the same instant written otherwise).
+struct CommandAt {
+    text: String,
+    instant: DateTime<FixedOffset>,
+}
+
+impl CommandAt {
+    fn of(e: &EntryRef<'_>) -> CommandAt {
+        CommandAt {
+            text: e.at.to_string(),
+            instant: e.at(),
+        }
+    }
+
+    /// `None` when `e` is another entry of this command, else `e`'s own `at`
+    /// (its time parsed once, and only when its text differs).
+    fn next(&self, e: &EntryRef<'_>) -> Option<CommandAt> {
+        if self.text == e.at {
+            return None;
+        }
+        let instant = e.at();
+        (instant != self.instant).then(|| CommandAt {
+            text: e.at.to_string(),
+            instant,
+        })
+    }
+}
+
 /// Each prospect's stage events, by id.
 pub type StageEventsById = HashMap<String, Vec<StageEvent>, foldhash::fast::RandomState>;
 
@@ -268,7 +297,10 @@ pub struct Scan {
 }
 
 impl Journal {
-    /// Reads the journal; a missing file is an empty journal. Problems come back as diagnostics beside what could be read.
+    /// Reads the journal; a missing file is an empty journal. Problems come
+    /// back as diagnostics beside what could be read. Commands stream the
+    /// journal instead; this held reading is the tests' reference.
+    #[cfg(test)]
     pub fn read(path: &Path, p: &Pipeline) -> Result<(Journal, Vec<Diagnostic>)> {
         let mut entries = Vec::new();
         let scan = Journal::scan(path, p, |e| entries.push(e.owned()))?;
@@ -514,6 +546,7 @@ impl Journal {
     /// The stage history of every prospect as it stands once `pipe undo` is
     /// taken into account: the changes an undo took back, and the undo's own
     /// entries, are left out. Milestones and outcomes are read from this.
+    #[cfg(test)]
     pub fn effective_stage_events(&self, p: &Pipeline) -> HashMap<&str, Vec<StageEvent>> {
         // An undo takes back the latest change not yet taken back, as `pipe undo` walks.
         let mut kept: Vec<std::ops::Range<usize>> = Vec::new();
@@ -545,10 +578,18 @@ impl Journal {
     /// 40 bytes each, and an undo drops the latest group of entries kept
     /// (one command's, all with the same `at`) as it comes.
     pub fn effective_stage_events_at(path: &Path, p: &Pipeline) -> Result<(StageEventsById, Scan)> {
+        Journal::effective_stage_events_of(path, p, |_| true)
+    }
+
+    /// [`Journal::effective_stage_events_at`] of the prospects `keep` accepts.
+    pub fn effective_stage_events_of(
+        path: &Path,
+        p: &Pipeline,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<(StageEventsById, Scan)> {
         /// The group (one command's entries) being read.
         struct Group {
-            at: String,
-            instant: DateTime<FixedOffset>,
+            at: CommandAt,
             undo: bool,
             /// Where its events start in `events`.
             start: usize,
@@ -569,23 +610,22 @@ impl Journal {
             }
         };
         let scan = Journal::scan(path, p, |e| {
-            // Entries of one group share their `at`: the same text, or the same instant.
-            let same = group
-                .as_ref()
-                .is_some_and(|g| g.at == e.at || g.instant == e.at());
-            if !same {
+            let next = match &group {
+                Some(g) => g.at.next(e),
+                None => Some(CommandAt::of(e)),
+            };
+            if let Some(at) = next {
                 if let Some(g) = group.take() {
                     close(g, &mut events, &mut kept);
                 }
                 group = Some(Group {
-                    at: e.at.to_string(),
-                    instant: e.at(),
+                    at,
                     undo: e.kind == Kind::Undo,
                     start: events.len(),
                 });
             }
             let undo = group.as_ref().is_some_and(|g| g.undo);
-            if undo || !e.is_stage() || e.to.trim().is_empty() {
+            if undo || !e.is_stage() || e.to.trim().is_empty() || !keep(e.id) {
                 return;
             }
             if let Some(stage) = p.find_stage(e.to) {
@@ -614,6 +654,64 @@ impl Journal {
             }
         }
         Ok((out, scan))
+    }
+
+    /// The change `pipe undo` takes back, read as the journal streams past
+    /// instead of held: the entries of the latest command (entries sharing an
+    /// `at`) that no later undo took back. A first pass keeps each command's
+    /// first and last line, an undo dropping the latest kept, as
+    /// [`Journal::effective_stage_events`] does; a second one reads that
+    /// command's entries. `None` when there is nothing to undo.
+    pub fn undo_target(path: &Path, p: &Pipeline) -> Result<(Option<Vec<Entry>>, Scan)> {
+        /// The command being read: its `at`, whether it is an undo, its lines.
+        struct Group {
+            at: CommandAt,
+            undo: bool,
+            lines: (u64, u64),
+        }
+        let mut kept: Vec<(u64, u64)> = Vec::new();
+        let mut group: Option<Group> = None;
+        let close = |g: Group, kept: &mut Vec<(u64, u64)>| {
+            if g.undo {
+                kept.pop();
+            } else {
+                kept.push(g.lines);
+            }
+        };
+        let scan = Journal::scan(path, p, |e| {
+            let next = match &group {
+                Some(g) => g.at.next(e),
+                None => Some(CommandAt::of(e)),
+            };
+            match (next, &mut group) {
+                (Some(at), _) => {
+                    if let Some(g) = group.take() {
+                        close(g, &mut kept);
+                    }
+                    group = Some(Group {
+                        at,
+                        undo: e.kind == Kind::Undo,
+                        lines: (e.line, e.line),
+                    });
+                }
+                (None, Some(g)) => g.lines.1 = e.line,
+                (None, None) => unreachable!("an entry without a command is a new one"),
+            }
+        })?;
+        if let Some(g) = group.take() {
+            close(g, &mut kept);
+        }
+        let Some(&(first, last)) = kept.last() else {
+            return Ok((None, scan));
+        };
+        drop(kept);
+        let mut entries = Vec::new();
+        Journal::scan(path, p, |e| {
+            if (first..=last).contains(&e.line) {
+                entries.push(e.owned());
+            }
+        })?;
+        Ok((Some(entries), scan))
     }
 
     /// [`Journal::last_stages`] of the journal at `path`, read as it streams
@@ -671,6 +769,7 @@ impl Journal {
     }
 
     /// Index ranges of the groups of entries written by one command (same `at`), oldest first.
+    #[cfg(test)]
     pub fn groups(&self) -> Vec<std::ops::Range<usize>> {
         let mut out = Vec::new();
         let mut start = 0;
@@ -783,8 +882,10 @@ mod tests {
             .expect("the shipped pipeline");
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.csv");
-        for seed in 0..20 {
-            std::fs::write(&path, journal(300, seed)).unwrap();
+        let mut nothing = 0;
+        for seed in 0..60 {
+            let n = if seed % 3 == 0 { 4 } else { 300 };
+            std::fs::write(&path, journal(n, seed)).unwrap();
             let (held, _) = Journal::read(&path, &p).unwrap();
             let want: StageEventsById = held
                 .effective_stage_events(&p)
@@ -805,6 +906,27 @@ mod tests {
                 want,
                 "seed {seed}"
             );
+            // The change `pipe undo` takes back, walking back from the end.
+            let mut pending = 0usize;
+            let mut target = None;
+            for g in held.groups().into_iter().rev() {
+                if held.entries[g.start].kind == Kind::Undo {
+                    pending += 1;
+                } else if pending > 0 {
+                    pending -= 1;
+                } else {
+                    target = Some(g);
+                    break;
+                }
+            }
+            let want: Option<Vec<String>> =
+                target.map(|g| held.entries[g].iter().map(|e| format!("{e:?}")).collect());
+            let (got, _) = Journal::undo_target(&path, &p).unwrap();
+            let got = got.map(|v| v.iter().map(|e| format!("{e:?}")).collect::<Vec<_>>());
+            assert_eq!(got, want, "seed {seed}");
+            nothing += usize::from(got.is_none());
         }
+        // Short journals where every change was taken back are among them.
+        assert!(nothing > 0, "no journal left nothing to undo");
     }
 }

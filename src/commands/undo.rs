@@ -29,34 +29,21 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let p = &ctx.pipeline;
     // Hold the lock from reading the journal to writing the inverse.
     let lock = crate::store::lock(&p.register.path)?;
-    let (journal, diags) = Journal::read(&p.register.journal, p)?;
-    if let Some(d) = diags.first() {
+    let (target, journal) = Journal::undo_target(&p.register.journal, p)?;
+    if let Some(d) = journal.diags.first() {
         return Err(crate::error::invalid(format!(
             "{}: {}\n  hint: fix the journal before undoing (`pipe check` lists every problem)",
             d.location(),
             d.message
         )));
     }
-    // Walk back: each undo cancels the change before it.
-    let mut pending = 0usize;
-    let mut target = None;
-    for g in journal.groups().into_iter().rev() {
-        if journal.entries[g.start].kind == Kind::Undo {
-            pending += 1;
-        } else if pending > 0 {
-            pending -= 1;
-        } else {
-            target = Some(g);
-            break;
-        }
-    }
-    let Some(group) = target else {
+    let Some(entries) = target else {
         return Err(refused(format!(
             "there is nothing to undo in {}",
             journal.file
         )));
     };
-    let entries = &journal.entries[group.clone()];
+    let entries = &entries[..];
     let ids: HashSet<String> = entries.iter().map(|e| e.id.clone()).collect();
     let mut ws = Workset::load_locked(p, lock, |id| ids.contains(id))?;
     let mut base = EntryBase::new(&ctx, ctx.today, context::who(a.by.as_deref()))?;
@@ -64,7 +51,8 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     // Changes already taken back, and the undos' own entries, are not when a
     // stage was entered: after a move, an undo, a move and an undo, the stage
     // dates back to its first entry.
-    let events = journal.effective_stage_events(p);
+    let (events, _) =
+        Journal::effective_stage_events_of(&p.register.journal, p, |id| ids.contains(id))?;
     let mut said = Vec::new();
     for e in entries.iter().rev() {
         let i = ws.row_index(&e.id).ok_or_else(|| {
