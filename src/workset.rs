@@ -227,6 +227,15 @@ impl<'p> Workset<'p> {
         lock: Lock,
         keep: impl Fn(&str) -> bool,
     ) -> Result<Workset<'p>> {
+        Workset::load_rows(p, lock, |id, _| keep(id))
+    }
+
+    /// As [`Workset::load_locked`], `keep` seeing each row's id and cells.
+    pub fn load_rows(
+        p: &'p Pipeline,
+        lock: Lock,
+        keep: impl Fn(&str, &register::Row<'_>) -> bool,
+    ) -> Result<Workset<'p>> {
         let (mut reader, stamp, id_col) = Workset::open(p)?;
         let mut ids: HashMap<String, u64, foldhash::fast::RandomState> = HashMap::default();
         let mut rows = Vec::new();
@@ -250,7 +259,7 @@ impl<'p> Workset<'p> {
             }
             learn_styles(&row, p, &mut styles);
             ids.insert(id.clone(), row.line());
-            if keep(&id) {
+            if keep(&id, &row) {
                 rows.push(WorkRow::read(&row)?);
             }
         }

@@ -23,7 +23,8 @@ pub struct Args {
 pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let ctx = Context::load(g)?;
     let p = &ctx.pipeline;
-    let mut ws = Workset::load(p, |_| true)?;
+    // Hold the lock from reading the journal to appending to it.
+    let lock = crate::store::lock(&p.register.path)?;
     let (last, journal) = Journal::last_stages_at(&p.register.journal, p)?;
     if let Some(d) = journal.diags.first() {
         return Err(invalid(format!(
@@ -32,6 +33,19 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             d.message
         )));
     }
+    // Only the rows whose stage the journal does not record are kept (those
+    // whose stage names none too, which stop the command below), and the
+    // rows that cannot be decoded, so that loading them says why.
+    let mut ws = Workset::load_rows(p, lock, |id, row| {
+        let Ok(cells) = row.text_cells() else {
+            return true;
+        };
+        let Some(ev) = last.get(id) else {
+            return false;
+        };
+        let stage = row.schema.col(Field::Stage).map_or("", |c| cells.get(c));
+        p.find_stage(stage) != ev.stage || ev.stage.is_none()
+    })?;
     let base = EntryBase::new(&ctx, ctx.today, "external edit".into())?;
     let mut said = Vec::new();
     let stage_col = ws.schema.col(Field::Stage).expect("stage column");
