@@ -56,9 +56,11 @@ const PADDING: usize = 2;
 
 impl BlockTable {
     /// Columns as wide as their content when the table fits in `width`.
-    /// When it does not, column `wide.0` keeps at least `wide.1` percent of
-    /// the width (and all its content needs, if it can), and the others share
-    /// the rest, each narrower one taking what it needs first.
+    /// When it does not, column `wide.0` keeps `wide.1` percent of the width
+    /// (less when its content needs less, or when giving up some of it, down
+    /// to a quarter of the width, keeps the other columns' words whole). The
+    /// other columns get their longest word when they can, then share what is
+    /// left, those that need the least more served first.
     pub fn new(headers: &[&str], content: &Widths, wide: (usize, u16), width: u16) -> BlockTable {
         BlockTable {
             headers: headers.iter().map(|h| h.to_string()).collect(),
