@@ -80,7 +80,11 @@ pub struct Builder {
     attribution: Attribution,
     /// Products: one per family, then the untagged. Owners: in order of appearance.
     groups: Vec<Acc>,
+    /// Owners folded (case and accents aside), to their group.
     owners: HashMap<String, usize>,
+    /// Owners as written, to their group: most rows write their owner as a
+    /// row before did, and are spared folding it again.
+    written: HashMap<String, usize, foldhash::fast::RandomState>,
     owner_names: Vec<String>,
     total: Acc,
     multi: u64,
@@ -102,6 +106,7 @@ impl Builder {
             },
             groups: vec![Acc::default(); n],
             owners: HashMap::new(),
+            written: HashMap::default(),
             owner_names: Vec::new(),
             total: Acc::default(),
             multi: 0,
@@ -136,17 +141,29 @@ impl Builder {
                 }
             }
             Dimension::Owners => {
-                let key = fold(&f.x.owner);
-                let i = match self.owners.get(&key) {
+                let i = match self.written.get(f.x.owner.as_str()) {
                     Some(&i) => i,
                     None => {
-                        self.owners.insert(key, self.groups.len());
-                        self.owner_names.push(f.x.owner.trim().to_string());
-                        self.groups.push(Acc::default());
-                        self.groups.len() - 1
+                        let i = self.group_of(&f.x.owner);
+                        self.written.insert(f.x.owner.clone(), i);
+                        i
                     }
                 };
                 self.groups[i].add(scope, &f, f.x.amount, self.matrix);
+            }
+        }
+    }
+
+    /// The group of an owner, by its folded name; a new one in order of appearance.
+    fn group_of(&mut self, owner: &str) -> usize {
+        let key = fold(owner);
+        match self.owners.get(&key) {
+            Some(&i) => i,
+            None => {
+                self.owners.insert(key, self.groups.len());
+                self.owner_names.push(owner.trim().to_string());
+                self.groups.push(Acc::default());
+                self.groups.len() - 1
             }
         }
     }
