@@ -179,6 +179,38 @@ impl Ids {
         }
     }
 
+    /// Numbers the ids again in the order of their values: the ids of the
+    /// first id's shape by their digits, then the others in their order of
+    /// arrival. Returns, for each old number, the new one. A register kept in
+    /// id order then visits per-prospect state laid out by these numbers in
+    /// memory order, instead of in the order the journal first named them.
+    /// The ids' text stays where it is; only the numbers move.
+    pub fn renumber_by_value(&mut self) -> Vec<u32> {
+        const NONE: u32 = u32::MAX;
+        let mut new_of = vec![NONE; self.len()];
+        let mut next = 0u32;
+        if let Some(d) = &mut self.dense {
+            for slot in d.slots.iter_mut().filter(|s| **s > 0) {
+                new_of[(*slot - 1) as usize] = next;
+                next += 1;
+                *slot = next;
+            }
+        }
+        for n in new_of.iter_mut().filter(|n| **n == NONE) {
+            *n = next;
+            next += 1;
+        }
+        for slot in self.table.iter_mut() {
+            slot.n = new_of[slot.n as usize];
+        }
+        let mut starts = vec![0; self.starts.len()];
+        for (old, &start) in self.starts.iter().enumerate() {
+            starts[new_of[old] as usize] = start;
+        }
+        self.starts = starts;
+        new_of
+    }
+
     /// Writes the ids for [`Ids::load`]: their bytes, where each starts, and
     /// the array of numbered ids (numbers little-endian).
     pub fn store(&self, out: &mut impl Write) -> io::Result<()> {
@@ -364,6 +396,34 @@ fn at(bytes: &[u8], pos: usize) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn renumbered_ids_follow_their_values_and_keep_their_text() {
+        let mut ids = Ids::default();
+        let given = [
+            "P-0042", "P-0007", "client-b", "P-0100", "P-07", "P-0001", "client-a", "P-9999",
+        ];
+        for id in given {
+            ids.insert(id);
+        }
+        let new_of = ids.renumber_by_value();
+        // The shaped ids by value, then the others in their order of arrival.
+        let order: Vec<&str> = (0..ids.len() as u32).map(|n| ids.get(n)).collect();
+        assert_eq!(
+            order,
+            [
+                "P-0001", "P-0007", "P-0042", "P-0100", "P-9999", "client-b", "P-07", "client-a"
+            ]
+        );
+        for (old, id) in given.iter().enumerate() {
+            assert_eq!(ids.find(id), Some(new_of[old]), "{id}");
+            assert_eq!(ids.get(new_of[old]), *id);
+        }
+        assert_eq!(ids.find("P-0002"), None);
+        // New ids go on after them.
+        assert_eq!(ids.insert("P-0003"), (8, true));
+        assert_eq!(ids.insert("P-0007"), (1, false));
+    }
 
     /// Ids of the first id's shape go through the array, others through the
     /// table; either way each id has one number, found again by its text only.

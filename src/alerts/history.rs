@@ -133,7 +133,13 @@ impl Builder {
     }
 
     /// The history, for the prospects `ids` numbers.
-    pub fn finish(self, ids: Ids) -> History {
+    pub fn finish(mut self, mut ids: Ids) -> History {
+        // In id order, as the register's rows usually come (see `Ids::renumber_by_value`).
+        let new_of = ids.renumber_by_value();
+        for (i, _) in &mut self.facts {
+            *i = new_of[*i as usize];
+        }
+        drop(new_of);
         let n = ids.len();
         // A counting sort by id keeps journal order within each prospect.
         let mut starts = vec![0u32; n + 1];
