@@ -115,24 +115,20 @@ struct CommandAt {
 }
 
 impl CommandAt {
-    fn of(e: &EntryRef<'_>) -> CommandAt {
-        CommandAt {
-            text: e.at.to_string(),
-            instant: e.at(),
-        }
-    }
-
-    /// `None` when `e` is another entry of this command, else `e`'s own `at`
-    /// (its time parsed once, and only when its text differs).
-    fn next(&self, e: &EntryRef<'_>) -> Option<CommandAt> {
-        if self.text == e.at {
+    /// `None` when `e` is another entry of the `current` command, else `e`'s
+    /// own `at`: it starts a command (its time parsed once, and only when its
+    /// text differs from the current command's).
+    fn after(current: Option<&CommandAt>, e: &EntryRef<'_>) -> Option<CommandAt> {
+        if current.is_some_and(|c| c.text == e.at) {
             return None;
         }
         let instant = e.at();
-        (instant != self.instant).then(|| CommandAt {
-            text: e.at.to_string(),
-            instant,
-        })
+        current
+            .is_none_or(|c| c.instant != instant)
+            .then(|| CommandAt {
+                text: e.at.to_string(),
+                instant,
+            })
     }
 }
 
@@ -314,7 +310,7 @@ impl Journal {
     }
 
     /// Streams the journal: `visit` sees every entry that can be read, in file order,
-    /// without the journal being held in memory. [`Journal::read`] is this scan kept.
+    /// without the journal being held in memory.
     ///
     /// A large journal is parsed on a second thread while `visit` runs on
     /// this one ([`crate::par`]); entries arrive in journal order either way.
@@ -573,10 +569,11 @@ impl Journal {
         out
     }
 
-    /// [`Journal::effective_stage_events`] of the journal at `path`, read as
-    /// it streams past instead of held: only the stage entries are kept, in
-    /// 40 bytes each, and an undo drops the latest group of entries kept
-    /// (one command's, all with the same `at`) as it comes.
+    /// The stage history of every prospect in the journal at `path` as it
+    /// stands once `pipe undo` is taken into account: the changes an undo
+    /// took back, and the undo's own entries, are left out. Read as the
+    /// journal streams past: only the stage entries are kept, 40 bytes each,
+    /// and an undo drops the latest command's entries kept as it comes.
     pub fn effective_stage_events_at(path: &Path, p: &Pipeline) -> Result<(StageEventsById, Scan)> {
         Journal::effective_stage_events_of(path, p, |_| true)
     }
@@ -610,11 +607,7 @@ impl Journal {
             }
         };
         let scan = Journal::scan(path, p, |e| {
-            let next = match &group {
-                Some(g) => g.at.next(e),
-                None => Some(CommandAt::of(e)),
-            };
-            if let Some(at) = next {
+            if let Some(at) = CommandAt::after(group.as_ref().map(|g| &g.at), e) {
                 if let Some(g) = group.take() {
                     close(g, &mut events, &mut kept);
                 }
@@ -659,9 +652,8 @@ impl Journal {
     /// The change `pipe undo` takes back, read as the journal streams past
     /// instead of held: the entries of the latest command (entries sharing an
     /// `at`) that no later undo took back. A first pass keeps each command's
-    /// first and last line, an undo dropping the latest kept, as
-    /// [`Journal::effective_stage_events`] does; a second one reads that
-    /// command's entries. `None` when there is nothing to undo.
+    /// first and last line, an undo dropping the latest kept; a second one
+    /// reads that command's entries. `None` when there is nothing to undo.
     pub fn undo_target(path: &Path, p: &Pipeline) -> Result<(Option<Vec<Entry>>, Scan)> {
         /// The command being read: its `at`, whether it is an undo, its lines.
         struct Group {
@@ -679,11 +671,10 @@ impl Journal {
             }
         };
         let scan = Journal::scan(path, p, |e| {
-            let next = match &group {
-                Some(g) => g.at.next(e),
-                None => Some(CommandAt::of(e)),
-            };
-            match (next, &mut group) {
+            match (
+                CommandAt::after(group.as_ref().map(|g| &g.at), e),
+                &mut group,
+            ) {
                 (Some(at), _) => {
                     if let Some(g) = group.take() {
                         close(g, &mut kept);
@@ -714,8 +705,9 @@ impl Journal {
         Ok((Some(entries), scan))
     }
 
-    /// [`Journal::last_stages`] of the journal at `path`, read as it streams
-    /// past: one stage event kept per prospect.
+    /// The last stage each prospect's journal records (`None`: removed), in
+    /// the journal at `path`, read as it streams past: one event kept per
+    /// prospect.
     pub fn last_stages_at(
         path: &Path,
         p: &Pipeline,
