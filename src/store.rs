@@ -13,7 +13,7 @@ use crate::error::conflict;
 use crate::journal::{self, Entry};
 use anyhow::{Context, Result};
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -164,42 +164,39 @@ impl Edit {
 }
 
 /// Copies `src` to `dst` applying the edits; untouched bytes are copied as they are.
-pub fn splice(src: impl Read, dst: &mut impl Write, edits: &mut [Edit]) -> io::Result<()> {
+///
+/// Spans between edits go through [`io::copy`], which between two files on
+/// Linux copies inside the kernel (`copy_file_range`): the bytes of a large
+/// register never pass through `pipe`'s memory. The source is read with a
+/// small buffer, only to step over replaced records and look at the
+/// terminator after a deleted one.
+pub fn splice(src: impl Read + Seek, dst: &mut impl Write, edits: &mut [Edit]) -> io::Result<()> {
     edits.sort_by_key(Edit::offset);
-    let mut src = BufReader::with_capacity(256 * 1024, src);
+    let mut src = BufReader::with_capacity(8 * 1024, src);
     let mut pos = 0u64;
-    let mut last = None::<u8>;
-    let copy = |src: &mut BufReader<_>,
-                dst: &mut dyn Write,
-                n: u64,
-                last: &mut Option<u8>|
-     -> io::Result<()> {
-        let mut left = n;
-        while left > 0 {
-            let buf = src.fill_buf()?;
-            if buf.is_empty() {
-                break;
-            }
-            let take = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-            dst.write_all(&buf[..take])?;
-            *last = Some(buf[take - 1]);
-            src.consume(take);
-            left -= take as u64;
+    // What `dst` ends with, for an append: found only if one is asked for.
+    let mut last = Last::Nothing;
+    let copy = |src: &mut BufReader<_>, dst: &mut _, pos: u64, n: u64, last: &mut Last| {
+        let copied = io::copy(&mut src.take(n), dst)?;
+        if copied > 0 {
+            *last = Last::SourceByte(pos + copied - 1);
         }
-        Ok(())
+        io::Result::Ok(copied)
     };
     for edit in edits.iter() {
         match edit {
             Edit::Replace { offset, len, bytes } => {
-                copy(&mut src, dst, offset - pos, &mut last)?;
-                skip(&mut src, *len)?;
+                copy(&mut src, dst, pos, offset - pos, &mut last)?;
+                src.seek_relative(i64::try_from(*len).unwrap_or(i64::MAX))?;
                 dst.write_all(bytes)?;
-                last = bytes.last().copied().or(last);
+                if let Some(&b) = bytes.last() {
+                    last = Last::Byte(b);
+                }
                 pos = offset + len;
             }
             Edit::Delete { offset, len } => {
-                copy(&mut src, dst, offset - pos, &mut last)?;
-                skip(&mut src, *len)?;
+                copy(&mut src, dst, pos, offset - pos, &mut last)?;
+                src.seek_relative(i64::try_from(*len).unwrap_or(i64::MAX))?;
                 pos = offset + len;
                 // The terminator goes with the record.
                 let buf = src.fill_buf()?;
@@ -214,31 +211,43 @@ pub fn splice(src: impl Read, dst: &mut impl Write, edits: &mut [Edit]) -> io::R
             Edit::Append { .. } => break,
         }
     }
-    copy(&mut src, dst, u64::MAX, &mut last)?;
+    copy(&mut src, dst, pos, u64::MAX, &mut last)?;
+    let mut ends_line = None;
     for edit in edits.iter() {
         if let Edit::Append { bytes, terminator } = edit {
-            if last.is_some_and(|b| b != b'\n' && b != b'\r') {
+            let ends = match ends_line {
+                Some(ends) => ends,
+                None => match last {
+                    Last::Nothing => true,
+                    Last::Byte(b) => b == b'\n' || b == b'\r',
+                    Last::SourceByte(at) => {
+                        let mut inner = src.into_inner();
+                        inner.seek(SeekFrom::Start(at))?;
+                        let mut b = [0u8];
+                        inner.read_exact(&mut b)?;
+                        src = BufReader::with_capacity(8 * 1024, inner);
+                        b[0] == b'\n' || b[0] == b'\r'
+                    }
+                },
+            };
+            if !ends {
                 dst.write_all(terminator)?;
             }
             dst.write_all(bytes)?;
             dst.write_all(terminator)?;
-            last = Some(b'\n');
+            ends_line = Some(true);
         }
     }
     Ok(())
 }
 
-fn skip(src: &mut impl BufRead, mut n: u64) -> io::Result<()> {
-    while n > 0 {
-        let buf = src.fill_buf()?;
-        if buf.is_empty() {
-            break;
-        }
-        let take = buf.len().min(usize::try_from(n).unwrap_or(usize::MAX));
-        src.consume(take);
-        n -= take as u64;
-    }
-    Ok(())
+/// The last byte written by [`splice`], found lazily.
+#[derive(Clone, Copy)]
+enum Last {
+    Nothing,
+    Byte(u8),
+    /// The byte at this offset of the source.
+    SourceByte(u64),
 }
 
 /// Everything one command writes.
@@ -465,7 +474,7 @@ mod tests {
 
     fn run(src: &[u8], mut edits: Vec<Edit>) -> String {
         let mut out = Vec::new();
-        splice(src, &mut out, &mut edits).unwrap();
+        splice(io::Cursor::new(src), &mut out, &mut edits).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -536,6 +545,83 @@ mod tests {
         assert_eq!(names, ["alerts.txt"], "no temporary file is left");
         write_atomic_with(&path, |out| Ok(out.write_all(&[b'y'; 1 << 20])?)).unwrap();
         assert_eq!(fs::read(&path).unwrap(), vec![b'y'; 1 << 20]);
+    }
+
+    #[test]
+    fn an_append_after_the_last_record_ends_its_line_once() {
+        let append = || Edit::Append {
+            bytes: b"z,0".to_vec(),
+            terminator: b"\n",
+        };
+        // The file's last byte decides, whatever wrote it: the source, a
+        // replacement, or nothing at all.
+        assert_eq!(run(b"h\na,1\n", vec![append()]), "h\na,1\nz,0\n");
+        assert_eq!(run(b"h\na,1", vec![append()]), "h\na,1\nz,0\n");
+        assert_eq!(run(b"", vec![append()]), "z,0\n");
+        let replace_last = Edit::Replace {
+            offset: 2,
+            len: 3,
+            bytes: b"a,2".to_vec(),
+        };
+        assert_eq!(
+            run(b"h\na,1", vec![replace_last.clone(), append()]),
+            "h\na,2\nz,0\n"
+        );
+        let delete_last = Edit::Delete { offset: 2, len: 3 };
+        assert_eq!(run(b"h\na,1", vec![delete_last, append()]), "h\nz,0\n");
+        assert_eq!(
+            run(b"h\na,1", vec![append(), append()]),
+            "h\na,1\nz,0\nz,0\n"
+        );
+    }
+
+    #[test]
+    fn splices_between_files_as_between_buffers() {
+        // Files take the kernel's copy; the result is the same bytes.
+        let dir = tempfile::tempdir().unwrap();
+        let mut src = String::from("id;stage\r\n");
+        let mut expected = src.clone();
+        let mut edits = Vec::new();
+        for i in 0..20_000 {
+            let offset = src.len() as u64;
+            let row = format!("P-{i:05};\"note, with\r\nbreak\";{}", "x".repeat(i % 50));
+            if i % 997 == 3 {
+                edits.push(Edit::Replace {
+                    offset,
+                    len: row.len() as u64,
+                    bytes: format!("P-{i:05};moved").into_bytes(),
+                });
+                expected.push_str(&format!("P-{i:05};moved\r\n"));
+            } else if i % 1409 == 5 {
+                edits.push(Edit::Delete {
+                    offset,
+                    len: row.len() as u64,
+                });
+            } else {
+                expected.push_str(&row);
+                expected.push_str("\r\n");
+            }
+            src.push_str(&row);
+            src.push_str("\r\n");
+        }
+        src.pop();
+        src.pop();
+        edits.push(Edit::Append {
+            bytes: b"P-new;added".to_vec(),
+            terminator: b"\r\n",
+        });
+        let path = dir.path().join("src.csv");
+        fs::write(&path, &src).unwrap();
+        let out_path = dir.path().join("out.csv");
+        {
+            let mut out = BufWriter::new(File::create(&out_path).unwrap());
+            splice(File::open(&path).unwrap(), &mut out, &mut edits.clone()).unwrap();
+            out.flush().unwrap();
+        }
+        // The last row had no terminator: the append ends its line first.
+        expected.push_str("P-new;added\r\n");
+        assert_eq!(run(src.as_bytes(), edits), expected);
+        assert_eq!(fs::read_to_string(&out_path).unwrap(), expected);
     }
 
     #[test]
