@@ -77,6 +77,8 @@ pub struct Workset<'p> {
     by_id: Option<(usize, HashMap<String, usize, foldhash::fast::RandomState>)>,
     /// Whether `ids` holds every id of the register ([`Workset::load_lean`] leaves it empty).
     all_ids: bool,
+    /// The highest numbered id of the register, when `ids` is left empty.
+    highest: HighestId,
 }
 
 impl<'p> Workset<'p> {
@@ -116,6 +118,7 @@ impl<'p> Workset<'p> {
             history: None,
             by_id: None,
             all_ids: false,
+            highest: HighestId::default(),
         }
     }
 
@@ -125,21 +128,28 @@ impl<'p> Workset<'p> {
         Workset::load_locked(p, lock, keep)
     }
 
-    /// As [`Workset::load`], for commands that only need the kept rows (`move`):
-    /// ids are checked unique through a list of 64-bit hashes instead of a map of
-    /// strings, sorted once at the end. Any hash seen twice (a duplicate, or in theory a collision) sends
-    /// the load through [`Workset::load_locked`], which gives the exact refusal.
-    /// `ids` stays empty; [`Workset::near_ids`] reads the register again when needed.
+    /// As [`Workset::load`], for commands that only need the kept rows
+    /// (`move`, `set`, `add`): ids are checked unique through a list of 64-bit
+    /// hashes instead of a map of strings, sorted once at the end. Any hash
+    /// seen twice (a duplicate, or in theory a collision) sends the load
+    /// through [`Workset::load_locked`], which gives the exact refusal. `ids`
+    /// stays empty; [`Workset::near_ids`] reads the register again when
+    /// needed, and [`Workset::highest_id`] tells the register's highest
+    /// numbered id.
     ///
     /// The journal is searched for the stage entries of `history_of` (at
     /// least the ids `keep` accepts) on a second thread while the register is
-    /// read, as [`Workset::read_history`] would after it.
+    /// read, as [`Workset::read_history`] would after it; not at all when
+    /// `history_of` is empty.
     pub fn load_lean(
         p: &'p Pipeline,
-        keep: impl Fn(&str) -> bool,
+        keep: impl Fn(&str) -> bool + Sync,
         history_of: &[String],
     ) -> Result<Workset<'p>> {
         let lock = store::lock(&p.register.path)?;
+        if history_of.is_empty() {
+            return Workset::load_lean_locked(p, lock, keep);
+        }
         // Under the lock: no `pipe` appends to the journal while it is read.
         let (ws, history) = std::thread::scope(|s| {
             let search = std::thread::Builder::new()
@@ -162,28 +172,24 @@ impl<'p> Workset<'p> {
     fn load_lean_locked(
         p: &'p Pipeline,
         lock: Lock,
-        keep: impl Fn(&str) -> bool,
+        keep: impl Fn(&str) -> bool + Sync,
     ) -> Result<Workset<'p>> {
-        use std::hash::BuildHasher;
         let (mut reader, stamp, id_col) = Workset::open(p)?;
-        let hasher = foldhash::quality::FixedState::with_seed(0x70_69_70_65);
         // Hashes are collected in order and sorted once: a hash set's random
         // inserts into a table of a million entries cost a cache miss each.
         let capacity = std::fs::metadata(&p.register.path).map_or(0, |m| m.len() / 160) as usize;
-        let mut seen: Vec<u64> = Vec::with_capacity(capacity);
-        let mut rows = Vec::new();
-        let mut styles = Styles::default();
+        let mut lean = Lean::with_capacity(capacity);
         while let Some(row) = reader.next_row()? {
-            let cell = row.cell(id_col).map_err(|d| invalid(d.to_string()))?;
-            let id = cell.trim();
-            seen.push(hasher.hash_one(id.as_bytes()));
-            learn_styles(&row, p, &mut styles);
-            if keep(id) {
-                rows.push(WorkRow::read(&row)?);
-            }
+            lean.take(&row, id_col, p, &keep)?;
         }
-        seen.sort_unstable();
-        if seen.windows(2).any(|w| w[0] == w[1]) {
+        let Lean {
+            mut hashes,
+            rows,
+            styles,
+            highest,
+        } = lean;
+        hashes.sort_unstable();
+        if hashes.windows(2).any(|w| w[0] == w[1]) {
             drop(reader);
             return Workset::load_locked(p, lock, keep);
         }
@@ -203,6 +209,7 @@ impl<'p> Workset<'p> {
         });
         let mut ws = Workset::assemble(p, lock, stamp, reader, styles, rows);
         ws.by_id = by_id;
+        ws.highest = highest;
         Ok(ws)
     }
 
@@ -286,6 +293,22 @@ impl<'p> Workset<'p> {
 
     pub fn id_col(&self) -> usize {
         self.schema.col(Field::Id).expect("schema has an id column")
+    }
+
+    /// The id that follows the register's highest numbered one, with its
+    /// prefix and width (`P-0104` gives `P-0105`); `P-0001` when none is numbered.
+    pub fn next_id(&self) -> String {
+        if self.all_ids {
+            let mut highest = HighestId::default();
+            // In register order, as the lean load sees them: the first of equal numbers wins.
+            let mut ids: Vec<(&String, &u64)> = self.ids.iter().collect();
+            ids.sort_by_key(|&(_, line)| *line);
+            for (id, _) in ids {
+                highest.observe(id);
+            }
+            return highest.next();
+        }
+        self.highest.next()
     }
 
     /// The ids nearest to `id`, for a "did you mean"; ties in register order
@@ -456,6 +479,83 @@ impl<'p> Workset<'p> {
         }
         .run()?;
         Ok(n)
+    }
+}
+
+/// What a lean load gathers from a stretch of rows, in register order.
+struct Lean {
+    /// The 64-bit hash of every id.
+    hashes: Vec<u64>,
+    /// The rows kept.
+    rows: Vec<WorkRow>,
+    styles: Styles,
+    highest: HighestId,
+}
+
+impl Lean {
+    fn with_capacity(rows: usize) -> Lean {
+        Lean {
+            hashes: Vec::with_capacity(rows),
+            rows: Vec::new(),
+            styles: Styles::default(),
+            highest: HighestId::default(),
+        }
+    }
+
+    /// Takes the next row.
+    fn take(
+        &mut self,
+        row: &Row,
+        id_col: usize,
+        p: &Pipeline,
+        keep: &impl Fn(&str) -> bool,
+    ) -> Result<()> {
+        use std::hash::BuildHasher;
+        let cell = row.cell(id_col).map_err(|d| invalid(d.to_string()))?;
+        let id = cell.trim();
+        self.hashes.push(ID_HASH.hash_one(id.as_bytes()));
+        self.highest.observe(id);
+        learn_styles(row, p, &mut self.styles);
+        if keep(id) {
+            self.rows.push(WorkRow::read(row)?);
+        }
+        Ok(())
+    }
+}
+
+/// The hash that tells ids apart in a lean load (fixed: a duplicate is found whatever the run).
+const ID_HASH: foldhash::quality::FixedState =
+    foldhash::quality::FixedState::with_seed(0x70_69_70_65);
+
+/// The highest numbered id seen: its number, the text before the digits and
+/// how many digits it has. Of ids with the same number, the first seen wins.
+#[derive(Default)]
+pub struct HighestId {
+    best: Option<(u64, usize)>,
+    prefix: String,
+}
+
+impl HighestId {
+    pub fn observe(&mut self, id: &str) {
+        let digits = id.bytes().rev().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return;
+        }
+        let (prefix, num) = id.split_at(id.len() - digits);
+        let Ok(n) = num.parse::<u64>() else { return };
+        if self.best.is_none_or(|(b, _)| n > b) {
+            self.best = Some((n, digits));
+            self.prefix.clear();
+            self.prefix.push_str(prefix);
+        }
+    }
+
+    /// The id after the highest.
+    pub fn next(&self) -> String {
+        match self.best {
+            Some((n, width)) => format!("{}{:0width$}", self.prefix, n + 1),
+            None => "P-0001".to_string(),
+        }
     }
 }
 

@@ -526,6 +526,8 @@ fn duplicate_id() {
     assert_eq!(err, error(message));
     let (_, err) = sb.fails(3, &["add", "--company", "Fresh Co", "--stage", "lead"]);
     assert_eq!(err, error(message));
+    let (_, err) = sb.fails(3, &["set", "P-0001", "amount=5"]);
+    assert_eq!(err, error(message));
 }
 
 #[test]

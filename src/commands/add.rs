@@ -68,18 +68,19 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             .map(|s| ctx.parse_date("--on", s))
             .transpose()?
             .unwrap_or(ctx.today);
-    let mut ws = Workset::load(p, |_| false)?;
-    let id = match &a.id {
-        Some(id) if ws.ids.contains_key(id.trim()) => {
+    let given = a.id.as_deref().map(str::trim);
+    // Keeps the row that already has the id asked for, if any.
+    let mut ws = Workset::load_lean(p, |id| Some(id) == given, &[])?;
+    let id = match given {
+        Some(id) if let Some(i) = ws.row_index(id) => {
             return Err(refused(format!(
                 "the id `{id}` is already used on line {} of {}",
-                ws.ids[id.trim()],
-                ws.file
+                ws.rows[i].line, ws.file
             )));
         }
-        Some(id) if id.trim().is_empty() => return Err(refused("the id cannot be empty")),
-        Some(id) => id.trim().to_string(),
-        None => next_id(ws.ids.keys().map(String::as_str)),
+        Some("") => return Err(refused("the id cannot be empty")),
+        Some(id) => id.to_string(),
+        None => ws.next_id(),
     };
     let stage = match &a.stage {
         Some(s) => p.find_stage(s).ok_or_else(|| refused(p.unknown_stage(s)))?,
@@ -166,23 +167,11 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
 }
 
 /// The id after the highest one that ends in a number, keeping its prefix and width.
+#[cfg(test)]
 fn next_id<'a>(ids: impl Iterator<Item = &'a str>) -> String {
-    let mut best: Option<(u64, String, usize)> = None;
-    for id in ids {
-        let digits = id.chars().rev().take_while(char::is_ascii_digit).count();
-        if digits == 0 {
-            continue;
-        }
-        let (prefix, num) = id.split_at(id.len() - digits);
-        let Ok(n) = num.parse::<u64>() else { continue };
-        if best.as_ref().is_none_or(|(b, _, _)| n > *b) {
-            best = Some((n, prefix.to_string(), digits));
-        }
-    }
-    match best {
-        Some((n, prefix, width)) => format!("{prefix}{:0width$}", n + 1),
-        None => "P-0001".to_string(),
-    }
+    let mut highest = crate::workset::HighestId::default();
+    ids.for_each(|id| highest.observe(id));
+    highest.next()
 }
 
 #[cfg(test)]
@@ -194,5 +183,8 @@ mod tests {
         assert_eq!(next_id(["P-0009", "P-0104", "X"].into_iter()), "P-0105");
         assert_eq!(next_id(["A9"].into_iter()), "A10");
         assert_eq!(next_id([].into_iter()), "P-0001");
+        // Of two ids with the same number, the first in the register gives the format.
+        assert_eq!(next_id(["Q-104", "P-0104"].into_iter()), "Q-105");
+        assert_eq!(next_id(["P-0104", "Q-104"].into_iter()), "P-0105");
     }
 }
