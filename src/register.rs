@@ -16,7 +16,8 @@ use anyhow::{Context, Result};
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::fs::File;
-use std::io::{Chain, Cursor, Read};
+use std::io::{Chain, Cursor, Read, Seek, SeekFrom};
+use std::path::Path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
@@ -375,6 +376,53 @@ impl Reader {
             decoder,
             scanner,
         })
+    }
+
+    /// A second reader of the same file for its second half: from the byte
+    /// after the first line break at or past the middle of `path`, decoding
+    /// cells as this reader does; that offset comes with it. Its offsets are
+    /// the file's, its lines count from 1 at that offset. `None` when the
+    /// encoding is not settled yet (`auto` has seen only ASCII: a later cell
+    /// may still decide it for the whole file) or no line break is near the
+    /// middle.
+    ///
+    /// A quoted cell may hold line breaks: the caller must prove that the
+    /// offset starts a record, by reading up to it from the start.
+    pub fn second_half(&self, path: &Path) -> Result<Option<(u64, Reader)>> {
+        if self.decoder.undecided() {
+            return Ok(None);
+        }
+        let cannot = || format!("cannot read the register {}", self.file);
+        let mut f = File::open(path).with_context(cannot)?;
+        let len = f.metadata().with_context(cannot)?.len();
+        let middle = len / 2;
+        let mut window = Vec::with_capacity(64 * 1024);
+        f.seek(SeekFrom::Start(middle)).with_context(cannot)?;
+        (&mut f)
+            .take(64 * 1024)
+            .read_to_end(&mut window)
+            .with_context(cannot)?;
+        let newline = self.dialect.terminator.newline();
+        let Some(at) = memchr::memchr(newline, &window) else {
+            return Ok(None);
+        };
+        let start = middle + at as u64 + 1;
+        if start >= len {
+            return Ok(None);
+        }
+        f.seek(SeekFrom::Start(start)).with_context(cannot)?;
+        let src = Cursor::new(Vec::new()).chain(f);
+        let scanner = Scanner::new(src, self.dialect.delimiter, newline).starting_at(start);
+        Ok(Some((
+            start,
+            Reader {
+                file: self.file.clone(),
+                dialect: self.dialect.clone(),
+                schema: self.schema.clone(),
+                decoder: self.decoder.clone(),
+                scanner,
+            },
+        )))
     }
 
     pub fn next_row(&mut self) -> Result<Option<Row<'_>>> {

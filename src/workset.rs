@@ -177,10 +177,23 @@ impl<'p> Workset<'p> {
         let (mut reader, stamp, id_col) = Workset::open(p)?;
         // Hashes are collected in order and sorted once: a hash set's random
         // inserts into a table of a million entries cost a cache miss each.
-        let capacity = std::fs::metadata(&p.register.path).map_or(0, |m| m.len() / 160) as usize;
+        let len = std::fs::metadata(&p.register.path).map_or(0, |m| m.len());
+        let capacity = (len / 160) as usize;
         let mut lean = Lean::with_capacity(capacity);
-        while let Some(row) = reader.next_row()? {
-            lean.take(&row, id_col, p, &keep)?;
+        let second = if crate::par::worth_it(len) {
+            reader.second_half(&p.register.path)?
+        } else {
+            None
+        };
+        match second {
+            Some((start, second)) => {
+                lean_in_halves(&mut reader, (start, second), &mut lean, id_col, p, &keep)?;
+            }
+            None => {
+                while let Some(row) = reader.next_row()? {
+                    lean.take(&row, id_col, p, &keep)?;
+                }
+            }
         }
         let Lean {
             mut hashes,
@@ -502,6 +515,23 @@ impl Lean {
         }
     }
 
+    /// Adds the part read after this one; its rows' lines move by `lines`.
+    fn append(&mut self, later: Lean, lines: u64) {
+        self.hashes.extend_from_slice(&later.hashes);
+        self.rows.extend(later.rows.into_iter().map(|mut r| {
+            r.line += lines;
+            r
+        }));
+        // Styles come from the first rows that show them.
+        if self.styles.date.is_none() {
+            self.styles.date = later.styles.date;
+        }
+        if self.styles.amount.is_none() {
+            self.styles.amount = later.styles.amount;
+        }
+        self.highest.then(later.highest);
+    }
+
     /// Takes the next row.
     fn take(
         &mut self,
@@ -521,6 +551,92 @@ impl Lean {
         }
         Ok(())
     }
+}
+
+/// Reads the register for a lean load in two halves at once: this thread
+/// from the start, a second one from `second`'s start (just after a line
+/// break near the middle). A quoted cell may hold line breaks, so that start
+/// is only a guess: it is used when this thread, reading on from the start,
+/// finds that the last record before it ends before it and the next one
+/// starts at or after it. Then the second half's part (with its lines
+/// renumbered) takes the place of reading on. Otherwise, or when the second
+/// half met an error (whose line it cannot tell), this thread reads on to
+/// the end itself, as a single thread would: the result is the same rows,
+/// the same errors on the same lines.
+fn lean_in_halves(
+    reader: &mut Reader,
+    (start, mut second): (u64, Reader),
+    lean: &mut Lean,
+    id_col: usize,
+    p: &Pipeline,
+    keep: &(impl Fn(&str) -> bool + Sync),
+) -> Result<()> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = AtomicBool::new(false);
+    let half = lean.hashes.capacity() / 2;
+    let stop = &stop;
+    std::thread::scope(|s| {
+        let later = std::thread::Builder::new()
+            .name("pipe-second-half".into())
+            .spawn_scoped(s, move || -> Result<Option<(u64, u64, Lean)>> {
+                let mut part = Lean::with_capacity(half);
+                let mut first = None;
+                while let Some(row) = second.next_row()? {
+                    if stop.load(Ordering::Relaxed) {
+                        return Ok(None);
+                    }
+                    first.get_or_insert((row.record.offset, row.line()));
+                    part.take(&row, id_col, p, keep)?;
+                }
+                Ok(first.map(|(offset, line)| (offset, line, part)))
+            });
+        let Ok(later) = later else {
+            // No second thread: read on alone.
+            while let Some(row) = reader.next_row()? {
+                lean.take(&row, id_col, p, keep)?;
+            }
+            return Ok(());
+        };
+        let mut later = Some(later);
+        let mut end_of_last = None::<u64>;
+        let read = (|| -> Result<()> {
+            while let Some(row) = reader.next_row()? {
+                if row.record.offset >= start
+                    && let Some(later) = later.take()
+                {
+                    let proven = end_of_last.is_some_and(|end| end <= start);
+                    if !proven {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                    let part = match later.join() {
+                        Ok(part) => part,
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    };
+                    // The second half's first record is this one, at the
+                    // same offset: a check the proof already implies (the
+                    // bytes between the two are blank lines), kept as cheap insurance.
+                    if proven
+                        && let Ok(Some((offset, line, part))) = part
+                        && offset == row.record.offset
+                    {
+                        lean.append(part, row.line() - line);
+                        return Ok(());
+                    }
+                }
+                lean.take(&row, id_col, p, keep)?;
+                end_of_last = Some(row.record.offset + row.record.raw.len() as u64);
+            }
+            Ok(())
+        })();
+        // Read to the end alone, or stopped by an error: the second half is not wanted.
+        stop.store(true, Ordering::Relaxed);
+        if let Some(later) = later
+            && let Err(panic) = later.join()
+        {
+            std::panic::resume_unwind(panic);
+        }
+        read
+    })
 }
 
 /// The hash that tells ids apart in a lean load (fixed: a duplicate is found whatever the run).
@@ -547,6 +663,15 @@ impl HighestId {
             self.best = Some((n, digits));
             self.prefix.clear();
             self.prefix.push_str(prefix);
+        }
+    }
+
+    /// Takes in the ids seen after these.
+    fn then(&mut self, later: HighestId) {
+        if let Some((n, _)) = later.best
+            && self.best.is_none_or(|(b, _)| n > b)
+        {
+            *self = later;
         }
     }
 
