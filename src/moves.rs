@@ -212,7 +212,7 @@ fn move_row(
             let history = ws
                 .history
                 .as_ref()
-                .expect("moves need Workset::read_history first");
+                .expect("moves need the history that Workset::load_lean searches for");
             if history.contains(&id) {
                 // Undo finds the replaced date in the journal's earlier stage entry.
                 let text = ws.cell_text(col, &since);

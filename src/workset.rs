@@ -70,7 +70,8 @@ pub struct Workset<'p> {
     /// Line of every id in the register (a fast hash: a million ids are inserted on a large register).
     pub ids: HashMap<String, u64, foldhash::fast::RandomState>,
     pub entries: Vec<Entry>,
-    /// Ids of the kept rows whose stage history is in the journal, once [`Workset::read_history`] ran.
+    /// Ids of the kept rows whose stage history is in the journal, once
+    /// [`Workset::load_lean`] searched it for them.
     pub history: Option<HashSet<String>>,
     /// The kept rows by id, built by [`Workset::load_lean`] for batches (ids never
     /// change; valid while no row is added, see [`Workset::row_index`]).
@@ -82,18 +83,6 @@ pub struct Workset<'p> {
 }
 
 impl<'p> Workset<'p> {
-    /// Notes which kept prospects have stage entries in the journal, in one pass over it.
-    pub fn read_history(&mut self) -> Result<()> {
-        let id_col = self.id_col();
-        let wanted: Vec<String> = self
-            .rows
-            .iter()
-            .map(|r| r.get(id_col).trim().to_string())
-            .collect();
-        self.history = Some(journal_history(self.p, &wanted)?);
-        Ok(())
-    }
-
     /// A workset of the rows read, with no change yet.
     fn assemble(
         p: &'p Pipeline,
@@ -122,14 +111,10 @@ impl<'p> Workset<'p> {
         }
     }
 
-    /// Locks and reads the register, keeping the rows whose id `keep` accepts.
-    pub fn load(p: &'p Pipeline, keep: impl Fn(&str) -> bool) -> Result<Workset<'p>> {
-        let lock = store::lock(&p.register.path)?;
-        Workset::load_locked(p, lock, keep)
-    }
-
-    /// As [`Workset::load`], for commands that only need the kept rows
-    /// (`move`, `set`, `add`): ids are checked unique through a list of 64-bit
+    /// Locks and reads the register, keeping the rows whose id `keep` accepts,
+    /// for commands that only need those rows (`move`, `set`, `add`,
+    /// `triage --apply`, and `undo` through [`Workset::load_lean_locked`]):
+    /// ids are checked unique through a list of 64-bit
     /// hashes instead of a map of strings, sorted once at the end. Any hash
     /// seen twice (a duplicate, or in theory a collision) sends the load
     /// through [`Workset::load_locked`], which gives the exact refusal. `ids`
@@ -139,8 +124,7 @@ impl<'p> Workset<'p> {
     ///
     /// The journal is searched for the stage entries of `history_of` (at
     /// least the ids `keep` accepts) on a second thread while the register is
-    /// read, as [`Workset::read_history`] would after it; not at all when
-    /// `history_of` is empty.
+    /// read (`history`, which moves need); not at all when `history_of` is empty.
     pub fn load_lean(
         p: &'p Pipeline,
         keep: impl Fn(&str) -> bool + Sync,
@@ -169,7 +153,9 @@ impl<'p> Workset<'p> {
         Ok(ws)
     }
 
-    fn load_lean_locked(
+    /// As [`Workset::load_lean`] without the journal search, under a lock
+    /// taken earlier (to read the journal under it first, as `undo` does).
+    pub fn load_lean_locked(
         p: &'p Pipeline,
         lock: Lock,
         keep: impl Fn(&str) -> bool + Sync,
@@ -241,7 +227,9 @@ impl<'p> Workset<'p> {
         Ok((reader, stamp, id_col))
     }
 
-    /// As [`Workset::load`], under a lock taken earlier (to read the journal under it first).
+    /// Reads the register under a lock taken earlier, keeping the rows whose
+    /// id `keep` accepts and noting the line of every id in `ids` (`sync`
+    /// needs them all); the exact refusal of a repeated id.
     pub fn load_locked(
         p: &'p Pipeline,
         lock: Lock,

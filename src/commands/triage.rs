@@ -88,8 +88,8 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         return Ok(Exit::Ok);
     }
     let wanted: HashSet<&str> = requests.iter().map(|r| r.id.as_str()).collect();
-    let mut ws = Workset::load(p, |id| wanted.contains(id))?;
-    ws.read_history()?;
+    let ids: Vec<String> = wanted.iter().map(|id| id.to_string()).collect();
+    let mut ws = Workset::load_lean(p, |id| wanted.contains(id), &ids)?;
     let base = EntryBase::new(&ctx, ctx.today, context::who(a.by.as_deref()))?;
     let mut done = Vec::new();
     let mut refusals = Vec::new();
