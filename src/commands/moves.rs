@@ -127,15 +127,20 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let journal_entries = ws.entries.len();
     let file = ws.file.clone();
     ws.commit()?;
+    // Buffered: a batch tells of thousands of moves. The moves are written
+    // by now, so a standard error that cannot be written to changes nothing.
+    let mut told = std::io::BufWriter::new(std::io::stderr().lock());
     for m in &done {
-        eprintln!("{}", m.describe(p));
+        let _ = writeln!(told, "{}", m.describe(p));
     }
     if journal_entries > 0 {
-        eprintln!(
+        let _ = writeln!(
+            told,
             "wrote {file} and {}",
             crate::moves::entries(journal_entries)
         );
     }
+    let _ = told.flush();
     Ok(Exit::Ok)
 }
 
