@@ -104,13 +104,22 @@ for rows in "${ROWS[@]}"; do
     fi
     # Every row out, as programs read it: written as the register is read.
     measure "pipe list --format csv (every row)" "$REF_STAGES" "$PIPE" --today $TODAY list --format csv
-    RESET="cp pristine.csv prospects.csv; cp pristine-journal.csv journal.csv"
+    # Synced, so that writing the copies back to disk is not timed as part of the command.
+    RESET="cp pristine.csv prospects.csv; cp pristine-journal.csv journal.csv; sync"
     # A prospect whose current stage may move to Perdu in the shipped pipeline.
     id=$(awk -F';' 'NR > 1 && ($2 == "Devis envoyé" || $2 == "Chaud") { print $1; exit }' prospects.csv)
     if [ -n "$BASE" ]; then
         measure "base: pipe move (one row, rewrite)" "$CAT" "$BASE" --today $TODAY move "$id" perdu --reason Prix
     fi
     measure "pipe move (one row, rewrite)" "$CAT" "$PIPE" --today $TODAY move "$id" perdu --reason Prix; ONE=$LAST
+    # The other commands that change one row: a field, and a new prospect (its id after the highest).
+    last=$(awk -F';' 'NR > 1 && $1 ~ /^P-[0-9]+$/ { id = $1 } END { print id }' prospects.csv)
+    if [ -n "$BASE" ]; then
+        measure "base: pipe set (one row, rewrite)" "$CAT" "$BASE" --today $TODAY set "$last" amount=1000
+        measure "base: pipe add (one row, rewrite)" "$CAT" "$BASE" --today $TODAY add --company "Fonderie Neuve" --name "Léa Martin" --owner "Julien Marchetti"
+    fi
+    measure "pipe set (one row, rewrite)" "$CAT" "$PIPE" --today $TODAY set "$last" amount=1000
+    measure "pipe add (one row, rewrite)" "$CAT" "$PIPE" --today $TODAY add --company "Fonderie Neuve" --name "Léa Martin" --owner "Julien Marchetti"
     # 10,000 moves in one batch, against one move.
     { echo "id,stage,reason"; awk -F';' 'NR > 1 && ($2 == "Devis envoyé" || $2 == "Chaud") { print $1 ",perdu,Prix"; if (++n == 10000) exit }' prospects.csv; } > batch.csv
     if [ -n "$BASE" ]; then
