@@ -119,7 +119,7 @@ impl<'p> Workset<'p> {
     /// seen twice (a duplicate, or in theory a collision) sends the load
     /// through [`Workset::load_locked`], which gives the exact refusal. `ids`
     /// stays empty; [`Workset::near_ids`] reads the register again when
-    /// needed, and [`Workset::highest_id`] tells the register's highest
+    /// needed, and [`Workset::next_id`] follows the register's highest
     /// numbered id.
     ///
     /// The journal is searched for the stage entries of `history_of` (at

@@ -72,7 +72,7 @@ impl Fact {
         Fact::of(p, e.date, e.kind, &e.field, &e.from, &e.to)
     }
 
-    /// The fact a step gives, if the rules read it: what [`Fact::of`] gives of its entry.
+    /// The fact a step gives, if the rules read it: what `Fact::of` (the tests' reference) gives of its entry.
     pub fn from_step(s: &Step<'_>) -> Option<Fact> {
         match s.change {
             Change::Stage { from, to } => {
