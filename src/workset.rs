@@ -78,7 +78,7 @@ pub struct Workset<'p> {
     by_id: Option<(usize, HashMap<String, usize, foldhash::fast::RandomState>)>,
     /// Whether `ids` holds every id of the register ([`Workset::load_lean`] leaves it empty).
     all_ids: bool,
-    /// The highest numbered id of the register, when `ids` is left empty.
+    /// The highest numbered id of the register, found by a lean load.
     highest: HighestId,
 }
 
@@ -190,7 +190,9 @@ impl<'p> Workset<'p> {
         hashes.sort_unstable();
         if hashes.windows(2).any(|w| w[0] == w[1]) {
             drop(reader);
-            return Workset::load_locked(p, lock, keep);
+            let mut ws = Workset::load_locked(p, lock, keep)?;
+            ws.highest = highest;
+            return Ok(ws);
         }
         let by_id = (rows.len() > 16).then(|| {
             let mut map: HashMap<String, usize, foldhash::fast::RandomState> = HashMap::default();
@@ -298,17 +300,8 @@ impl<'p> Workset<'p> {
 
     /// The id that follows the register's highest numbered one, with its
     /// prefix and width (`P-0104` gives `P-0105`); `P-0001` when none is numbered.
+    /// Known after a lean load ([`Workset::load_lean`]).
     pub fn next_id(&self) -> String {
-        if self.all_ids {
-            let mut highest = HighestId::default();
-            // In register order, as the lean load sees them: the first of equal numbers wins.
-            let mut ids: Vec<(&String, &u64)> = self.ids.iter().collect();
-            ids.sort_by_key(|&(_, line)| *line);
-            for (id, _) in ids {
-                highest.observe(id);
-            }
-            return highest.next();
-        }
         self.highest.next()
     }
 
