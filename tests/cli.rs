@@ -1227,6 +1227,14 @@ fn add_generates_the_next_id_and_enforces_requires() {
         err,
         error("the id `P-0002` is already used on line 4 of prospects.csv")
     );
+    // A blank id is refused as such, even where the register has a row without an id.
+    let kept = sb.register_text();
+    let blank = format!("{kept},Qualified,2026-11-01,Ann Lee,Borel SA,Ann,,,,,,,2026-11-01,\n");
+    sb.write("prospects.csv", &blank);
+    let (_, err) = sb.fails(4, &["add", "--id", "  ", "--company", "Fresh Co"]);
+    assert_eq!(err, error("the id cannot be empty"));
+    assert_eq!(sb.register_text(), blank);
+    sb.write("prospects.csv", kept);
     let (_, err) = sb.fails(4, &["add", "--company", "Fresh Co", "--amount", "lots"]);
     assert_eq!(
         err,

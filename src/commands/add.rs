@@ -69,6 +69,9 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             .transpose()?
             .unwrap_or(ctx.today);
     let given = a.id.as_deref().map(str::trim);
+    if given == Some("") {
+        return Err(refused("the id cannot be empty"));
+    }
     // Keeps the row that already has the id asked for, if any.
     let mut ws = Workset::load_lean(p, |id| Some(id) == given, &[])?;
     let id = match given {
@@ -78,7 +81,6 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
                 ws.rows[i].line, ws.file
             )));
         }
-        Some("") => return Err(refused("the id cannot be empty")),
         Some(id) => id.to_string(),
         None => ws.next_id(),
     };
