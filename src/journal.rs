@@ -132,6 +132,58 @@ impl CommandAt {
     }
 }
 
+/// A journal's commands as `pipe undo` walks them, read as they stream past:
+/// each command's entries share an `at` ([`CommandAt`]), and an undo takes
+/// back the latest command not taken back yet. Each command carries `T`,
+/// what the caller notes of it.
+struct Commands<T> {
+    /// The command being read, whether it is an undo, and its `T`.
+    open: Option<(CommandAt, bool, T)>,
+    /// The commands read and not taken back, oldest first.
+    kept: Vec<T>,
+}
+
+impl<T> Commands<T> {
+    fn new() -> Commands<T> {
+        Commands {
+            open: None,
+            kept: Vec::new(),
+        }
+    }
+
+    /// Takes the next entry. When it starts a command, the one before is
+    /// closed and the new one opens with `open(dropped)`, `dropped` being
+    /// the command an undo took back as it closed, if any. Returns the open
+    /// command's `T`, and whether it is an undo.
+    fn entry(&mut self, e: &EntryRef<'_>, open: impl FnOnce(Option<T>) -> T) -> (&mut T, bool) {
+        if let Some(at) = CommandAt::after(self.open.as_ref().map(|(at, _, _)| at), e) {
+            let dropped = self.close();
+            self.open = Some((at, e.kind == Kind::Undo, open(dropped)));
+        }
+        let (_, undo, data) = self.open.as_mut().expect("an entry opens a command");
+        (data, *undo)
+    }
+
+    /// Closes the open command; returns the command it took back if it is an undo.
+    fn close(&mut self) -> Option<T> {
+        match self.open.take() {
+            Some((_, true, _)) => self.kept.pop(),
+            Some((_, false, t)) => {
+                self.kept.push(t);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Once the journal is read: the commands not taken back, oldest first,
+    /// and the one the last command took back if it is an undo.
+    fn finish(mut self) -> (Vec<T>, Option<T>) {
+        let dropped = self.close();
+        (self.kept, dropped)
+    }
+}
+
 /// Each prospect's stage events, by id.
 pub type StageEventsById = HashMap<String, Vec<StageEvent>, foldhash::fast::RandomState>;
 
@@ -584,40 +636,18 @@ impl Journal {
         p: &Pipeline,
         keep: impl Fn(&str) -> bool,
     ) -> Result<(StageEventsById, Scan)> {
-        /// The group (one command's entries) being read.
-        struct Group {
-            at: CommandAt,
-            undo: bool,
-            /// Where its events start in `events`.
-            start: usize,
-        }
         let mut ids = crate::ids::Ids::default();
-        // The stage events of the groups kept, in journal order, and where each group starts.
+        // The stage events of the commands kept, in journal order; each
+        // command notes where its events start, to drop them if undone.
         let mut events: Vec<(u32, StageEvent)> = Vec::new();
-        let mut kept: Vec<usize> = Vec::new();
-        let mut group: Option<Group> = None;
-        // A group ends: an undo takes back the latest group kept, as `pipe undo` walks.
-        let close = |g: Group, events: &mut Vec<(u32, StageEvent)>, kept: &mut Vec<usize>| {
-            if g.undo {
-                if let Some(start) = kept.pop() {
+        let mut commands = Commands::new();
+        let scan = Journal::scan(path, p, |e| {
+            let (_, undo) = commands.entry(e, |dropped| {
+                if let Some(start) = dropped {
                     events.truncate(start);
                 }
-            } else {
-                kept.push(g.start);
-            }
-        };
-        let scan = Journal::scan(path, p, |e| {
-            if let Some(at) = CommandAt::after(group.as_ref().map(|g| &g.at), e) {
-                if let Some(g) = group.take() {
-                    close(g, &mut events, &mut kept);
-                }
-                group = Some(Group {
-                    at,
-                    undo: e.kind == Kind::Undo,
-                    start: events.len(),
-                });
-            }
-            let undo = group.as_ref().is_some_and(|g| g.undo);
+                events.len()
+            });
             if undo || !e.is_stage() || e.to.trim().is_empty() || !keep(e.id) {
                 return;
             }
@@ -631,10 +661,9 @@ impl Journal {
                 events.push((n, ev));
             }
         })?;
-        if let Some(g) = group.take() {
-            close(g, &mut events, &mut kept);
+        if let (_, Some(start)) = commands.finish() {
+            events.truncate(start);
         }
-        drop(kept);
         let mut lists: Vec<Vec<StageEvent>> = vec![Vec::new(); ids.len()];
         for (n, ev) in events {
             lists[n as usize].push(ev);
@@ -655,43 +684,13 @@ impl Journal {
     /// first and last line, an undo dropping the latest kept; a second one
     /// reads that command's entries. `None` when there is nothing to undo.
     pub fn undo_target(path: &Path, p: &Pipeline) -> Result<(Option<Vec<Entry>>, Scan)> {
-        /// The command being read: its `at`, whether it is an undo, its lines.
-        struct Group {
-            at: CommandAt,
-            undo: bool,
-            lines: (u64, u64),
-        }
-        let mut kept: Vec<(u64, u64)> = Vec::new();
-        let mut group: Option<Group> = None;
-        let close = |g: Group, kept: &mut Vec<(u64, u64)>| {
-            if g.undo {
-                kept.pop();
-            } else {
-                kept.push(g.lines);
-            }
-        };
+        // Each command's first and last line.
+        let mut commands = Commands::new();
         let scan = Journal::scan(path, p, |e| {
-            match (
-                CommandAt::after(group.as_ref().map(|g| &g.at), e),
-                &mut group,
-            ) {
-                (Some(at), _) => {
-                    if let Some(g) = group.take() {
-                        close(g, &mut kept);
-                    }
-                    group = Some(Group {
-                        at,
-                        undo: e.kind == Kind::Undo,
-                        lines: (e.line, e.line),
-                    });
-                }
-                (None, Some(g)) => g.lines.1 = e.line,
-                (None, None) => unreachable!("an entry without a command is a new one"),
-            }
+            let (lines, _) = commands.entry(e, |_| (e.line, e.line));
+            lines.1 = e.line;
         })?;
-        if let Some(g) = group.take() {
-            close(g, &mut kept);
-        }
+        let (kept, _) = commands.finish();
         let Some(&(first, last)) = kept.last() else {
             return Ok((None, scan));
         };
