@@ -130,170 +130,319 @@ impl<'a> Step<'a> {
     }
 }
 
-/// Streams the journal's steps to `visit`, in journal order; returns the ids
-/// they number and what the scan found (entries read, problems). A missing
+/// Streams the journal's steps, in journal order, into a state that
+/// `fresh` makes and `visit` builds on; returns that state, the ids the steps
+/// number and what the scan found (entries read, problems). A missing
 /// journal has no steps.
 ///
-/// A large journal is read on a second thread ([`crate::par`]) while `visit`
-/// runs on this one; the cache is used as [`cache::Policy`] says.
-pub fn scan(path: &Path, p: &Pipeline, visit: impl FnMut(&Step<'_>)) -> Result<(Ids, Scan)> {
-    scan_with(path, p, cache::Policy::from_env(), visit)
+/// The cache is used as [`cache::Policy`] says. A large journal is read on a
+/// second thread ([`crate::par`]) while `visit` runs on this one; with a
+/// cache, the second thread checks that the journal still starts with the
+/// bytes the cache was made from while this one replays the cache's steps.
+/// When the check fails (the journal was edited), the steps replayed are
+/// dropped with their state and the journal is read again into a fresh one.
+pub fn scan<S>(
+    path: &Path,
+    p: &Pipeline,
+    fresh: impl FnMut() -> S,
+    visit: impl FnMut(&mut S, &Step<'_>),
+) -> Result<(S, Ids, Scan)> {
+    scan_with(path, p, cache::Policy::from_env(), fresh, visit)
 }
 
 /// [`scan`] with the cache used as `policy` says.
-pub fn scan_with(
+pub fn scan_with<S>(
     path: &Path,
     p: &Pipeline,
     policy: cache::Policy,
-    mut visit: impl FnMut(&Step<'_>),
-) -> Result<(Ids, Scan)> {
-    let Some(plan) = Plan::make(path, p, policy)? else {
+    fresh: impl FnMut() -> S,
+    visit: impl FnMut(&mut S, &Step<'_>),
+) -> Result<(S, Ids, Scan)> {
+    scan_on(path, p, policy, None, fresh, visit)
+}
+
+/// [`scan_with`]; `concurrent` says whether a cache is checked on a second
+/// thread while it is replayed (by default, when [`crate::par::worth_it`]).
+fn scan_on<S>(
+    path: &Path,
+    p: &Pipeline,
+    policy: cache::Policy,
+    concurrent: Option<bool>,
+    mut fresh: impl FnMut() -> S,
+    mut visit: impl FnMut(&mut S, &Step<'_>),
+) -> Result<(S, Ids, Scan)> {
+    let Some((plan, journal)) = Plan::make(path, p, policy)? else {
         // Neither read from a cache nor written to one: the entries are
         // parsed on the reading thread and numbered on this one, which
         // shares the work best between the two.
+        let mut state = fresh();
         let mut ids = Ids::default();
         let scan = Journal::scan(path, p, |e| {
             let (id, _) = ids.insert(e.id);
-            visit(&Step::of(e, id));
+            visit(&mut state, &Step::of(e, id));
         })?;
-        return Ok((ids, scan));
+        return Ok((state, ids, scan));
     };
-    if !crate::par::worth_it(plan.len) {
-        return plan.run(p, &mut visit);
-    }
-    crate::par::pipelined(
-        |feed: &mut crate::par::Feed<StepBatch>| {
-            let mut batch = StepBatch::default();
-            let mut open = true;
-            let out = plan.run(p, &mut |s| {
-                if !open {
-                    return;
-                }
-                batch.push(s);
-                if batch.steps.len() == StepBatch::SIZE {
-                    open = feed.pass(&mut batch);
-                }
-            });
-            if open {
-                feed.pass(&mut batch);
-            }
-            out
-        },
-        |batch| {
-            for i in 0..batch.steps.len() {
-                visit(&batch.get(i));
-            }
-        },
-    )
+    let concurrent = concurrent
+        .unwrap_or_else(|| crate::par::worth_it(plan.cached.as_ref().map_or(0, |c| c.covers())));
+    plan.run(journal, p, concurrent, &mut fresh, &mut visit)
 }
 
-/// A scan that reads a cache or writes one: the journal opened, and the
-/// cache checked against it.
+/// A scan that reads a cache or writes one: the cache, not yet checked
+/// against the journal.
 struct Plan<'a> {
     path: &'a Path,
-    journal: File,
     len: u64,
-    /// The cache, when the journal starts with the bytes it was made from
-    /// (read: `journal` is just after them, their hash in `hasher`).
+    /// A whole cache made for this pipeline, of no more bytes than the journal has.
     cached: Option<cache::Cached>,
-    hasher: cache::Hasher,
-    writer: Option<cache::Writer>,
+    policy: cache::Policy,
+    fingerprint: [u8; 16],
     cache_path: std::path::PathBuf,
 }
 
+/// How a cache's check against the journal and its replay went.
+struct Replayed {
+    /// Whether the journal starts with the cache's bytes; with the hash of
+    /// those bytes and the journal just after them.
+    matched: std::io::Result<(bool, cache::Hasher, File)>,
+    /// The replay's ids, entries and next line; `None` when it was not tried
+    /// (on one thread, a journal that does not match is not replayed).
+    steps: Option<Result<(Ids, u64, u64)>>,
+}
+
 impl<'a> Plan<'a> {
-    /// `None` when the cache is neither to be read nor written (or the
-    /// journal cannot be opened, which the plain scan reports).
-    fn make(path: &'a Path, p: &Pipeline, policy: cache::Policy) -> Result<Option<Plan<'a>>> {
+    /// The plan and the journal opened; `None` when the cache is neither to
+    /// be read nor written (or the journal cannot be opened, which the plain
+    /// scan reports).
+    fn make(
+        path: &'a Path,
+        p: &Pipeline,
+        policy: cache::Policy,
+    ) -> Result<Option<(Plan<'a>, File)>> {
         if policy == cache::Policy::Off {
             return Ok(None);
         }
-        let Ok(mut journal) = File::open(path) else {
+        let Ok(journal) = File::open(path) else {
             return Ok(None);
         };
-        let file = path.display().to_string();
-        let read = |e: std::io::Error| {
-            anyhow::Error::new(e).context(format!("cannot read the journal {file}"))
-        };
-        let len = journal.metadata().map_err(read)?.len();
+        let len = journal
+            .metadata()
+            .map_err(|e| Plan::read_error(path, e))?
+            .len();
         let fingerprint = cache::fingerprint(p);
         let cache_path = cache::path_for(path);
-        let mut hasher = cache::Hasher::new();
-        let mut cached = None;
-        if let Some(c) = cache::Cached::open(&cache_path, &fingerprint)
-            && c.covers() <= len
-        {
-            if c.matches(&mut journal, &mut hasher).map_err(read)? {
-                cached = Some(c);
-            } else {
-                hasher = cache::Hasher::new();
-                journal = File::open(path).map_err(read)?;
-            }
-        }
-        let covered = cached.as_ref().map_or(0, |c| c.covers());
-        let writer = if policy.writes(len, covered) {
-            cache::Writer::new(&cache_path, path, &fingerprint)
-        } else {
-            None
-        };
-        if cached.is_none() && writer.is_none() {
+        let cached = cache::Cached::open(&cache_path, &fingerprint).filter(|c| c.covers() <= len);
+        if cached.is_none() && !policy.writes(len, 0) {
             return Ok(None);
         }
-        Ok(Some(Plan {
+        let plan = Plan {
             path,
-            journal,
             len,
             cached,
-            hasher,
-            writer,
+            policy,
+            fingerprint,
             cache_path,
-        }))
+        };
+        Ok(Some((plan, journal)))
     }
 
-    /// Hands the cached steps, then those of the rest of the journal, to
-    /// `sink`; writes the new cache when one is wanted and the journal read
-    /// without a problem.
-    fn run(self, p: &Pipeline, sink: &mut dyn FnMut(&Step<'_>)) -> Result<(Ids, Scan)> {
-        let Plan {
-            path,
+    fn read_error(path: &Path, e: std::io::Error) -> anyhow::Error {
+        anyhow::Error::new(e).context(format!("cannot read the journal {}", path.display()))
+    }
+
+    /// A writer for a new cache, when one is wanted with the first `covered` bytes cached.
+    fn writer(&self, covered: u64) -> Option<cache::Writer> {
+        self.policy
+            .writes(self.len, covered)
+            .then(|| cache::Writer::new(&self.cache_path, self.path, &self.fingerprint))
+            .flatten()
+    }
+
+    /// Replays the cache, if it matches the journal, then reads the rest of
+    /// the journal as CSV; or, without a cache that matches, the whole
+    /// journal. `concurrent`: check the cache against the journal on a second
+    /// thread while this one replays it.
+    fn run<S>(
+        mut self,
+        mut journal: File,
+        p: &Pipeline,
+        concurrent: bool,
+        fresh: &mut dyn FnMut() -> S,
+        visit: &mut dyn FnMut(&mut S, &Step<'_>),
+    ) -> Result<(S, Ids, Scan)> {
+        if let Some(cached) = self.cached.take() {
+            let covered = cached.covers();
+            let mut writer = self.writer(covered);
+            let mut state = fresh();
+            let replayed =
+                Plan::check_and_replay(cached, journal, concurrent, writer.as_mut(), &mut |s| {
+                    visit(&mut state, s)
+                })?;
+            let (matched, hasher, at_covered) = replayed
+                .matched
+                .map_err(|e| Plan::read_error(self.path, e))?;
+            match replayed.steps {
+                Some(Ok((ids, entries, next_line))) if matched => {
+                    let rest = Rest {
+                        journal: at_covered,
+                        hasher,
+                        resume: Some(Resume {
+                            offset: covered,
+                            line: next_line,
+                        }),
+                        ids,
+                        entries,
+                        writer,
+                    };
+                    let (ids, scan) = rest.feed(self.path, self.len, p, &mut state, visit)?;
+                    return Ok((state, ids, scan));
+                }
+                Some(Err(e)) => {
+                    // The cache checked out by its own hash, so this is a
+                    // fault of `pipe`'s: it goes, and the journal is read.
+                    let _ = std::fs::remove_file(&self.cache_path);
+                    eprintln!(
+                        "pipe: warning: cannot read the journal's cache {}: {e:#}\n  hint: it has been removed; the journal was read instead",
+                        self.cache_path.display()
+                    );
+                }
+                // The journal was edited, cut or replaced: it is read in full.
+                _ => {}
+            }
+            // What was replayed goes, with the state built on it.
+            drop(state);
+            journal = File::open(self.path).map_err(|e| Plan::read_error(self.path, e))?;
+        }
+        let rest = Rest {
             journal,
-            cached,
+            hasher: cache::Hasher::new(),
+            resume: None,
+            ids: Ids::default(),
+            entries: 0,
+            writer: self.writer(0),
+        };
+        let mut state = fresh();
+        let (ids, scan) = rest.feed(self.path, self.len, p, &mut state, visit)?;
+        Ok((state, ids, scan))
+    }
+
+    /// Checks the journal against the cache and replays the cache's steps
+    /// into `sink`: side by side on two threads when `concurrent`, else the
+    /// check first and the replay only if the journal matches.
+    fn check_and_replay(
+        cached: cache::Cached,
+        journal: File,
+        concurrent: bool,
+        writer: Option<&mut cache::Writer>,
+        sink: &mut dyn FnMut(&Step<'_>),
+    ) -> Result<Replayed> {
+        let prefix = cached.prefix();
+        let check = move |mut journal: File| {
+            let mut hasher = cache::Hasher::new();
+            let matched = prefix.matches(&mut journal, &mut hasher)?;
+            Ok((matched, hasher, journal))
+        };
+        if !concurrent {
+            let matched = check(journal);
+            let steps = matches!(matched, Ok((true, ..))).then(|| cached.replay(writer, sink));
+            return Ok(Replayed { matched, steps });
+        }
+        std::thread::scope(|s| {
+            let checking = std::thread::Builder::new()
+                .name("pipe-check".into())
+                .spawn_scoped(s, move || check(journal))
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot start a second thread to read the journal: {e}\n  hint: set PIPE_THREADS=1 to read on one thread"
+                    )
+                })?;
+            let steps = Some(cached.replay(writer, sink));
+            let matched = match checking.join() {
+                Ok(m) => m,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            Ok(Replayed { matched, steps })
+        })
+    }
+}
+
+/// The journal to read as CSV: from its start, or from just after the bytes
+/// a cache gave the steps of.
+struct Rest {
+    /// Positioned where the reading starts; `hasher` holds the bytes before.
+    journal: File,
+    hasher: cache::Hasher,
+    resume: Option<Resume>,
+    /// The ids and the count of entries the cache's steps gave.
+    ids: Ids,
+    entries: u64,
+    writer: Option<cache::Writer>,
+}
+
+impl Rest {
+    /// Reads the journal as CSV from where it stands into `state` (a
+    /// journal of `len` bytes at `path`). A large rest is parsed on a second thread.
+    fn feed<S>(
+        self,
+        path: &Path,
+        len: u64,
+        p: &Pipeline,
+        state: &mut S,
+        visit: &mut dyn FnMut(&mut S, &Step<'_>),
+    ) -> Result<(Ids, Scan)> {
+        let covered = self.resume.map_or(0, |r| r.offset);
+        if !crate::par::worth_it(len.saturating_sub(covered)) {
+            return self.read(path, p, &mut |s| visit(state, s));
+        }
+        crate::par::pipelined(
+            |feed: &mut crate::par::Feed<StepBatch>| {
+                let mut batch = StepBatch::default();
+                let mut open = true;
+                let out = self.read(path, p, &mut |s| {
+                    if !open {
+                        return;
+                    }
+                    batch.push(s);
+                    if batch.steps.len() == StepBatch::SIZE {
+                        open = feed.pass(&mut batch);
+                    }
+                });
+                if open {
+                    feed.pass(&mut batch);
+                }
+                out
+            },
+            |batch| {
+                for i in 0..batch.steps.len() {
+                    visit(state, &batch.get(i));
+                }
+            },
+        )
+    }
+
+    /// Hands the steps to `sink`; writes the new cache when one is wanted
+    /// and the journal read without a problem.
+    fn read(
+        self,
+        path: &Path,
+        p: &Pipeline,
+        sink: &mut dyn FnMut(&Step<'_>),
+    ) -> Result<(Ids, Scan)> {
+        let Rest {
+            journal,
             hasher,
+            resume,
+            mut ids,
+            entries,
             mut writer,
-            cache_path,
-            ..
         } = self;
         let file = path.display().to_string();
         let mut scan = Scan {
             file: file.clone(),
+            entries,
             ..Scan::default()
         };
-        let mut ids = Ids::default();
-        let covered = cached.as_ref().map_or(0, |c| c.covers());
-        let mut resume = None;
-        if let Some(c) = cached {
-            // The cache checked out by its hash, so this is a fault of `pipe`'s
-            // own; the steps already handed on cannot be taken back, so the
-            // command stops, and the cache goes so that the next one reads the CSV.
-            let (known, entries, next_line) = c.replay(writer.as_mut(), sink).map_err(|e| {
-                let _ = std::fs::remove_file(&cache_path);
-                crate::error::failure(
-                    crate::error::Exit::Io,
-                    format!(
-                        "cannot read the journal's cache {}: {e:#}\n  hint: the cache has been removed; run the command again (it reads the journal itself)",
-                        cache_path.display()
-                    ),
-                )
-            })?;
-            ids = known;
-            scan.entries = entries;
-            resume = Some(Resume {
-                offset: covered,
-                line: next_line,
-            });
-        }
-
-        // The rest, as CSV: the whole journal, or what was appended since the cache.
+        let covered = resume.map_or(0, |r| r.offset);
         let mut source = cache::Hashing::new(journal, hasher, covered, writer.is_some());
         let end = Journal::scan_source(&mut source, resume, p, &mut scan, |e, clean| {
             let (id, _) = ids.insert(e.id);
@@ -476,11 +625,41 @@ mod tests {
 
     const HEADER: &str = "at,date,id,kind,field,from,to,by,reason,note\n";
 
-    /// Every step as text, its prospect by id; the entries counted and the problems found.
+    /// Every step as text, its prospect by id; the entries counted and the
+    /// problems found. The cache is checked before it is replayed, then, from
+    /// the same files, while it is: the two must give the same and leave the
+    /// same files.
     fn read(path: &Path, p: &Pipeline, policy: Policy) -> (Vec<String>, u64, Vec<String>) {
-        let mut steps = Vec::new();
-        let (ids, scan) = scan_with(path, p, policy, |s| {
-            steps.push((
+        let files = [path.to_path_buf(), cache::path_for(path)];
+        let before = files.clone().map(|f| std::fs::read(f).ok());
+        let one = read_on(path, p, policy, false);
+        let after = files.clone().map(|f| std::fs::read(f).ok());
+        for (f, b) in files.iter().zip(&before) {
+            match b {
+                Some(b) => std::fs::write(f, b).unwrap(),
+                None => {
+                    let _ = std::fs::remove_file(f);
+                }
+            }
+        }
+        let two = read_on(path, p, policy, true);
+        assert_eq!(one, two, "checked before and while replaying");
+        assert_eq!(
+            files.map(|f| std::fs::read(f).ok()),
+            after,
+            "the same files left either way"
+        );
+        two
+    }
+
+    fn read_on(
+        path: &Path,
+        p: &Pipeline,
+        policy: Policy,
+        concurrent: bool,
+    ) -> (Vec<String>, u64, Vec<String>) {
+        let (steps, ids, scan) = scan_on(path, p, policy, Some(concurrent), Vec::new, |v, s| {
+            v.push((
                 s.id,
                 format!("{:?} {} {:?} {:?}", s.line, s.date, s.kind, s.change),
             ))
@@ -635,8 +814,7 @@ mod tests {
     }
 
     /// A cache whose header disagrees with its steps (which only a fault of
-    /// `pipe` could write) stops the command, and is removed so that the next
-    /// one reads the journal.
+    /// `pipe` could write) is removed and the journal read instead.
     #[test]
     fn a_cache_that_does_not_replay_is_removed() {
         let p = pipeline();
@@ -651,16 +829,15 @@ mod tests {
         // hash, next line and entries) is not covered by the contents' hash.
         made[64] ^= 1;
         std::fs::write(&cache, &made).unwrap();
-        let Err(err) = scan_with(&path, &p, Policy::Auto, |_| {}) else {
-            panic!("a cache that does not replay is an error");
-        };
-        let shown = format!("{err:#}");
-        assert!(shown.contains("cannot read the journal's cache"), "{shown}");
-        assert!(
-            shown.contains("hint: the cache has been removed"),
-            "{shown}"
-        );
-        assert!(!cache.exists());
+        for concurrent in [false, true] {
+            std::fs::write(&cache, &made).unwrap();
+            assert_eq!(read_on(&path, &p, Policy::Auto, concurrent), plain);
+            assert!(!cache.exists());
+        }
+        // With a new cache made in its place when the policy asks for one.
+        std::fs::write(&cache, &made).unwrap();
+        assert_eq!(read_on(&path, &p, Policy::Always, true), plain);
+        assert!(cache.exists());
         assert_eq!(read(&path, &p, Policy::Auto), plain);
     }
 

@@ -111,8 +111,13 @@ impl Index {
 
     /// Streams the journal into an index; the scan's count and diagnostics come with it.
     pub fn scan(p: &Pipeline) -> Result<(Index, journal::Scan)> {
-        let mut index = Index::new(p.register.journal.display().to_string());
-        let (ids, scan) = digest::scan(&p.register.journal, p, |s| index.take(s))?;
+        let file = p.register.journal.display().to_string();
+        let (mut index, ids, scan) = digest::scan(
+            &p.register.journal,
+            p,
+            || Index::new(file.clone()),
+            |index, s| index.take(s),
+        )?;
         index.number_by(ids);
         Ok((index, scan))
     }

@@ -222,8 +222,8 @@ mod tests {
         let path = dir.path().join("journal.csv");
         std::fs::write(&path, text).unwrap();
         let today = NaiveDate::from_ymd_opt(2026, 9, 15).unwrap();
-        let mut b = Builder::new(today);
-        let (ids, _) = crate::digest::scan(&path, &p, |s| b.add(s)).unwrap();
+        let (b, ids, _) =
+            crate::digest::scan(&path, &p, || Builder::new(today), |b, s| b.add(s)).unwrap();
         let history = b.finish(ids);
         let (journal, _) = Journal::read(&path, &p).unwrap();
         let mut seen = 0;

@@ -82,12 +82,21 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     // One pass over the journal gives the index `pipe check` uses and the
     // facts the rules look back on; the register then streams past, row by
     // row, leaving only its alerts.
-    let mut index = validation::Index::new(p.register.journal.display().to_string());
-    let mut history = alerts::history::Builder::new(ctx.today);
-    let (ids, scan) = digest::scan(&p.register.journal, p, |s| {
-        index.take(s);
-        history.add(s);
-    })?;
+    let file = p.register.journal.display().to_string();
+    let ((mut index, history), ids, scan) = digest::scan(
+        &p.register.journal,
+        p,
+        || {
+            (
+                validation::Index::new(file.clone()),
+                alerts::history::Builder::new(ctx.today),
+            )
+        },
+        |(index, history), s| {
+            index.take(s);
+            history.add(s);
+        },
+    )?;
     let history = history.finish(ids.clone());
     index.number_by(ids);
     let journal_errors = scan

@@ -264,21 +264,12 @@ impl Cached {
         self.header.covers
     }
 
-    /// Whether `journal` starts with the bytes the cache was made from; reads
-    /// them into `hasher`, leaving `journal` just after them.
-    pub fn matches(&self, journal: &mut File, hasher: &mut Hasher) -> io::Result<bool> {
-        let mut buf = vec![0u8; 1 << 20];
-        let mut left = self.header.covers;
-        while left > 0 {
-            let want = left.min(buf.len() as u64) as usize;
-            let n = read_exact_or_eof(journal, &mut buf[..want])?;
-            if n == 0 {
-                return Ok(false);
-            }
-            hasher.0.update(&buf[..n]);
-            left -= n as u64;
+    /// What the journal must start with for the steps to be its own.
+    pub fn prefix(&self) -> Prefix {
+        Prefix {
+            covers: self.header.covers,
+            hash: self.header.journal_hash,
         }
-        Ok(hasher.0.digest128() == self.header.journal_hash)
     }
 
     /// Hands every cached step to `sink`; copies the blocks to `writer` when
@@ -314,6 +305,33 @@ impl Cached {
             bail!("it numbers {} ids, not {}", ids.len(), h.ids);
         }
         Ok((ids, h.entries, h.next_line))
+    }
+}
+
+/// The bytes a cache was made from, by their length and hash: the journal's
+/// first bytes must still be these for its steps to be used.
+#[derive(Debug, Clone, Copy)]
+pub struct Prefix {
+    covers: u64,
+    hash: u128,
+}
+
+impl Prefix {
+    /// Whether `journal`, read from where it stands (its start), starts with
+    /// these bytes; reads them into `hasher`, leaving `journal` just after them.
+    pub fn matches(&self, journal: &mut impl Read, hasher: &mut Hasher) -> io::Result<bool> {
+        let mut buf = vec![0u8; 1 << 20];
+        let mut left = self.covers;
+        while left > 0 {
+            let want = left.min(buf.len() as u64) as usize;
+            let n = read_exact_or_eof(journal, &mut buf[..want])?;
+            if n == 0 {
+                return Ok(false);
+            }
+            hasher.0.update(&buf[..n]);
+            left -= n as u64;
+        }
+        Ok(hasher.0.digest128() == self.hash)
     }
 }
 

@@ -296,8 +296,7 @@ impl History {
 
     /// Reads the journal straight into a history, without holding its entries.
     pub fn read(path: &std::path::Path, p: &Pipeline) -> anyhow::Result<(History, Scan)> {
-        let mut b = HistoryBuilder::default();
-        let (ids, scan) = digest::scan(path, p, |s| b.add_step(s))?;
+        let (b, ids, scan) = digest::scan(path, p, HistoryBuilder::default, |b, s| b.add_step(s))?;
         Ok((b.finish(ids), scan))
     }
 
