@@ -4,6 +4,8 @@
 //! Values are canonical: stage and product ids, ISO dates, plain decimals.
 //! Reading is here; appending durably is `store`'s job.
 
+pub mod search;
+
 use crate::csvlog;
 use crate::csvscan::Scanner;
 use crate::diag::Diagnostic;
