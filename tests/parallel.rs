@@ -257,6 +257,36 @@ fn every_fixture_gives_the_same_output_with_the_cache() {
     every_fixture(same_with_the_cache);
 }
 
+/// `pipe show` parses only the journal lines that hold the id; it must show
+/// what reading every entry shows. An entry with an irregular quote, added
+/// at the journal's end for another prospect, makes the search give way to
+/// reading every entry: the same histories come out.
+#[test]
+fn show_finds_the_history_that_reading_every_entry_finds() {
+    let s = generated(3_000, 9);
+    let register = s.read_string("prospects.csv");
+    let ids: Vec<&str> = register
+        .lines()
+        .filter_map(|l| l.split(';').next().filter(|id| id.starts_with("P-")))
+        .step_by(97)
+        .collect();
+    assert!(ids.len() > 20, "{}", ids.len());
+    let searched: Vec<Run> = ids.iter().map(|id| run(&s, "1", &["show", id])).collect();
+    assert!(
+        searched.iter().all(|r| r.stdout.contains("History (")),
+        "every prospect generated has a history"
+    );
+    let mut journal = s.read_string("journal.csv");
+    journal.push_str("2026-11-27T09:00:00+01:00,2026-11-27,Z-1,set,note,a\"b,c,x,,\n");
+    s.write("journal.csv", journal);
+    for (id, searched) in ids.iter().zip(&searched) {
+        let parsed = run(&s, "1", &["show", id]);
+        assert_eq!(searched.code, parsed.code, "{id}");
+        assert_eq!(searched.stdout, parsed.stdout, "{id}");
+        assert_eq!(searched.stderr, parsed.stderr, "{id}");
+    }
+}
+
 #[test]
 fn a_small_journal_is_not_cached_unless_asked() {
     let s = Sandbox::example();

@@ -65,15 +65,23 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     ) {
         stage_panel(&mut out, &ctx, &x)?;
     }
-    // Only this prospect's entries are kept as the journal streams past.
-    let mut kept = Vec::new();
-    let scan = Journal::scan(&p.register.journal, p, |e| {
-        if e.id == a.id {
-            kept.push(e.owned());
+    // Only the lines holding the id are parsed; or, when the search cannot
+    // tell, only this prospect's entries are kept as the journal streams past.
+    let path = &p.register.journal;
+    let kept = match crate::journal::search::entries_of(path, p, &a.id)? {
+        Some(kept) => kept,
+        None => {
+            let mut kept = Vec::new();
+            Journal::scan(path, p, |e| {
+                if e.id == a.id {
+                    kept.push(e.owned());
+                }
+            })?;
+            kept
         }
-    })?;
+    };
     let journal = Journal {
-        file: scan.file,
+        file: path.display().to_string(),
         entries: kept,
     };
     let entries = &journal.entries;

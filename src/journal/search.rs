@@ -8,8 +8,11 @@
 //! match on a line that starts a record counts. Irregular quoting, or an
 //! entry longer than a block allows, sends the caller back to the full parse.
 
+use super::{Entry, Journal, Resume, Scan};
+use crate::pipeline::Pipeline;
 use anyhow::{Context as _, Result};
 use std::collections::HashSet;
+use std::io::{Read, Seek};
 use std::path::Path;
 
 /// The ids among `wanted` that have stage entries in the journal (none when there is no journal).
@@ -42,6 +45,76 @@ pub fn stage_history(path: &Path, wanted: &[String]) -> Result<HashSet<String>> 
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     history_by_parse(file, wanted)
+}
+
+/// The entries of prospect `id`, in journal order, as [`Journal::scan`]
+/// reads them (an entry that cannot be read is left out, on its line): only
+/// the records on lines holding the id's bytes are parsed. `None` when the
+/// search cannot tell (no journal, a header other than `pipe`'s own, or what
+/// [`walk_region`] gives way on): the caller then parses every entry.
+pub fn entries_of(path: &Path, p: &Pipeline, id: &str) -> Result<Option<Vec<Entry>>> {
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return Ok(None);
+    };
+    let read = |e: std::io::Error| {
+        anyhow::Error::new(e).context(format!("cannot read the journal {}", path.display()))
+    };
+    let mut head = Vec::new();
+    (&mut file)
+        .take(4096)
+        .read_to_end(&mut head)
+        .map_err(read)?;
+    let Some(end) = memchr::memchr(b'\n', &head) else {
+        return Ok(None);
+    };
+    let first = head[..end]
+        .strip_prefix("\u{feff}".as_bytes())
+        .unwrap_or(&head[..end]);
+    let first = first.strip_suffix(b"\r").unwrap_or(first);
+    if id.is_empty() || first != super::HEADER.join(",").as_bytes() {
+        return Ok(None);
+    }
+    file.rewind().map_err(read)?;
+    let mut scan = Scan {
+        file: path.display().to_string(),
+        ..Scan::default()
+    };
+    let mut kept = Vec::new();
+    let wanted = [id.to_string()];
+    let walked = walk_region(file, &wanted, true, &mut |s| {
+        if s.offset == 0 {
+            // The header.
+            return Ok(true);
+        }
+        // The record with its line break: its line when it holds no quote.
+        let line_end = memchr::memchr(b'\n', s.rest).map_or(s.rest.len(), |i| i + 1);
+        let end = if memchr::memchr(b'"', &s.rest[..line_end]).is_none() {
+            line_end
+        } else {
+            let mut scanner = crate::csvscan::Scanner::new(s.rest, b',', b'\n');
+            let Some(rec) = scanner.next_record()? else {
+                return Ok(true);
+            };
+            let len = rec.raw.len();
+            if len >= s.rest.len() && !s.last {
+                return Ok(false);
+            }
+            memchr::memchr(b'\n', &s.rest[len..]).map_or(s.rest.len(), |i| len + i + 1)
+        };
+        let resume = Resume {
+            offset: s.offset,
+            line: s.line,
+        };
+        Journal::scan_source(&s.rest[..end], Some(resume), p, &mut scan, |e, _| {
+            if e.id == id {
+                kept.push(e.owned());
+            }
+        })
+        .map_err(|e| std::io::Error::other(format!("{e:#}")))?;
+        Ok(true)
+    })
+    .map_err(read)?;
+    Ok(walked.map(|_| kept))
 }
 
 /// Up to this many ids, the journal is searched for each id's bytes; beyond,
@@ -166,24 +239,84 @@ fn plain_entry(line: &[u8]) -> Plain<'_> {
 /// [`history_by_search`] on a region that starts at a line start outside
 /// quotes; also says whether a quote is left open where it ends.
 fn search_region(
-    mut file: impl std::io::Read,
+    file: impl std::io::Read,
     wanted: &[String],
 ) -> std::io::Result<Option<(HashSet<String>, bool)>> {
+    let set: HashSet<&str, foldhash::fast::RandomState> =
+        wanted.iter().map(String::as_str).collect();
+    let mut found = HashSet::new();
+    let open = walk_region(file, wanted, false, &mut |s| {
+        // The common entry: no quote before the sixth cell, on one line.
+        match plain_entry(s.rest) {
+            Plain::Stage(id) => {
+                if set.contains(id) {
+                    found.insert(id.to_string());
+                }
+                return Ok(true);
+            }
+            Plain::Other => return Ok(true),
+            Plain::Unsure => {}
+        }
+        let mut scanner = crate::csvscan::Scanner::new(s.rest, b',', b'\n');
+        let Some(rec) = scanner.next_record()? else {
+            return Ok(true);
+        };
+        if rec.raw.len() >= s.rest.len() && !s.last {
+            return Ok(false);
+        }
+        if rec.field(4) == Some(b"stage".as_slice())
+            && let Some(id) = rec.field(2).and_then(|b| std::str::from_utf8(b).ok())
+            && set.contains(id.trim())
+        {
+            found.insert(id.trim().to_string());
+        }
+        Ok(true)
+    })?;
+    Ok(open.map(|open| (found, open)))
+}
+
+/// A line that starts a record, as [`walk_region`] finds it.
+struct Start<'b> {
+    /// From the record's first byte to the end of the block it is in.
+    rest: &'b [u8],
+    /// Where the record starts in the region, and on which of its lines
+    /// (from 1; counted only when asked for, else 0).
+    offset: u64,
+    line: u64,
+    /// Whether the block ends the region: a record that reaches its end is whole.
+    last: bool,
+}
+
+/// Walks a region that starts at a line start outside quotes, in blocks cut
+/// after a line break, and hands `visit` the record starts that may be of
+/// `wanted`: each line holding one of their bytes (a few ids), or every line
+/// (many). Every quote is walked by a quote-state machine, so a line counts
+/// only when it starts outside quotes. `visit` returns false when a record
+/// runs past its block. Returns whether a quote is left open at the end;
+/// `None` when the quoting is irregular (a quote inside an unquoted cell), a
+/// line is longer than 64 blocks, a record runs past its block, or (a few
+/// ids) an id shows on a line inside a quoted cell, which may belong to a
+/// record that starts on an earlier line: the caller then parses every
+/// entry.
+fn walk_region(
+    mut file: impl std::io::Read,
+    wanted: &[String],
+    count_lines: bool,
+    visit: &mut dyn FnMut(&Start<'_>) -> std::io::Result<bool>,
+) -> std::io::Result<Option<bool>> {
     const BLOCK: usize = 1 << 20;
     let finders: Vec<memchr::memmem::Finder> = wanted
         .iter()
         .map(|w| memchr::memmem::Finder::new(w.as_bytes()))
         .collect();
     let many = wanted.len() > FEW_IDS;
-    let set: HashSet<&str, foldhash::fast::RandomState> =
-        wanted.iter().map(String::as_str).collect();
-    let mut found = HashSet::new();
     let mut buf: Vec<u8> = Vec::with_capacity(2 * BLOCK);
     let mut in_quotes = false;
     // The byte before the block (a line break, or nothing at the file's start).
     let mut prev = b'\n';
     let mut eof = false;
-    let mut hits: Vec<usize> = Vec::new();
+    // Where the block starts in the region, and on which line.
+    let (mut offset, mut line) = (0u64, 1u64);
     loop {
         while !eof && buf.len() < BLOCK {
             let n = buf.len();
@@ -215,119 +348,114 @@ fn search_region(
             }
         };
         let block = &buf[..cut];
-        // A batch's common case: a block without a quote, every line an entry.
-        if many && !in_quotes && memchr::memchr(b'"', block).is_none() {
-            let mut st = 0;
-            while st < cut {
-                let end = memchr::memchr(b'\n', &block[st..]).map_or(cut, |i| st + i);
-                if let Plain::Stage(id) = plain_entry(&block[st..end])
-                    && set.contains(id)
-                {
-                    found.insert(id.to_string());
-                }
-                st = end + 1;
-            }
-            prev = buf[cut - 1];
-            buf.drain(..cut);
-            if eof && buf.is_empty() {
-                break;
-            }
-            continue;
-        }
-        // Quote-state at each match's line start, walking every quote once.
-        hits.clear();
+        // The lines that may start a wanted record, in order.
         let mut starts: Vec<usize> = if many {
-            // Every line start before the cut.
             std::iter::once(0)
                 .chain(memchr::memchr_iter(b'\n', block).map(|i| i + 1))
                 .filter(|&i| i < cut)
                 .collect()
         } else {
-            for f in &finders {
-                hits.extend(f.find_iter(block));
-            }
+            let mut hits: Vec<usize> = finders.iter().flat_map(|f| f.find_iter(block)).collect();
             hits.sort_unstable();
             hits.iter()
                 .map(|&h| memchr::memrchr(b'\n', &block[..h]).map_or(0, |i| i + 1))
                 .collect()
         };
         starts.dedup();
-        let mut next_start = starts.iter().peekable();
-        let mut quotes = memchr::memchr_iter(b'"', block).peekable();
-        let mut q_in = in_quotes;
-        let mut checked_to = 0usize;
-        let mut start_states: Vec<(usize, bool)> = Vec::with_capacity(starts.len());
-        loop {
-            let q = quotes.peek().copied();
-            let s = next_start.peek().copied().copied();
-            match (q, s) {
-                (_, Some(st)) if q.is_none_or(|q| st <= q) => {
-                    start_states.push((st, q_in));
-                    next_start.next();
-                }
-                (Some(qpos), _) => {
-                    quotes.next();
-                    if qpos < checked_to {
-                        continue;
-                    }
-                    let before = if qpos == 0 { prev } else { block[qpos - 1] };
-                    let after = block.get(qpos + 1).copied();
-                    if !q_in {
-                        if !matches!(before, b',' | b'\n') {
-                            return Ok(None);
-                        }
-                        q_in = true;
-                    } else if after == Some(b'"') {
-                        // An escaped quote: skip its pair.
-                        checked_to = qpos + 2;
-                    } else {
-                        if !matches!(after, Some(b',' | b'\r' | b'\n') | None) {
-                            return Ok(None);
-                        }
-                        q_in = false;
-                    }
-                }
-                (None, None) => break,
-                _ => unreachable!(),
+        // A block without a quote, outside quotes (a batch's common case):
+        // every line starts a record.
+        let (quoted, open) = if !in_quotes && memchr::memchr(b'"', block).is_none() {
+            (vec![false; starts.len()], false)
+        } else {
+            match quote_states(block, &starts, prev, in_quotes) {
+                Some(states) => states,
+                None => return Ok(None),
             }
-        }
-        for (st, quoted) in start_states {
-            if quoted {
-                continue;
-            }
-            // The common entry: no quote before the sixth cell, on one line.
-            match plain_entry(&block[st..]) {
-                Plain::Stage(id) => {
-                    if set.contains(id) {
-                        found.insert(id.to_string());
-                    }
+        };
+        let (mut at, mut at_line) = (0usize, line);
+        for (&st, &inside) in starts.iter().zip(&quoted) {
+            if inside {
+                if many {
                     continue;
                 }
-                Plain::Other => continue,
-                Plain::Unsure => {}
-            }
-            let mut scanner = crate::csvscan::Scanner::new(&block[st..], b',', b'\n');
-            let Some(rec) = scanner.next_record()? else {
-                continue;
-            };
-            if st + rec.raw.len() >= cut && !eof {
                 return Ok(None);
             }
-            if rec.field(4) == Some(b"stage".as_slice())
-                && let Some(id) = rec.field(2).and_then(|b| std::str::from_utf8(b).ok())
-                && set.contains(id.trim())
-            {
-                found.insert(id.trim().to_string());
+            if count_lines {
+                at_line += memchr::memchr_iter(b'\n', &block[at..st]).count() as u64;
+                at = st;
+            }
+            let start = Start {
+                rest: &block[st..],
+                offset: offset + st as u64,
+                line: if count_lines { at_line } else { 0 },
+                last: eof,
+            };
+            if !visit(&start)? {
+                return Ok(None);
             }
         }
-        in_quotes = q_in;
-        prev = if cut > 0 { buf[cut - 1] } else { prev };
+        in_quotes = open;
+        if count_lines {
+            line += memchr::memchr_iter(b'\n', block).count() as u64;
+        }
+        offset += cut as u64;
+        prev = buf[cut - 1];
         buf.drain(..cut);
         if eof && buf.is_empty() {
             break;
         }
     }
-    Ok(Some((found, in_quotes)))
+    Ok(Some(in_quotes))
+}
+
+/// Walks a block's quotes, from inside quotes or not (`prev`: the byte
+/// before the block): whether each of `starts` (ascending) lies inside
+/// quotes, and whether a quote is left open at the block's end. `None` when
+/// the quoting is irregular (a quote opening or closing inside a cell).
+fn quote_states(
+    block: &[u8],
+    starts: &[usize],
+    prev: u8,
+    mut in_quotes: bool,
+) -> Option<(Vec<bool>, bool)> {
+    let mut next_start = starts.iter().copied().peekable();
+    let mut quotes = memchr::memchr_iter(b'"', block).peekable();
+    let mut checked_to = 0usize;
+    let mut states = Vec::with_capacity(starts.len());
+    loop {
+        let q = quotes.peek().copied();
+        match (q, next_start.peek().copied()) {
+            (_, Some(st)) if q.is_none_or(|q| st <= q) => {
+                states.push(in_quotes);
+                next_start.next();
+            }
+            (Some(at), _) => {
+                quotes.next();
+                if at < checked_to {
+                    continue;
+                }
+                let before = if at == 0 { prev } else { block[at - 1] };
+                let after = block.get(at + 1).copied();
+                if !in_quotes {
+                    if !matches!(before, b',' | b'\n') {
+                        return None;
+                    }
+                    in_quotes = true;
+                } else if after == Some(b'"') {
+                    // An escaped quote: skip its pair.
+                    checked_to = at + 2;
+                } else {
+                    if !matches!(after, Some(b',' | b'\r' | b'\n') | None) {
+                        return None;
+                    }
+                    in_quotes = false;
+                }
+            }
+            (None, None) => break,
+            _ => unreachable!(),
+        }
+    }
+    Some((states, in_quotes))
 }
 
 #[cfg(test)]
@@ -351,23 +479,31 @@ mod tests {
     fn search_agrees_with_the_full_parse() {
         let head = "at,date,id,kind,field,from,to,by,reason,note\n";
         let mut j = String::from(head);
-        // Matches inside notes (also at a line start inside quotes), in other
-        // fields, in longer ids, and `set` entries that are not stage history.
-        j.push_str("t,d,P-1,set,amount,1,2,Ann,,\"P-2 moved\nP-3,x,P-3,move,stage,a,b\"\n");
+        // Matches inside notes, in other fields, in longer ids, and `set`
+        // entries that are not stage history.
+        j.push_str("t,d,P-1,set,amount,1,2,Ann,,\"P-2 moved\nQ-3,x,Q-3,move,stage,a,b\"\n");
         j.push_str("t,d,P-10,move,stage,a,b,Ann,,\"say \"\"hi\"\", P-4\"\r\n");
         j.push_str("t,d, P-4 ,move,stage,a,b,Ann,,\n");
         j.push_str("t,d,P-5,set,owner,P-1,P-2,Ann,,\n");
-        let wanted = ["P-1", "P-2", "P-3", "P-4", "P-5", "P-9"];
+        let wanted = ["P-1", "P-2", "P-4", "P-5", "P-9"];
         let (parse, search) = both(j.as_bytes(), &wanted);
         assert_eq!(parse, vec!["P-4".to_string()]);
         assert_eq!(search, Some(parse));
+        // An id on a line inside quotes may be a record's own id on its
+        // second line (after a quoted line break in its first cells): the
+        // search of a few ids gives way to the parse.
+        let (parse, search) = both(j.as_bytes(), &["Q-3"]);
+        assert_eq!((parse, search), (vec![], None));
+        let second = format!("{head}\"t\nx\",d,P-3,move,stage,a,b,Ann,,\n");
+        let (parse, search) = both(second.as_bytes(), &["P-3"]);
+        assert_eq!((parse, search), (vec!["P-3".to_string()], None));
         // Many blocks, with quoted line breaks across the block cuts.
         let mut big = String::from(head);
         let mut n = 0;
         while big.len() < 5 << 20 {
             n += 1;
             big.push_str(&format!(
-                "t,d,P-{},move,stage,a,b,Ann,,\"line\nP-{},t,P-7,move,stage\n{}\"\n",
+                "t,d,P-{},move,stage,a,b,Ann,,\"line\nQ-{},t,Q-7,move,stage\n{}\"\n",
                 n % 1000,
                 n % 7,
                 "x".repeat(n % 300)
@@ -377,10 +513,11 @@ mod tests {
             let (parse, search) = both(big.as_bytes(), &wanted);
             assert_eq!(search, Some(parse), "{wanted:?}");
         }
+        assert_eq!(both(big.as_bytes(), &["Q-7"]).1, None);
         // A batch: every line is checked instead of searched.
         let many: Vec<String> = (0..40).map(|i| format!("P-{}", i * 37)).collect();
         let mut many: Vec<&str> = many.iter().map(String::as_str).collect();
-        many.extend(["P-7", "P-3", "P-1000"]);
+        many.extend(["P-7", "P-3", "P-1000", "Q-7", "Q-3"]);
         let (parse, search) = both(big.as_bytes(), &many);
         assert_eq!(search, Some(parse));
         let (parse, search) = both(j.as_bytes(), &[&wanted[..], &many[..]].concat());
@@ -439,5 +576,76 @@ mod tests {
         j.push_str("\"\nt,d,P-14,move,stage,a,b,Ann,,\n");
         std::fs::write(&path, &j).unwrap();
         assert_eq!(search_halves(&path, j.len() as u64, &wanted).unwrap(), None);
+    }
+
+    fn entries_both_ways(text: &str, id: &str) -> (Vec<String>, Option<Vec<String>>) {
+        let p = crate::pipeline::Pipeline::from_str(
+            include_str!("../../pipeline.toml"),
+            std::path::Path::new("pipeline.toml"),
+        )
+        .expect("the shipped pipeline");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.csv");
+        std::fs::write(&path, text).unwrap();
+        let mut parsed = Vec::new();
+        crate::journal::Journal::scan(&path, &p, |e| {
+            if e.id == id {
+                parsed.push(format!("{:?}", e.owned()));
+            }
+        })
+        .unwrap();
+        let searched = super::entries_of(&path, &p, id)
+            .unwrap()
+            .map(|v| v.iter().map(|e| format!("{e:?}")).collect());
+        (parsed, searched)
+    }
+
+    /// `pipe show`'s search gives the entries the full parse gives, on their
+    /// lines: after quoted line breaks, across block cuts, with unreadable
+    /// entries of the same id left out; and gives way where it cannot tell.
+    #[test]
+    fn entries_of_an_id_as_the_full_parse_reads_them() {
+        let head = "at,date,id,kind,field,from,to,by,reason,note\n";
+        let at = "2026-01-05T09:00:00+01:00";
+        let mut j = String::from(head);
+        let mut n = 0;
+        while j.len() < 3 << 19 {
+            n += 1;
+            let id = format!("P-{:04}", n % 499);
+            match n % 5 {
+                0 => j.push_str(&format!(
+                    "{at},2026-01-05,{id},move,stage,rendez_vous,devis_envoye,Ann,prix,\"voir P-7, puis\nP-8 \"\"vite\"\"\n{}\"\n",
+                    "x".repeat(n % 200)
+                )),
+                1 => j.push_str(&format!("{at},2026-01-05,{id},set,amount,1,\"2,5\",Ann,,\r\n")),
+                2 => j.push_str(&format!("{at},2026-13-05,{id},move,stage,a,b,Ann,,\n")),
+                3 => j.push_str(&format!("{at},2026-02-05, {id} ,move,stage,,chaud,Ann,,\n")),
+                _ if n % 7 == 0 => j.push_str(&format!(
+                    "{at},2026-03-05,{id},move,stage,chaud,nulle part,Ann,,\n"
+                )),
+                _ => j.push_str(&format!("{at},2026-03-05,{id},move,stage,chaud,gagne,Ann,,\n")),
+            }
+        }
+        for id in ["P-0001", "P-0000", "P-0498", "P-004", "P-1000"] {
+            let (parsed, searched) = entries_both_ways(&j, id);
+            assert_eq!(searched.as_ref(), Some(&parsed), "{id}");
+            if !["P-004", "P-1000"].contains(&id) {
+                assert!(!parsed.is_empty(), "{id}");
+            }
+        }
+        let bom = format!("\u{feff}{j}");
+        let (parsed, searched) = entries_both_ways(&bom, "P-0003");
+        assert_eq!(searched, Some(parsed));
+        // An id shown on a line inside a quoted note: the parse decides.
+        let (parsed, searched) = entries_both_ways(&j, "P-8");
+        assert_eq!(searched, None);
+        assert!(parsed.iter().all(|e| e.contains("\"P-8\"")));
+        // A header of another shape, irregular quoting: the parse too.
+        let other = j.replacen("at,date", "at ,date", 1);
+        assert_eq!(entries_both_ways(&other, "P-0003").1, None);
+        let odd = format!("{j}{at},2026-01-05,P-3,set,note,a\"b,c,Ann,,\n");
+        let (parsed, searched) = entries_both_ways(&odd, "P-0003");
+        assert_eq!(searched, None);
+        assert!(!parsed.is_empty());
     }
 }
