@@ -272,6 +272,18 @@ fn show_finds_the_history_that_reading_every_entry_finds() {
         .collect();
     assert!(ids.len() > 20, "{}", ids.len());
     let searched: Vec<Run> = ids.iter().map(|id| run(&s, "1", &["show", id])).collect();
+    // On two threads, the journal is searched while the register is read.
+    for (id, one) in ids.iter().zip(&searched) {
+        let two = run(&s, "2", &["show", id]);
+        assert_eq!(
+            (&one.stdout, &one.stderr),
+            (&two.stdout, &two.stderr),
+            "{id}"
+        );
+    }
+    let missing = run(&s, "2", &["show", "P-404404"]);
+    assert_eq!(missing.code, 4, "{}", missing.stderr);
+    assert!(missing.stderr.contains("no prospect has the id `P-404404`"));
     assert!(
         searched.iter().all(|r| r.stdout.contains("History (")),
         "every prospect generated has a history"

@@ -20,29 +20,31 @@ pub struct Args {
 pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let ctx = Context::load(g)?;
     let p = &ctx.pipeline;
-    let mut reader = Reader::open(p)?;
-    let id_col = reader.schema.col(Field::Id).expect("id column");
-    let mut found = None;
-    while let Some(row) = reader.next_row()? {
-        if row
-            .cell(id_col)
-            .map_err(|d| crate::error::invalid(d.to_string()))?
-            .trim()
-            == a.id
-        {
-            found = Some(
-                row.cells()
-                    .map_err(|d| crate::error::invalid(d.to_string()))?,
-            );
-            break;
-        }
-    }
-    let Some(cells) = found else {
-        return Err(refused(format!(
-            "no prospect has the id `{}` in {}\n  hint: `pipe list` shows the prospects and their ids",
-            a.id, reader.file
-        )));
-    };
+    // A large journal is searched on a second thread while the register is read.
+    let path = &p.register.journal;
+    let journal_len = std::fs::metadata(path).map_or(0, |m| m.len());
+    let (found, history) = std::thread::scope(|s| {
+        let search = crate::par::worth_it(journal_len)
+            .then(|| {
+                std::thread::Builder::new()
+                    .name("pipe-journal".into())
+                    .spawn_scoped(s, || history_of(p, &a.id))
+                    .ok()
+            })
+            .flatten();
+        let found = find_row(p, &a.id);
+        let history = match search.map(|h| h.join()) {
+            Some(Ok(h)) => h,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => match &found {
+                Ok(_) => history_of(p, &a.id),
+                Err(_) => Ok(Vec::new()),
+            },
+        };
+        (found, history)
+    });
+    let (reader, cells) = found?;
+    let kept = history?;
     let mut out = std::io::stdout().lock();
     let width = reader
         .schema
@@ -65,21 +67,6 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     ) {
         stage_panel(&mut out, &ctx, &x)?;
     }
-    // Only the lines holding the id are parsed; or, when the search cannot
-    // tell, only this prospect's entries are kept as the journal streams past.
-    let path = &p.register.journal;
-    let kept = match crate::journal::search::entries_of(path, p, &a.id)? {
-        Some(kept) => kept,
-        None => {
-            let mut kept = Vec::new();
-            Journal::scan(path, p, |e| {
-                if e.id == a.id {
-                    kept.push(e.owned());
-                }
-            })?;
-            kept
-        }
-    };
     let journal = Journal {
         file: path.display().to_string(),
         entries: kept,
@@ -149,6 +136,46 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     render::align_right(&mut t, &[4]);
     writeln!(out, "{t}")?;
     Ok(Exit::Ok)
+}
+
+/// The register as read up to the row of prospect `id`, and that row's cells.
+fn find_row(p: &crate::pipeline::Pipeline, id: &str) -> Result<(Reader, Vec<String>)> {
+    let mut reader = Reader::open(p)?;
+    let id_col = reader.schema.col(Field::Id).expect("id column");
+    while let Some(row) = reader.next_row()? {
+        if row
+            .cell(id_col)
+            .map_err(|d| crate::error::invalid(d.to_string()))?
+            .trim()
+            == id
+        {
+            let cells = row
+                .cells()
+                .map_err(|d| crate::error::invalid(d.to_string()))?;
+            return Ok((reader, cells));
+        }
+    }
+    Err(refused(format!(
+        "no prospect has the id `{id}` in {}\n  hint: `pipe list` shows the prospects and their ids",
+        reader.file
+    )))
+}
+
+/// The journal entries of prospect `id`, in order: only the lines holding
+/// the id are parsed; or, when that search cannot tell, this prospect's
+/// entries are kept as the whole journal streams past.
+fn history_of(p: &crate::pipeline::Pipeline, id: &str) -> Result<Vec<crate::journal::Entry>> {
+    let path = &p.register.journal;
+    if let Some(kept) = crate::journal::search::entries_of(path, p, id)? {
+        return Ok(kept);
+    }
+    let mut kept = Vec::new();
+    Journal::scan(path, p, |e| {
+        if e.id == id {
+            kept.push(e.owned());
+        }
+    })?;
+    Ok(kept)
 }
 
 /// What the prospect's stage means and whether the prospect meets it.
