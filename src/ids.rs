@@ -55,10 +55,12 @@ impl Dense {
 
     /// The value of an id of this shape (below [`DENSE_LIMIT`]).
     fn value(&self, id: &[u8]) -> Option<usize> {
-        let digits = id.strip_prefix(&*self.prefix)?;
-        if digits.len() != self.width {
+        // Byte by byte: the prefix is a few bytes, shorter than a call to `memcmp`.
+        let prefix = &*self.prefix;
+        if id.len() != prefix.len() + self.width || id.iter().zip(prefix).any(|(a, b)| a != b) {
             return None;
         }
+        let digits = &id[prefix.len()..];
         let mut v = 0usize;
         for &b in digits {
             if !b.is_ascii_digit() {

@@ -130,23 +130,55 @@ pub struct DayStats {
     n: u64,
     sum: i64,
     max: Option<i64>,
-    hist: BTreeMap<i64, u64>,
+    /// How many took `d` days, for `d` from 0 up to [`DENSE_DAYS`]: a plain
+    /// array, grown to the longest seen (a report adds a million of them).
+    dense: Vec<u64>,
+    /// The others (negative, or longer), by days.
+    sparse: BTreeMap<i64, u64>,
 }
+
+/// Days counted in [`DayStats`]'s array rather than its map: about eleven years.
+const DENSE_DAYS: i64 = 4096;
 
 impl DayStats {
     pub fn add(&mut self, days: i64) {
-        self.n += 1;
-        self.sum += days;
+        self.add_n(days, 1);
+    }
+
+    fn add_n(&mut self, days: i64, count: u64) {
+        self.n += count;
+        self.sum += days * count as i64;
         self.max = self.max.max(Some(days));
-        *self.hist.entry(days).or_default() += 1;
+        if (0..DENSE_DAYS).contains(&days) {
+            let d = days as usize;
+            if d >= self.dense.len() {
+                self.dense.resize(d + 1, 0);
+            }
+            self.dense[d] += count;
+        } else {
+            *self.sparse.entry(days).or_default() += count;
+        }
+    }
+
+    /// Each number of days seen, in order, with how many took it.
+    fn counts(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
+        let dense = self
+            .dense
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c > 0)
+            .map(|(d, c)| (d as i64, *c));
+        let sparse = |r: std::ops::RangeFrom<i64>| self.sparse.range(r).map(|(d, c)| (*d, *c));
+        self.sparse
+            .range(..0)
+            .map(|(d, c)| (*d, *c))
+            .chain(dense)
+            .chain(sparse(DENSE_DAYS..))
     }
 
     pub fn merge(&mut self, o: &DayStats) {
-        self.n += o.n;
-        self.sum += o.sum;
-        self.max = self.max.max(o.max);
-        for (d, c) in &o.hist {
-            *self.hist.entry(*d).or_default() += c;
+        for (d, c) in o.counts() {
+            self.add_n(d, c);
         }
     }
 
@@ -165,10 +197,10 @@ impl DayStats {
         }
         let nth = |k: u64| {
             let mut seen = 0;
-            for (d, c) in &self.hist {
+            for (d, c) in self.counts() {
                 seen += c;
                 if seen > k {
-                    return *d;
+                    return d;
                 }
             }
             unreachable!("k is below the count")
@@ -663,6 +695,60 @@ mod tests {
         s.add(100);
         assert_eq!(s.median().unwrap().plain(), "5");
         assert_eq!(s.max(), Some(100));
+    }
+
+    /// Days counted in the array and in the map give the mean, median and
+    /// maximum of the plain list, added one by one or merged.
+    #[test]
+    fn day_stats_agree_with_the_sorted_list() {
+        let mut state = 7u64;
+        let mut next = |m: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % m
+        };
+        for len in [1usize, 2, 3, 10, 101, 1000] {
+            let days: Vec<i64> = (0..len)
+                .map(|_| match next(4) {
+                    0 => -(next(50) as i64),
+                    1 => DENSE_DAYS - 3 + next(6) as i64,
+                    _ => next(400) as i64,
+                })
+                .collect();
+            let (mut one, mut halves, mut second) = (
+                DayStats::default(),
+                DayStats::default(),
+                DayStats::default(),
+            );
+            for (i, &d) in days.iter().enumerate() {
+                one.add(d);
+                if i % 2 == 0 {
+                    halves.add(d);
+                } else {
+                    second.add(d);
+                }
+            }
+            halves.merge(&second);
+            let mut sorted = days.clone();
+            sorted.sort_unstable();
+            let n = sorted.len();
+            let median = if n % 2 == 1 {
+                Decimal::from(sorted[n / 2])
+            } else {
+                Decimal::from(sorted[n / 2 - 1] + sorted[n / 2]) / Decimal::TWO
+            };
+            let mean = Decimal::from(sorted.iter().sum::<i64>()) / Decimal::from(n as u64);
+            for s in [&one, &halves] {
+                assert_eq!(
+                    s.median().unwrap().plain(),
+                    Days(median).plain(),
+                    "{days:?}"
+                );
+                assert_eq!(s.mean().unwrap().plain(), Days(mean).plain(), "{days:?}");
+                assert_eq!(s.max(), sorted.last().copied());
+            }
+        }
     }
 
     #[test]
