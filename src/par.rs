@@ -8,6 +8,8 @@
 //! thread gives, row for row. Emptied batches travel back to be refilled, so
 //! their allocations are reused: memory stays a few batches whatever the file.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 /// How many full batches may wait for the consumer: enough to absorb jitter, few enough to bound memory.
@@ -17,6 +19,12 @@ const QUEUED: usize = 4;
 pub struct Feed<B> {
     full: mpsc::SyncSender<B>,
     empty: mpsc::Receiver<B>,
+    /// Batches handed over that the consumer has not taken yet.
+    waiting: Arc<AtomicUsize>,
+    /// Batches handed over so far.
+    passed: u64,
+    /// Share work every other batch instead of as the consumer keeps up.
+    alternate: bool,
 }
 
 /// A batch that can be emptied to be filled again, keeping its allocations.
@@ -29,6 +37,8 @@ impl<B: Batch> Feed<B> {
     /// recycled one when the consumer has given one back); false when the
     /// consumer has stopped, and the producer should stop too.
     pub fn pass(&mut self, batch: &mut B) -> bool {
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        self.passed += 1;
         if self.full.send(std::mem::take(batch)).is_err() {
             return false;
         }
@@ -37,6 +47,20 @@ impl<B: Batch> Feed<B> {
             *batch = recycled;
         }
         true
+    }
+
+    /// Whether to leave some of the next batch's work to the consumer: when
+    /// it keeps up (at most one batch waits for it), so that neither thread
+    /// waits for the other whatever each one's share of the work; under
+    /// `PIPE_THREADS=2` (the tests' setting), every other batch, so that both
+    /// ways are taken whatever the timing. What a batch holds must not depend
+    /// on the choice, only which thread does the work.
+    pub fn share(&self) -> bool {
+        if self.alternate {
+            self.passed % 2 == 1
+        } else {
+            self.waiting.load(Ordering::Relaxed) <= 1
+        }
     }
 }
 
@@ -100,6 +124,9 @@ where
 {
     let (full_tx, full_rx) = mpsc::sync_channel::<B>(QUEUED);
     let (empty_tx, empty_rx) = mpsc::channel::<B>();
+    let waiting = Arc::new(AtomicUsize::new(0));
+    let alternate = std::env::var("PIPE_THREADS").as_deref() == Ok("2");
+    let taken = Arc::clone(&waiting);
     std::thread::scope(|s| {
         let producer = std::thread::Builder::new()
             .name("pipe-reader".into())
@@ -107,6 +134,9 @@ where
                 let mut feed = Feed {
                     full: full_tx,
                     empty: empty_rx,
+                    waiting,
+                    passed: 0,
+                    alternate,
                 };
                 produce(&mut feed)
             })
@@ -116,6 +146,7 @@ where
                 )
             })?;
         for mut batch in full_rx.iter() {
+            taken.fetch_sub(1, Ordering::Relaxed);
             consume(&mut batch);
             // The producer may be done already: the batch is simply dropped then.
             let _ = empty_tx.send(batch);
@@ -200,6 +231,42 @@ mod tests {
         .unwrap();
         // 200 batches of 16 strings, and no more strings than a few batches hold.
         assert!(fresh <= 16 * (QUEUED + 3), "{fresh} strings allocated");
+    }
+
+    /// Work is left to a consumer that keeps up, not to one that lags.
+    #[test]
+    fn work_is_shared_with_a_consumer_that_keeps_up() {
+        let run = |lag: bool| {
+            let mut shared = 0;
+            pipelined(
+                |feed: &mut Feed<Reused<u8>>| {
+                    feed.alternate = false;
+                    let mut batch: Reused<u8> = Reused::default();
+                    for _ in 0..40 {
+                        *batch.slot() = 1;
+                        batch.keep();
+                        if !feed.pass(&mut batch) {
+                            break;
+                        }
+                        if !lag {
+                            // Give an idle consumer time to take the batch.
+                            std::thread::sleep(std::time::Duration::from_millis(5));
+                        }
+                        shared += u32::from(feed.share());
+                    }
+                    Ok(())
+                },
+                |_| {
+                    if lag {
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                    }
+                },
+            )
+            .unwrap();
+            shared
+        };
+        assert!(run(false) >= 30, "an idle consumer is given work");
+        assert!(run(true) <= 5, "a lagging consumer is not");
     }
 
     #[test]

@@ -185,7 +185,6 @@ impl Prospect {
                 let mut batch = RowBatch::default();
                 let mut styles = Styles::default();
                 let mut skipped = 0;
-                let mut passed = 0u64;
                 while let Some(r) = reader.next_row()? {
                     let Ok(cells) = r.text_cells() else {
                         skipped += 1;
@@ -207,11 +206,10 @@ impl Prospect {
                         if !feed.pass(&mut batch) {
                             return Ok(skipped);
                         }
-                        passed += 1;
-                        // Every other batch is read on the consuming thread,
-                        // once the register's date format is known (the only
+                        // A batch is left for the consuming thread to read when
+                        // it keeps up ([`crate::par::Feed::share`]), once the register's date format is known (the only
                         // thing a row's reading takes from the rows before).
-                        batch.late = passed % 2 == 1 && styles.date.is_some();
+                        batch.late = feed.share() && styles.date.is_some();
                         batch.hint = styles.date;
                     }
                 }

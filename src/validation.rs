@@ -220,7 +220,6 @@ pub fn scan_register(
             |feed: &mut crate::par::Feed<CheckBatch>| -> Result<()> {
                 let mut styles = Styles::default();
                 let mut batch = CheckBatch::default();
-                let mut passed = 0u64;
                 while let Some(row) = reader.next_row()? {
                     if batch.late {
                         batch.keep_raw(&row);
@@ -233,8 +232,7 @@ pub fn scan_register(
                         if !feed.pass(&mut batch) {
                             return Ok(());
                         }
-                        passed += 1;
-                        batch.late = passed % 2 == 1 && settled && styles.date.is_some();
+                        batch.late = feed.share() && settled && styles.date.is_some();
                         batch.hint = styles.date;
                     }
                 }
