@@ -244,7 +244,11 @@ impl HistoryBuilder {
         }
         drop(next);
         for i in 0..n {
-            events[starts[i] as usize..starts[i + 1] as usize].sort_by_key(|e| e.date);
+            let mine = &mut events[starts[i] as usize..starts[i + 1] as usize];
+            // Mostly in date order already: a journal is written as time goes.
+            if !mine.is_sorted_by_key(|e| e.date) {
+                mine.sort_by_key(|e| e.date);
+            }
         }
         let mut changes = self.changes;
         changes.sort_by_key(|(i, c)| (*i, c.date));
