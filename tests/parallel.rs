@@ -299,6 +299,44 @@ fn show_finds_the_history_that_reading_every_entry_finds() {
     }
 }
 
+/// A cache whose steps do not add up to what its header says (only a fault
+/// of `pipe` could write one) is dropped with a warning, the journal read
+/// instead, and a good cache made in its place.
+#[test]
+fn a_cache_that_cannot_be_replayed_is_replaced_with_a_warning() {
+    let s = generated(1_500, 3);
+    let args = ["report", "funnel", "--format", "csv"];
+    let plain = run_with(&s, &[("PIPE_CACHE", "0")], &args).expect(0);
+    let cached =
+        |threads: &str| run_with(&s, &[("PIPE_CACHE", "1"), ("PIPE_THREADS", threads)], &args);
+    cached("1").expect(0);
+    let path = s.path(".journal.csv.pipe-cache");
+    let good = std::fs::read(&path).unwrap();
+    for threads in ["1", "2"] {
+        // The header's step count, which the contents' hash does not cover.
+        let mut bad = good.clone();
+        bad[64] ^= 1;
+        std::fs::write(&path, &bad).unwrap();
+        let run = cached(threads).expect(0);
+        assert_eq!(run.stdout, plain.stdout, "PIPE_THREADS={threads}");
+        assert!(
+            run.stderr
+                .contains("warning: cannot read the journal's cache")
+                && run
+                    .stderr
+                    .contains("it has been removed; the journal was read instead"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), good, "made again");
+        let again = cached(threads).expect(0);
+        assert_eq!(
+            (again.stdout, again.stderr),
+            (plain.stdout.clone(), plain.stderr.clone())
+        );
+    }
+}
+
 #[test]
 fn a_small_journal_is_not_cached_unless_asked() {
     let s = Sandbox::example();
