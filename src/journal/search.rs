@@ -50,7 +50,7 @@ pub fn stage_history(path: &Path, wanted: &[String]) -> Result<HashSet<String>> 
 /// The entries of prospect `id`, in journal order, as [`Journal::scan`]
 /// reads them (an entry that cannot be read is left out, on its line): only
 /// the records on lines holding the id's bytes are parsed. `None` when the
-/// search cannot tell (no journal, a header other than `pipe`'s own, or what
+/// search cannot tell (no journal, a header the journal's scan refuses, or what
 /// [`walk_region`] gives way on): the caller then parses every entry.
 pub fn entries_of(path: &Path, p: &Pipeline, id: &str) -> Result<Option<Vec<Entry>>> {
     let Ok(mut file) = std::fs::File::open(path) else {
@@ -67,11 +67,10 @@ pub fn entries_of(path: &Path, p: &Pipeline, id: &str) -> Result<Option<Vec<Entr
     let Some(end) = memchr::memchr(b'\n', &head) else {
         return Ok(None);
     };
-    let first = head[..end]
-        .strip_prefix("\u{feff}".as_bytes())
-        .unwrap_or(&head[..end]);
-    let first = first.strip_suffix(b"\r").unwrap_or(first);
-    if id.is_empty() || first != super::HEADER.join(",").as_bytes() {
+    // The header as the whole journal's scan reads it.
+    let mut header = Scan::default();
+    let head = Journal::scan_source(&head[..=end], None, p, &mut header, |_, _| {})?;
+    if id.is_empty() || head.bad_header {
         return Ok(None);
     }
     file.rewind().map_err(read)?;
@@ -86,26 +85,14 @@ pub fn entries_of(path: &Path, p: &Pipeline, id: &str) -> Result<Option<Vec<Entr
             // The header.
             return Ok(true);
         }
-        // The record with its line break: its line when it holds no quote.
-        let line_end = memchr::memchr(b'\n', s.rest).map_or(s.rest.len(), |i| i + 1);
-        let end = if memchr::memchr(b'"', &s.rest[..line_end]).is_none() {
-            line_end
-        } else {
-            let mut scanner = crate::csvscan::Scanner::new(s.rest, b',', b'\n');
-            let Some(rec) = scanner.next_record()? else {
-                return Ok(true);
-            };
-            let len = rec.raw.len();
-            if len >= s.rest.len() && !s.last {
-                return Ok(false);
-            }
-            memchr::memchr(b'\n', &s.rest[len..]).map_or(s.rest.len(), |i| len + i + 1)
+        let Some(whole) = s.whole()? else {
+            return Ok(false);
         };
         let resume = Resume {
             offset: s.offset,
             line: s.line,
         };
-        Journal::scan_source(&s.rest[..end], Some(resume), p, &mut scan, |e, _| {
+        Journal::scan_source(whole, Some(resume), p, &mut scan, |e, _| {
             if e.id == id {
                 kept.push(e.owned());
             }
@@ -257,13 +244,13 @@ fn search_region(
             Plain::Other => return Ok(true),
             Plain::Unsure => {}
         }
-        let mut scanner = crate::csvscan::Scanner::new(s.rest, b',', b'\n');
+        let Some(whole) = s.whole()? else {
+            return Ok(false);
+        };
+        let mut scanner = crate::csvscan::Scanner::new(whole, b',', b'\n');
         let Some(rec) = scanner.next_record()? else {
             return Ok(true);
         };
-        if rec.raw.len() >= s.rest.len() && !s.last {
-            return Ok(false);
-        }
         if rec.field(4) == Some(b"stage".as_slice())
             && let Some(id) = rec.field(2).and_then(|b| std::str::from_utf8(b).ok())
             && set.contains(id.trim())
@@ -285,6 +272,25 @@ struct Start<'b> {
     line: u64,
     /// Whether the block ends the region: a record that reaches its end is whole.
     last: bool,
+}
+
+impl<'b> Start<'b> {
+    /// The record's bytes with its line break (its line, when that holds no
+    /// quote); `None` when it runs past the block, which may cut it short.
+    fn whole(&self) -> std::io::Result<Option<&'b [u8]>> {
+        let rest = self.rest;
+        let line_end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+        if memchr::memchr(b'"', &rest[..line_end]).is_none() {
+            return Ok(Some(&rest[..line_end]));
+        }
+        let mut scanner = crate::csvscan::Scanner::new(rest, b',', b'\n');
+        let len = scanner.next_record()?.map_or(0, |rec| rec.raw.len());
+        if len >= rest.len() && !self.last {
+            return Ok(None);
+        }
+        let end = memchr::memchr(b'\n', &rest[len..]).map_or(rest.len(), |i| len + i + 1);
+        Ok(Some(&rest[..end]))
+    }
 }
 
 /// Walks a region that starts at a line start outside quotes, in blocks cut
@@ -640,9 +646,14 @@ mod tests {
         let (parsed, searched) = entries_both_ways(&j, "P-8");
         assert_eq!(searched, None);
         assert!(parsed.iter().all(|e| e.contains("\"P-8\"")));
-        // A header of another shape, irregular quoting: the parse too.
-        let other = j.replacen("at,date", "at ,date", 1);
-        assert_eq!(entries_both_ways(&other, "P-0003").1, None);
+        // A header spaced otherwise reads as the journal's scan reads it; one
+        // that is not the journal's gives way (and the scan reads no entry).
+        let spaced = j.replacen("at,date", "at ,date", 1);
+        let (parsed, searched) = entries_both_ways(&spaced, "P-0003");
+        assert_eq!(searched, Some(parsed));
+        let other = j.replacen("at,date", "at,day", 1);
+        assert_eq!(entries_both_ways(&other, "P-0003"), (vec![], None));
+        // Irregular quoting: the parse too.
         let odd = format!("{j}{at},2026-01-05,P-3,set,note,a\"b,c,Ann,,\n");
         let (parsed, searched) = entries_both_ways(&odd, "P-0003");
         assert_eq!(searched, None);
