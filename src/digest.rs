@@ -147,23 +147,13 @@ pub fn scan<S>(
     fresh: impl FnMut() -> S,
     visit: impl FnMut(&mut S, &Step<'_>),
 ) -> Result<(S, Ids, Scan)> {
-    scan_with(path, p, cache::Policy::from_env(), fresh, visit)
+    scan_with(path, p, cache::Policy::from_env(), None, fresh, visit)
 }
 
-/// [`scan`] with the cache used as `policy` says.
-pub fn scan_with<S>(
-    path: &Path,
-    p: &Pipeline,
-    policy: cache::Policy,
-    fresh: impl FnMut() -> S,
-    visit: impl FnMut(&mut S, &Step<'_>),
-) -> Result<(S, Ids, Scan)> {
-    scan_on(path, p, policy, None, fresh, visit)
-}
-
-/// [`scan_with`]; `concurrent` says whether a cache is checked on a second
-/// thread while it is replayed (by default, when [`crate::par::worth_it`]).
-fn scan_on<S>(
+/// [`scan`] with the cache used as `policy` says; `concurrent` says whether a
+/// cache is checked on a second thread while it is replayed (by default, when
+/// [`crate::par::worth_it`]).
+fn scan_with<S>(
     path: &Path,
     p: &Pipeline,
     policy: cache::Policy,
@@ -658,7 +648,7 @@ mod tests {
         policy: Policy,
         concurrent: bool,
     ) -> (Vec<String>, u64, Vec<String>) {
-        let (steps, ids, scan) = scan_on(path, p, policy, Some(concurrent), Vec::new, |v, s| {
+        let (steps, ids, scan) = scan_with(path, p, policy, Some(concurrent), Vec::new, |v, s| {
             v.push((
                 s.id,
                 format!("{:?} {} {:?} {:?}", s.line, s.date, s.kind, s.change),
