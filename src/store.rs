@@ -260,24 +260,21 @@ impl Commit<'_> {
             .unwrap_or(Path::new("."));
         let mut staged = None;
         if !self.edits.is_empty() {
-            let mut tmp = tempfile::Builder::new()
+            let tmp = tempfile::Builder::new()
                 .prefix(".pipe-")
                 .suffix(".tmp")
                 .tempfile_in(dir)
                 .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-            {
-                let src =
-                    File::open(reg).with_context(|| format!("cannot read {}", reg.display()))?;
-                let mut out = BufWriter::with_capacity(256 * 1024, tmp.as_file_mut());
-                splice(src, &mut out, &mut self.edits)
-                    .with_context(|| format!("cannot write the new {}", reg.display()))?;
-                out.flush()?;
-            }
+            let src = File::open(reg).with_context(|| format!("cannot read {}", reg.display()))?;
+            let len = src.metadata().map_or(0, |m| m.len());
+            // On a large register the disk works while the copy goes on.
+            let step = (len > SYNC_STEP && crate::par::worth_it(len)).then_some(SYNC_STEP);
             let perms = fs::metadata(reg)?.permissions();
             fs::set_permissions(tmp.path(), perms)?;
-            tmp.as_file()
-                .sync_all()
-                .context("cannot sync the new register to disk")?;
+            write_synced(tmp.as_file(), step, |mut out| {
+                splice(src, &mut out, &mut self.edits)
+            })
+            .with_context(|| format!("cannot write the new {} to disk", reg.display()))?;
             staged = Some(tmp);
         }
         if stamp(reg).ok().as_ref() != Some(&self.stamp) {
@@ -319,6 +316,90 @@ impl Commit<'_> {
         if !self.edits.is_empty() {
             let _ = fs::remove_file(&backup);
         }
+        Ok(())
+    }
+}
+
+/// How much of a large new register is written between two syncs on the
+/// second thread ([`write_synced`]).
+const SYNC_STEP: u64 = 8 << 20;
+
+/// Writes `file` with `fill` (through a buffer) and syncs it to the disk.
+///
+/// With a `step`, a second thread syncs what is written so far each time
+/// another `step` bytes are written (once it is done with the sync before),
+/// while `fill` goes on: the
+/// disk then works while this thread copies, and the last sync has little
+/// left to write. A failed sync on either thread fails the write, so that an
+/// error the kernel reports only once is never lost. Returns how many syncs
+/// the second thread made.
+fn write_synced(
+    file: &File,
+    step: Option<u64>,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<u32> {
+    let fill_all = |w: &mut dyn Write| -> io::Result<()> {
+        let mut out = BufWriter::with_capacity(256 * 1024, w);
+        fill(&mut out)?;
+        out.flush()
+    };
+    let Some(step) = step else {
+        fill_all(&mut &*file)?;
+        file.sync_all()?;
+        return Ok(0);
+    };
+    std::thread::scope(|s| {
+        // One request may wait while the helper syncs; more are not taken.
+        let (ask, asked) = std::sync::mpsc::sync_channel::<()>(1);
+        let helper = std::thread::Builder::new()
+            .name("pipe-sync".into())
+            .spawn_scoped(s, move || {
+                let mut synced = 0;
+                for () in asked {
+                    file.sync_data()?;
+                    synced += 1;
+                }
+                Ok::<u32, io::Error>(synced)
+            });
+        let mut behind = SyncBehind {
+            file,
+            step,
+            since: 0,
+            // Without a second thread, the last sync does all the work.
+            ask: helper.is_ok().then_some(ask),
+        };
+        let filled = fill_all(&mut behind);
+        drop(behind);
+        let synced = match helper {
+            Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            Err(_) => Ok(0),
+        };
+        filled?;
+        let synced = synced?;
+        file.sync_all()?;
+        Ok(synced)
+    })
+}
+
+/// A file that asks for what was written to be synced every `step` bytes.
+struct SyncBehind<'f> {
+    file: &'f File,
+    step: u64,
+    since: u64,
+    ask: Option<std::sync::mpsc::SyncSender<()>>,
+}
+
+impl Write for SyncBehind<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = (&mut &*self.file).write(buf)?;
+        self.since += n as u64;
+        if self.since >= self.step && self.ask.as_ref().is_some_and(|a| a.try_send(()).is_ok()) {
+            self.since = 0;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
 }
@@ -564,6 +645,44 @@ mod tests {
             run(b"h\na,1", vec![append(), append()]),
             "h\na,1\nz,0\nz,0\n"
         );
+    }
+
+    #[test]
+    fn a_file_synced_as_it_is_written_gets_every_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        let line: Vec<u8> = (0..=250u8).chain(*b"\n").collect();
+        for step in [None, Some(4096)] {
+            let file = File::create(&path).unwrap();
+            let synced = write_synced(&file, step, |out| {
+                for _ in 0..400 {
+                    out.write_all(&line)?;
+                }
+                Ok(())
+            })
+            .unwrap();
+            drop(file);
+            assert_eq!(fs::read(&path).unwrap(), line.repeat(400));
+            match step {
+                None => assert_eq!(synced, 0),
+                // 100 KB in steps of 4 KB: the first request is always taken.
+                Some(_) => assert!(synced >= 1, "{synced} syncs"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_fill_that_fails_fails_the_write_with_or_without_syncs() {
+        let dir = tempfile::tempdir().unwrap();
+        for step in [None, Some(1)] {
+            let file = File::create(dir.path().join("out.csv")).unwrap();
+            let err = write_synced(&file, step, |out| {
+                out.write_all(&[b'x'; 100_000])?;
+                Err(io::Error::other("the source went away"))
+            })
+            .unwrap_err();
+            assert_eq!(err.to_string(), "the source went away");
+        }
     }
 
     #[test]
