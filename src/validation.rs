@@ -406,12 +406,22 @@ fn index_row(r: &mut RowCheck, p: &Pipeline, file: &str, index: &mut Index) {
 /// The checks of a row on its own: its width, its encoding, every cell, and
 /// the fields its stage requires; into `r`, whose strings are reused.
 fn check_row(row: &Row, p: &Pipeline, styles: &mut Styles, r: &mut RowCheck) {
+    // Borrowed from the read buffer where the file allows: no copy per cell,
+    // and the record's text checked once rather than cell by cell.
+    let cells = row.text_cells();
     let text = |f: Field, into: &mut String| {
         into.clear();
-        if let Some(c) = row.schema.col(f)
-            && let Ok(s) = row.cell(c)
-        {
-            into.push_str(s.trim());
+        let Some(c) = row.schema.col(f) else {
+            return;
+        };
+        match &cells {
+            Ok(cells) => into.push_str(cells.get(c).trim()),
+            // A cell that cannot be read leaves the value empty; the others are read.
+            Err(_) => {
+                if let Ok(s) = row.cell(c) {
+                    into.push_str(s.trim());
+                }
+            }
         }
     };
     r.line = row.line();
@@ -431,8 +441,7 @@ fn check_row(row: &Row, p: &Pipeline, styles: &mut Styles, r: &mut RowCheck) {
         r.diags.push(d);
         return;
     }
-    // Borrowed from the read buffer where the file allows: no copy per cell.
-    let cells = match row.text_cells() {
+    let cells = match cells {
         Ok(c) => c,
         Err(d) => {
             r.diags.push(d);

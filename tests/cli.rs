@@ -925,6 +925,40 @@ W-2;Devis envoy\xe9;27/11/2026;J\xe9r\xf4me N\x9cl;C\x9cur d'Acier;Zo\xeb Lef\xe
     sb.ok(&["check"]);
 }
 
+/// A UTF-8 register with one cell that is not: `check` points at that cell,
+/// and the row's other cells are still read (its id, contact and owner name
+/// the alert), whether the row is read whole or cell by cell.
+#[test]
+fn a_cell_that_is_not_utf8_is_pointed_at_and_the_rest_of_its_row_is_read() {
+    let sb = Sandbox::fixture("cp1252");
+    sb.edit(
+        "pipeline.toml",
+        r#"encoding = "windows-1252""#,
+        r#"encoding = "utf-8""#,
+    );
+    let mut register = "Réf;Étape;Depuis le;Contact;Société;Commercial;Montant HT;Décision prévue;Produits;Motif de perte;Créé le;Notes\r\n".as_bytes().to_vec();
+    register.extend_from_slice("W-1;Devis envoyé;15/10/2026;Hélène Crépin;Cr".as_bytes());
+    register.push(0xe9);
+    register.extend_from_slice("pin Frères;Élodie Garnier;12 500,50 €;15/01/2027;Machines-outils;;20/09/2026;à rappeler\r\nW-2;À qualifier;01/10/2026;Jérôme Nœl;Cœur d'Acier;;;;;;01/10/2026;\r\n".as_bytes());
+    sb.write("prospects.csv", &register);
+    let (out, err) = sb.fails(1, &["check"]);
+    assert_eq!(
+        out,
+        "prospects.csv:2:43: error: this cell is not valid UTF-8; if the file comes from Excel on Windows, set `encoding = \"windows-1252\"` under [register]\n"
+    );
+    assert_eq!(
+        err,
+        "Pipeline Windows-1252: prospects.csv: 2 prospects; journal.csv: 3 entries: 1 error, 0 warnings\n"
+    );
+    let (alerts, _) = sb.ok(&["alerts", "--format", "csv"]);
+    assert_eq!(
+        alerts,
+        "id,name,owner,stage,rule,severity,value,threshold,message,suggested_stage\n\
+         W-1,Hélène Crépin,Élodie Garnier,devis_envoye,invalid_row,critical,bad-encoding,pipe check,\"prospects.csv:2:43: this cell is not valid UTF-8; if the file comes from Excel on Windows, set `encoding = \"\"windows-1252\"\"` under [register] (ligne refusée par `pipe check`)\",\n"
+    );
+    assert_eq!(sb.register_bytes(), register, "nothing is written");
+}
+
 #[test]
 fn windows_1252_refuses_a_character_it_cannot_hold() {
     let sb = cp1252_sandbox();
