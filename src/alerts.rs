@@ -929,8 +929,28 @@ pub fn number_repeats(p: &Pipeline, alerts: &mut [Alert]) {
 
 /// Critical first, then in register order, then in rule order; alerts that
 /// tie keep their order.
-pub fn sort(alerts: &mut [Alert]) {
-    alerts.sort_by_key(|a| (std::cmp::Reverse(a.severity), a.line, a.rule()));
+pub fn sort(alerts: &mut Vec<Alert>) {
+    // As raised, alerts already come in register order and, within a row, in
+    // rule order: what is left is to put the critical ones first, keeping
+    // the order of each group. The smaller group is taken out and put back,
+    // without the buffer and the comparisons of a general sort.
+    if !alerts.is_sorted_by_key(|a| (a.line, a.rule())) {
+        alerts.sort_by_key(|a| (std::cmp::Reverse(a.severity), a.line, a.rule()));
+        return;
+    }
+    // Exhaustive: a new severity needs its place decided here.
+    let critical = |a: &Alert| match a.severity {
+        Severity::Critical => true,
+        Severity::Warning => false,
+    };
+    let first = alerts.iter().filter(|a| critical(a)).count();
+    if first <= alerts.len() - first {
+        let head: Vec<Alert> = alerts.extract_if(.., |a| critical(a)).collect();
+        alerts.splice(0..0, head);
+    } else {
+        let tail: Vec<Alert> = alerts.extract_if(.., |a| !critical(a)).collect();
+        alerts.extend(tail);
+    }
 }
 
 /// Which alerts a run looks at: `--owner`, `--rule` and `--severity`.

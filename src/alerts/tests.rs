@@ -415,3 +415,64 @@ fn alerts_sort_critical_first_then_by_line_then_by_rule() {
     // Critical first; then by line; missing_field before no_next_action; ties keep their order.
     assert_eq!(names, ["d", "f", "b", "e", "c", "a"]);
 }
+
+/// The split that sorts alerts as raised gives what the general sort gives,
+/// whichever group is smaller; alerts not in raised order take the general sort.
+#[test]
+fn alerts_as_raised_are_sorted_as_by_the_general_sort() {
+    let p = pipeline();
+    let x = prospect(&p, "new");
+    let one = evaluate(&p, &x, &[], d("2026-12-01"), 2).remove(0);
+    let make = |n: usize, line: u64, finding: Finding, severity: Severity| {
+        let mut a = one.clone();
+        a.who = std::rc::Rc::new(Who::new("P-1", &n.to_string(), "", ""));
+        (a.line, a.finding, a.severity) = (line, finding, severity);
+        a
+    };
+    let findings = [
+        Finding::MissingField(Field::Amount),
+        Finding::MissingField(Field::Owner),
+        Finding::NoNextAction,
+    ];
+    // A small pseudo-random sequence, the same every run.
+    let mut seed = 7u64;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    for critical_in_ten in [0, 2, 5, 8, 10] {
+        let mut raised = Vec::new();
+        let mut line = 1;
+        for n in 0..300 {
+            line += (next() % 3) as u64;
+            let severity = if next() % 10 < critical_in_ten {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            };
+            // Rules in order within a line, as `evaluate` raises them.
+            let f = findings[(n + next() % 2) % 3].clone();
+            raised.push(make(n, line, f, severity));
+        }
+        raised.sort_by_key(|a: &Alert| (a.line, a.rule()));
+        let mut expected = raised.clone();
+        expected.sort_by_key(|a| (std::cmp::Reverse(a.severity), a.line, a.rule()));
+        let names = |v: &[Alert]| v.iter().map(|a| a.name().to_string()).collect::<Vec<_>>();
+        let mut split = raised.clone();
+        sort(&mut split);
+        assert_eq!(
+            names(&split),
+            names(&expected),
+            "{critical_in_ten} in ten critical"
+        );
+        // Out of raised order: the general sort.
+        let mut shuffled = raised.clone();
+        shuffled.reverse();
+        let mut expected = shuffled.clone();
+        expected.sort_by_key(|a| (std::cmp::Reverse(a.severity), a.line, a.rule()));
+        sort(&mut shuffled);
+        assert_eq!(names(&shuffled), names(&expected));
+    }
+}
