@@ -26,63 +26,52 @@ pub mod state;
 
 pub use history::{Fact, History};
 
-/// A figure as people read it, as a CSV cell, and as JSON.
+/// A figure as a CSV cell and as JSON (the words that show it to people are
+/// in the alert's message).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Measure {
-    pub shown: String,
     pub plain: String,
-    pub json: Value,
+    /// A whole number in JSON rather than text.
+    number: Option<i64>,
 }
 
 impl Measure {
-    fn days(p: &Pipeline, n: i64, business: bool) -> Measure {
+    fn days(n: i64) -> Measure {
         Measure {
-            shown: words::days(p, n, business),
             plain: n.to_string(),
-            json: json!(n),
+            number: Some(n),
         }
     }
 
-    fn count(p: &Pipeline, n: u32) -> Measure {
-        Measure {
-            shown: words::times(p, n),
-            plain: n.to_string(),
-            json: json!(n),
-        }
+    fn count(n: u32) -> Measure {
+        Measure::days(i64::from(n))
     }
 
-    fn date(p: &Pipeline, d: NaiveDate) -> Measure {
-        let iso = render::iso(d);
-        Measure {
-            shown: render::date(p, d),
-            json: json!(iso),
-            plain: iso,
-        }
+    fn date(d: NaiveDate) -> Measure {
+        Measure::text(render::iso(d))
     }
 
-    fn term(p: &Pipeline, t: Term, business: bool) -> Measure {
-        let plain = if business && matches!(t.unit, Unit::Days | Unit::Weeks) {
+    fn term(t: Term, business: bool) -> Measure {
+        Measure::text(if business && matches!(t.unit, Unit::Days | Unit::Weeks) {
             format!("{t} (working days)")
         } else {
             t.to_string()
-        };
+        })
+    }
+
+    fn text(plain: impl Into<String>) -> Measure {
         Measure {
-            shown: words::counted_term(p, t, business),
-            json: json!(plain),
-            plain,
+            plain: plain.into(),
+            number: None,
         }
     }
 
-    fn text(shown: impl Into<String>, plain: impl Into<String>) -> Measure {
-        let plain = plain.into();
-        Measure {
-            shown: shown.into(),
-            json: if plain.is_empty() {
-                Value::Null
-            } else {
-                json!(plain)
-            },
-            plain,
+    /// The figure in JSON: a number, a string, or `null` for an empty text.
+    pub fn json(&self) -> Value {
+        match self.number {
+            Some(n) => json!(n),
+            None if self.plain.is_empty() => Value::Null,
+            None => json!(self.plain),
         }
     }
 }
@@ -416,19 +405,17 @@ impl Alert {
     }
 
     /// The figure that broke the rule.
-    pub fn value(&self, p: &Pipeline) -> Measure {
+    pub fn value(&self) -> Measure {
         match &self.finding {
-            Finding::Stale { days, business, .. }
-            | Finding::DecisionOverdue { days, business, .. }
-            | Finding::NextActionOverdue { days, business, .. } => {
-                Measure::days(p, *days, *business)
-            }
-            Finding::HorizonMismatch { close, .. } => Measure::date(p, *close),
-            Finding::MissingField(fld) => Measure::text(p.register.header(*fld), fld.key()),
-            Finding::NoNextAction => Measure::text(pick(p, "vide", "empty"), ""),
-            Finding::SnoozedUntilPassed { until } => Measure::date(p, *until),
-            Finding::DecisionSlipped { slips, .. } => Measure::count(p, slips.count),
-            Finding::InvalidRow(e) => Measure::text(e.code, e.code),
+            Finding::Stale { days, .. }
+            | Finding::DecisionOverdue { days, .. }
+            | Finding::NextActionOverdue { days, .. } => Measure::days(*days),
+            Finding::HorizonMismatch { close, .. } => Measure::date(*close),
+            Finding::MissingField(fld) => Measure::text(fld.key()),
+            Finding::NoNextAction => Measure::text(""),
+            Finding::SnoozedUntilPassed { until } => Measure::date(*until),
+            Finding::DecisionSlipped { slips, .. } => Measure::count(slips.count),
+            Finding::InvalidRow(e) => Measure::text(e.code),
         }
     }
 
@@ -437,24 +424,22 @@ impl Alert {
         match &self.finding {
             Finding::Stale {
                 limit, business, ..
-            } => Measure::term(p, *limit, *business),
+            } => Measure::term(*limit, *business),
             Finding::DecisionOverdue {
                 grace, business, ..
             }
             | Finding::NextActionOverdue {
                 grace, business, ..
-            } => Measure::term(p, *grace, *business),
+            } => Measure::term(*grace, *business),
             Finding::HorizonMismatch { close, suggestion } => {
                 let stage = self.stage.expect("a prospect's alert has a stage");
                 let m = describe_mismatch(p, stage, *close, suggestion.as_deref(), today);
-                Measure::text(m.window, m.bound)
+                Measure::text(m.bound)
             }
-            Finding::MissingField(_) | Finding::NoNextAction => {
-                Measure::text(pick(p, "obligatoire", "required"), "required")
-            }
-            Finding::SnoozedUntilPassed { .. } => Measure::date(p, today),
-            Finding::DecisionSlipped { limit, .. } => Measure::count(p, *limit),
-            Finding::InvalidRow(_) => Measure::text("pipe check", "pipe check"),
+            Finding::MissingField(_) | Finding::NoNextAction => Measure::text("required"),
+            Finding::SnoozedUntilPassed { .. } => Measure::date(today),
+            Finding::DecisionSlipped { limit, .. } => Measure::count(*limit),
+            Finding::InvalidRow(_) => Measure::text("pipe check"),
         }
     }
 
@@ -599,9 +584,7 @@ fn decision_overdue<'a>(f: &Facts<'a>) -> Option<(&'a RuleSettings, Finding)> {
 #[derive(Debug, Clone)]
 pub struct Mismatch {
     pub close: NaiveDate,
-    /// The window as a bound people read: `décision attendue sous 3 mois, soit au plus tard le 27/02/2027`.
-    pub window: String,
-    /// The same for programs: `<= 2027-02-27`.
+    /// The window's bound for programs: `<= 2027-02-27` (the message has it in words).
     pub bound: String,
     pub suggestion: Option<Suggestion>,
     /// In words, with the suggestion.
@@ -718,7 +701,6 @@ fn describe_mismatch(
     }
     Mismatch {
         close,
-        window,
         bound: plain.join(" and "),
         suggestion: suggestion.cloned(),
         message,

@@ -112,7 +112,7 @@ fn stale_on_both_sides_of_the_limit() {
     assert_eq!(rules(&p, &x, &[], "2026-12-01"), ["stale"]);
     let today = d("2026-12-01");
     let a = &evaluate(&p, &x, &[], today, 2)[0];
-    assert_eq!(a.value(&p).plain, "11");
+    assert_eq!(a.value().plain, "11");
     assert_eq!(a.threshold(&p, today).plain, "10 days");
     assert_eq!(a.severity, Severity::Warning);
     let message = a.message(&p, today);
@@ -129,7 +129,7 @@ fn stale_in_working_days_skips_the_weekend() {
     let a = evaluate(&p, &x, &[], d("2026-11-30"), 2);
     assert_eq!(a[0].rule(), Rule::Stale);
     assert_eq!(a[0].severity, Severity::Critical);
-    assert_eq!(a[0].value(&p).plain, "6");
+    assert_eq!(a[0].value().plain, "6");
     assert_eq!(
         a[0].threshold(&p, d("2026-11-30")).plain,
         "5 days (working days)"
@@ -181,7 +181,7 @@ fn next_action_overdue_counts_working_days_past_its_grace() {
     assert!(rules(&p, &x, &[], "2026-11-22").is_empty());
     let a = evaluate(&p, &x, &[], d("2026-11-24"), 2);
     assert_eq!(a[0].rule(), Rule::NextActionOverdue);
-    assert_eq!(a[0].value(&p).plain, "2");
+    assert_eq!(a[0].value().plain, "2");
     // The holiday on Wednesday 11 November does not count.
     x.next_action = Some(d("2026-11-10"));
     assert!(rules(&p, &x, &[], "2026-11-12").is_empty());
@@ -200,7 +200,7 @@ fn no_next_action_replaces_missing_field_for_that_field() {
     let a = evaluate(&p, &x, &[], d("2026-11-21"), 2);
     let got: Vec<(&str, String)> = a
         .iter()
-        .map(|a| (a.rule().key(), a.value(&p).plain))
+        .map(|a| (a.rule().key(), a.value().plain))
         .collect();
     let got: Vec<(&str, &str)> = got.iter().map(|(r, v)| (*r, v.as_str())).collect();
     assert_eq!(got, [("missing_field", "owner"), ("no_next_action", "")]);
