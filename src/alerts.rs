@@ -895,7 +895,7 @@ pub fn raise_row(p: &Pipeline, row: &RowCheck, history: &History, today: NaiveDa
     let Some(x) = &row.prospect else {
         return Vec::new();
     };
-    evaluate(p, x, history.of(&x.id), today, row.line)
+    evaluate(p, x, history.of(row.number), today, row.line)
 }
 
 /// Keys must tell alerts apart even on rows that share an id: repeats get `#2`, `#3`…

@@ -27,6 +27,8 @@ pub struct RowCheck {
     pub stage: Option<usize>,
     /// Line and column of the id's cell.
     pub id_at: (u64, u64),
+    /// The index's number for the id (none for an empty id the journal does not name).
+    pub number: Option<u32>,
     /// The prospect, when every cell could be read.
     pub prospect: Option<Prospect>,
     /// Errors and warnings on this row, in the order `pipe check` finds them.
@@ -138,6 +140,22 @@ impl Index {
     pub fn number_by(&mut self, ids: Ids) {
         self.seen.resize(ids.len(), UNSEEN);
         self.ids = ids;
+    }
+
+    /// [`Index::number_by`], with the ids renumbered in their value order
+    /// ([`Ids::renumber_by_value`]) so that a register kept in id order looks
+    /// its rows up in memory order; returns the new number of each old one,
+    /// for what else the scan numbered. The problems tied to no row then come
+    /// in that order, not in the journal's.
+    pub fn number_by_value(&mut self, mut ids: Ids) -> Vec<u32> {
+        let new_of = ids.renumber_by_value();
+        let mut seen = vec![UNSEEN; ids.len()];
+        for (old, s) in self.seen.iter().enumerate() {
+            seen[new_of[old] as usize] = *s;
+        }
+        self.seen = seen;
+        self.ids = ids;
+        new_of
     }
 
     /// Whether the register holds this id.
@@ -379,6 +397,7 @@ fn index_row(r: &mut RowCheck, p: &Pipeline, file: &str, index: &mut Index) {
         }
         Some(n)
     };
+    r.number = n.map(|n| u32::try_from(n).expect("fewer than 2^32 ids"));
     if let Some(stage) = r.stage
         && r.counted()
         && let Some(n) = n

@@ -10,7 +10,6 @@
 
 use crate::digest::{Change, Named, Step};
 use crate::field::Field;
-use crate::ids::Ids;
 #[cfg(test)]
 use crate::journal::Entry;
 use crate::journal::Kind;
@@ -99,11 +98,11 @@ impl Fact {
     }
 }
 
-/// Every prospect's facts, in journal order.
+/// Every prospect's facts, in journal order, by the number the scan's ids
+/// give it (renumbered as [`Builder::finish`] is told).
 #[derive(Default)]
 pub struct History {
-    ids: Ids,
-    /// The facts of id `i` are `facts[starts[i]..starts[i + 1]]`.
+    /// The facts of the prospect numbered `i` are `facts[starts[i]..starts[i + 1]]`.
     starts: Vec<u32>,
     facts: Vec<Fact>,
 }
@@ -132,18 +131,15 @@ impl Builder {
         }
     }
 
-    /// The history, for the prospects `ids` numbers.
-    pub fn finish(mut self, mut ids: Ids) -> History {
-        // In id order, as the register's rows usually come (see `Ids::renumber_by_value`).
-        let new_of = ids.renumber_by_value();
-        for (i, _) in &mut self.facts {
-            *i = new_of[*i as usize];
-        }
-        drop(new_of);
-        let n = ids.len();
+    /// The history, for the prospects the scan numbered `i`, renumbered
+    /// `new_of[i]` (the ids' [`crate::ids::Ids::renumber_by_value`]: the register's rows
+    /// usually come in id order, and then look their facts up in memory order).
+    pub fn finish(mut self, new_of: &[u32]) -> History {
+        let n = new_of.len();
         // A counting sort by id keeps journal order within each prospect.
         let mut starts = vec![0u32; n + 1];
-        for (i, _) in &self.facts {
+        for (i, _) in &mut self.facts {
+            *i = new_of[*i as usize];
             starts[*i as usize + 1] += 1;
         }
         for i in 0..n {
@@ -163,18 +159,16 @@ impl Builder {
             facts[*at as usize] = f;
             *at += 1;
         }
-        History { ids, starts, facts }
+        History { starts, facts }
     }
 }
 
 impl History {
-    /// A prospect's facts, oldest first in journal order; none when the journal does not name it.
-    pub fn of(&self, id: &str) -> &[Fact] {
-        match self.ids.find(id) {
-            Some(i) => {
-                let i = i as usize;
-                &self.facts[self.starts[i] as usize..self.starts[i + 1] as usize]
-            }
+    /// The facts of the prospect numbered `n`, oldest first in journal
+    /// order; none without a number or when the journal does not name it.
+    pub fn of(&self, n: Option<u32>) -> &[Fact] {
+        match n.map(|n| n as usize).filter(|&n| n + 1 < self.starts.len()) {
+            Some(i) => &self.facts[self.starts[i] as usize..self.starts[i + 1] as usize],
             None => &[],
         }
     }
@@ -222,9 +216,9 @@ mod tests {
         let path = dir.path().join("journal.csv");
         std::fs::write(&path, text).unwrap();
         let today = NaiveDate::from_ymd_opt(2026, 9, 15).unwrap();
-        let (b, ids, _) =
+        let (b, mut ids, _) =
             crate::digest::scan(&path, &p, || Builder::new(today), |b, s| b.add(s)).unwrap();
-        let history = b.finish(ids);
+        let history = b.finish(&ids.renumber_by_value());
         let (journal, _) = Journal::read(&path, &p).unwrap();
         let mut seen = 0;
         for n in 0..41 {
@@ -235,7 +229,7 @@ mod tests {
                 .filter(|e| e.id == id && e.date <= today)
                 .filter_map(|e| Fact::from_entry(&p, e))
                 .collect();
-            assert_eq!(history.of(&id), full.as_slice(), "{id}");
+            assert_eq!(history.of(ids.find(&id)), full.as_slice(), "{id}");
             seen += full.len();
         }
         assert!(seen > 500, "{seen} facts");

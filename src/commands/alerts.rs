@@ -97,8 +97,9 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             history.add(s);
         },
     )?;
-    let history = history.finish(ids.clone());
-    index.number_by(ids);
+    // One numbering, in the ids' order, for the index and the history: a
+    // row looks its id up once, and both through memory in order.
+    let history = history.finish(&index.number_by_value(ids));
     let journal_errors = scan
         .diags
         .iter()
