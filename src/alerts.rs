@@ -36,15 +36,12 @@ pub struct Measure {
 }
 
 impl Measure {
-    fn days(n: i64) -> Measure {
+    /// A whole number: days, or a count.
+    fn whole(n: i64) -> Measure {
         Measure {
             plain: n.to_string(),
             number: Some(n),
         }
-    }
-
-    fn count(n: u32) -> Measure {
-        Measure::days(i64::from(n))
     }
 
     fn date(d: NaiveDate) -> Measure {
@@ -409,12 +406,12 @@ impl Alert {
         match &self.finding {
             Finding::Stale { days, .. }
             | Finding::DecisionOverdue { days, .. }
-            | Finding::NextActionOverdue { days, .. } => Measure::days(*days),
+            | Finding::NextActionOverdue { days, .. } => Measure::whole(*days),
             Finding::HorizonMismatch { close, .. } => Measure::date(*close),
             Finding::MissingField(fld) => Measure::text(fld.key()),
             Finding::NoNextAction => Measure::text(""),
             Finding::SnoozedUntilPassed { until } => Measure::date(*until),
-            Finding::DecisionSlipped { slips, .. } => Measure::count(slips.count),
+            Finding::DecisionSlipped { slips, .. } => Measure::whole(i64::from(slips.count)),
             Finding::InvalidRow(e) => Measure::text(e.code),
         }
     }
@@ -438,7 +435,7 @@ impl Alert {
             }
             Finding::MissingField(_) | Finding::NoNextAction => Measure::text("required"),
             Finding::SnoozedUntilPassed { .. } => Measure::date(today),
-            Finding::DecisionSlipped { limit, .. } => Measure::count(*limit),
+            Finding::DecisionSlipped { limit, .. } => Measure::whole(i64::from(*limit)),
             Finding::InvalidRow(_) => Measure::text("pipe check"),
         }
     }
