@@ -12,17 +12,21 @@
 //! digits (`P-0001234`, what `pipe add` writes). Ids of the first id's shape
 //! skip the table: the number indexes a plain array (4 bytes a number), which
 //! is one cache miss instead of three and a tenth of the memory. The shape
-//! fixes the text, so the number is the id exactly. No I/O.
+//! fixes the text, so the number is the id exactly, and the text is not kept:
+//! such an id costs 8 bytes in all. No I/O.
 
 use hashbrown::HashTable;
+use std::borrow::Cow;
 use std::hash::BuildHasher;
 use std::io::{self, Read, Write};
 
 #[derive(Default, Clone)]
 pub struct Ids {
-    /// Each id as its length (one byte, or 255 and four bytes) then its bytes.
+    /// Each id not of the dense shape as its length (one byte, or 255 and
+    /// four bytes) then its bytes.
     bytes: Vec<u8>,
-    /// Where each id's length starts in `bytes`.
+    /// Per number: where the id's length starts in `bytes`, or [`DENSE`]
+    /// plus its value when it has the dense shape.
     starts: Vec<u32>,
     table: HashTable<Slot>,
     hasher: foldhash::quality::RandomState,
@@ -41,6 +45,9 @@ struct Dense {
 
 /// Values from this one up go to the table: the array stays under 16 MiB.
 const DENSE_LIMIT: usize = 1 << 22;
+
+/// The mark of a number whose id is of the dense shape, in `starts`.
+const DENSE: u32 = 1 << 31;
 
 impl Dense {
     /// The shape of `id`, if it ends in digits (at most nine).
@@ -69,6 +76,12 @@ impl Dense {
             v = v * 10 + usize::from(b - b'0');
         }
         (v < DENSE_LIMIT).then_some(v)
+    }
+
+    /// The id of this shape whose value is `v`.
+    fn text(&self, v: u32) -> String {
+        let prefix = std::str::from_utf8(&self.prefix).expect("ids are text");
+        format!("{prefix}{v:0width$}", width = self.width)
     }
 }
 
@@ -127,9 +140,14 @@ impl Ids {
     }
 
     /// The id numbered `i`.
-    pub fn get(&self, i: u32) -> &str {
-        std::str::from_utf8(at(&self.bytes, self.starts[i as usize] as usize))
-            .expect("ids are text")
+    pub fn get(&self, i: u32) -> Cow<'_, str> {
+        let start = self.starts[i as usize];
+        match &self.dense {
+            Some(d) if start & DENSE != 0 => Cow::Owned(d.text(start & !DENSE)),
+            _ => Cow::Borrowed(
+                std::str::from_utf8(at(&self.bytes, start as usize)).expect("ids are text"),
+            ),
+        }
     }
 
     pub fn find(&self, id: &str) -> Option<u32> {
@@ -158,7 +176,8 @@ impl Ids {
             }
             return match d.slots[v] {
                 0 => {
-                    let (n, _) = push(&mut self.bytes, &mut self.starts, id);
+                    let n = next_number(&self.starts);
+                    self.starts.push(DENSE | v as u32);
                     d.slots[v] = n + 1;
                     (n, true)
                 }
@@ -215,6 +234,8 @@ impl Ids {
 
     /// Writes the ids for [`Ids::load`]: their bytes, where each starts, and
     /// the array of numbered ids (numbers little-endian).
+    /// Writes the ids as they are held: the text of those not of the dense
+    /// shape, each number's place (`starts`), then the shape and its array.
     pub fn store(&self, out: &mut impl Write) -> io::Result<()> {
         out.write_all(&(self.bytes.len() as u64).to_le_bytes())?;
         out.write_all(&self.bytes)?;
@@ -226,46 +247,29 @@ impl Ids {
                 out.write_all(&(d.prefix.len() as u64).to_le_bytes())?;
                 out.write_all(&d.prefix)?;
                 out.write_all(&(d.width as u64).to_le_bytes())?;
-                put_u32s(out, &d.slots)
+                // Without the room left for values not yet seen: the array
+                // grows by doubling, so up to half of it can be that room.
+                let used = d
+                    .slots
+                    .iter()
+                    .rposition(|&s| s != 0)
+                    .map_or(0, |last| last + 1);
+                put_u32s(out, &d.slots[..used])
             }
         }
     }
 
-    /// Reads ids written by [`Ids::store`], numbered as they were; only the
-    /// ids outside the array are hashed again.
+    /// Reads ids written by [`Ids::store`], numbered as they were. The
+    /// arrays are read whole: only the ids not of the dense shape are hashed.
     pub fn load(src: &mut impl Read) -> io::Result<Ids> {
         let bad = |what: &str| io::Error::new(io::ErrorKind::InvalidData, format!("ids: {what}"));
         let len = usize::try_from(get_u64(src)?).map_err(|_| bad("too long"))?;
-        // Sized once: growing by doubling could leave as much again unused.
         let mut bytes = Vec::with_capacity(len.min(1 << 30));
         src.take(len as u64).read_to_end(&mut bytes)?;
         if bytes.len() != len {
             return Err(bad("cut short"));
         }
         let starts = get_u32s(src)?;
-        // Every id must lie within the bytes, one after the other.
-        let mut next = 0usize;
-        for &s in &starts {
-            let s = s as usize;
-            if s != next || s >= bytes.len() {
-                return Err(bad("out of place"));
-            }
-            let head = if bytes[s] == 255 { 5 } else { 1 };
-            let size = match bytes.get(s..s + head) {
-                Some([255, l @ ..]) => {
-                    u32::from_le_bytes(l.try_into().expect("four bytes")) as usize
-                }
-                Some([l]) => usize::from(*l),
-                _ => return Err(bad("cut short")),
-            };
-            next = s + head + size;
-            if next > bytes.len() {
-                return Err(bad("cut short"));
-            }
-        }
-        if next != bytes.len() {
-            return Err(bad("bytes past the last id"));
-        }
         let mut flag = [0u8];
         src.read_exact(&mut flag)?;
         let dense = match flag[0] {
@@ -276,7 +280,11 @@ impl Ids {
                 src.take(n as u64).read_to_end(&mut prefix)?;
                 let width = usize::try_from(get_u64(src)?).map_err(|_| bad("too wide"))?;
                 let slots = get_u32s(src)?;
-                if prefix.len() != n || !(1..=9).contains(&width) || slots.len() > DENSE_LIMIT {
+                if prefix.len() != n
+                    || std::str::from_utf8(&prefix).is_err()
+                    || !(1..=9).contains(&width)
+                    || slots.len() > DENSE_LIMIT
+                {
                     return Err(bad("a bad shape"));
                 }
                 Some(Dense {
@@ -287,6 +295,41 @@ impl Ids {
             }
             _ => return Err(bad("a bad shape")),
         };
+        // The text of the ids not of the dense shape lies end to end, in
+        // their numbers' order; the others are in the shape's array.
+        let (mut next, mut dense_ids) = (0usize, 0usize);
+        for &s in &starts {
+            if s & DENSE != 0 {
+                match &dense {
+                    Some(d) if ((s & !DENSE) as usize) < d.slots.len() => dense_ids += 1,
+                    _ => return Err(bad("a number out of its array")),
+                }
+                continue;
+            }
+            let s = s as usize;
+            if s != next || s >= bytes.len() {
+                return Err(bad("out of place"));
+            }
+            let size = match bytes.get(s..(s + 5).min(bytes.len())) {
+                Some([255, a, b, c, d, ..]) => u32::from_le_bytes([*a, *b, *c, *d]) as usize + 5,
+                Some([255, ..]) => return Err(bad("cut short")),
+                Some([l, ..]) => usize::from(*l) + 1,
+                _ => return Err(bad("cut short")),
+            };
+            next = s + size;
+            if next > bytes.len() || std::str::from_utf8(at(&bytes, s)).is_err() {
+                return Err(bad("cut short"));
+            }
+        }
+        if next != bytes.len() {
+            return Err(bad("bytes past the last id"));
+        }
+        if let Some(d) = &dense {
+            let numbered = d.slots.iter().filter(|&&s| s != 0).count();
+            if numbered != dense_ids || d.slots.iter().any(|&s| s as usize > starts.len()) {
+                return Err(bad("an array that does not match the ids"));
+            }
+        }
         let mut ids = Ids {
             bytes,
             starts,
@@ -295,13 +338,12 @@ impl Ids {
             dense,
         };
         for n in 0..ids.starts.len() {
-            let pos = ids.starts[n] as usize;
-            let id = at(&ids.bytes, pos);
-            let n = n as u32;
-            // Ids of the array's shape are numbered through it.
-            if ids.dense.as_ref().is_some_and(|d| d.value(id).is_some()) {
+            let pos = ids.starts[n];
+            if pos & DENSE != 0 {
                 continue;
             }
+            let pos = pos as usize;
+            let id = at(&ids.bytes, pos);
             let hash = ids.hasher.hash_one(id);
             let (bytes, hasher) = (&ids.bytes, &ids.hasher);
             match ids
@@ -310,20 +352,8 @@ impl Ids {
             {
                 hashbrown::hash_table::Entry::Occupied(_) => return Err(bad("an id given twice")),
                 hashbrown::hash_table::Entry::Vacant(e) => {
-                    e.insert(Slot::new(n, id, pos));
+                    e.insert(Slot::new(n as u32, id, pos));
                 }
-            }
-        }
-        // The array holds a number for each id of its shape, none past the
-        // last id. (Which number goes with which id is the stored data's own,
-        // which the cache checks by its hash: a look-up per id to check it
-        // again would cost as much as hashing the ids anew.)
-        if let Some(d) = &ids.dense {
-            let numbered = d.slots.iter().filter(|&&s| s != 0).count();
-            if d.slots.iter().any(|&s| s as usize > ids.starts.len())
-                || numbered + ids.table.len() != ids.starts.len()
-            {
-                return Err(bad("an array that does not match the ids"));
             }
         }
         Ok(ids)
@@ -368,19 +398,58 @@ fn get_u32s(src: &mut impl Read) -> io::Result<Vec<u32>> {
     Ok(out)
 }
 
-/// Appends a new id to the buffer; its number and where it starts.
-fn push(bytes: &mut Vec<u8>, starts: &mut Vec<u32>, id: &str) -> (u32, usize) {
-    let n = u32::try_from(starts.len()).expect("fewer than 4 billion ids");
-    let pos = bytes.len();
-    let len = id.len();
-    if len < 255 {
-        bytes.push(len as u8);
-    } else {
-        bytes.push(255);
-        bytes.extend_from_slice(&u32::try_from(len).expect("a short id").to_le_bytes());
+/// Appends the length of an id as stored before it: one byte, or 255 and four bytes.
+fn put_head(out: &mut Vec<u8>, len: usize) {
+    match u8::try_from(len) {
+        Ok(l) if l < 255 => out.push(l),
+        _ => {
+            out.push(255);
+            out.extend_from_slice(&u32::try_from(len).expect("a short id").to_le_bytes());
+        }
     }
+}
+
+/// The number the next new id gets.
+fn next_number(starts: &[u32]) -> u32 {
+    u32::try_from(starts.len())
+        .ok()
+        .filter(|&n| n < u32::MAX)
+        .expect("fewer than 4 billion ids")
+}
+
+/// Moves each `items[old]` to `items[new_of[old]]`, in place (`new_of` is a
+/// permutation, as [`Ids::renumber_by_value`] returns): one bit an item aside.
+pub fn permute<T>(items: &mut [T], new_of: &[u32]) {
+    assert_eq!(items.len(), new_of.len(), "one new place an item");
+    let mut placed = vec![0u64; items.len().div_ceil(64)];
+    for start in 0..items.len() {
+        if placed[start / 64] & (1 << (start % 64)) != 0 {
+            continue;
+        }
+        // Follows the cycle through `start`: what `start` holds goes to its
+        // place, and what was there comes to `start`, until the cycle closes.
+        let mut j = new_of[start] as usize;
+        while j != start {
+            items.swap(start, j);
+            placed[j / 64] |= 1 << (j % 64);
+            j = new_of[j] as usize;
+        }
+        placed[start / 64] |= 1 << (start % 64);
+    }
+}
+
+/// Appends a new id not of the dense shape to the buffer; its number and where it starts.
+fn push(bytes: &mut Vec<u8>, starts: &mut Vec<u32>, id: &str) -> (u32, usize) {
+    let n = next_number(starts);
+    let pos = bytes.len();
+    put_head(bytes, id.len());
     bytes.extend_from_slice(id.as_bytes());
-    starts.push(u32::try_from(pos).expect("ids under 4 GB"));
+    starts.push(
+        u32::try_from(pos)
+            .ok()
+            .filter(|&p| p < DENSE)
+            .expect("ids under 2 GB"),
+    );
     (n, pos)
 }
 
@@ -410,7 +479,9 @@ mod tests {
         }
         let new_of = ids.renumber_by_value();
         // The shaped ids by value, then the others in their order of arrival.
-        let order: Vec<&str> = (0..ids.len() as u32).map(|n| ids.get(n)).collect();
+        let order: Vec<String> = (0..ids.len() as u32)
+            .map(|n| ids.get(n).into_owned())
+            .collect();
         assert_eq!(
             order,
             [
@@ -495,7 +566,7 @@ mod tests {
             assert_eq!(loaded.len(), ids.len());
             for n in 0..ids.len() as u32 {
                 assert_eq!(loaded.get(n), ids.get(n));
-                assert_eq!(loaded.find(ids.get(n)), Some(n));
+                assert_eq!(loaded.find(&ids.get(n)), Some(n));
             }
             assert_eq!(loaded.find("P-9999"), None);
             assert_eq!(loaded.insert("P-9999"), (ids.len() as u32, true));
@@ -503,6 +574,52 @@ mod tests {
             // Cut anywhere, it does not load.
             for cut in [0, 7, stored.len() / 2, stored.len() - 1] {
                 assert!(Ids::load(&mut &stored[..cut]).is_err(), "{cut}");
+            }
+            // Renumbered by value, they are stored in their new order.
+            ids.renumber_by_value();
+            let mut stored = Vec::new();
+            ids.store(&mut stored).unwrap();
+            let loaded = Ids::load(&mut stored.as_slice()).unwrap();
+            for n in 0..ids.len() as u32 {
+                assert_eq!(loaded.get(n), ids.get(n));
+                assert_eq!(loaded.find(&ids.get(n)), Some(n));
+            }
+            // An id given twice does not load.
+            let mut twice = Ids::default();
+            for id in ["P-0001", "acme", "bolt"] {
+                twice.insert(id);
+            }
+            let mut stored = Vec::new();
+            twice.store(&mut stored).unwrap();
+            let at = stored.windows(4).position(|w| w == b"bolt").unwrap();
+            stored[at..at + 4].copy_from_slice(b"acme");
+            assert!(Ids::load(&mut stored.as_slice()).is_err());
+        }
+    }
+
+    #[test]
+    fn a_permutation_in_place_moves_each_item_to_its_new_place() {
+        for n in [0usize, 1, 2, 63, 64, 65, 1000] {
+            // A few shapes of permutation: identity, reversal, a shuffle.
+            let shuffle: Vec<u32> = {
+                let mut v: Vec<u32> = (0..n as u32).collect();
+                let mut x = 0x9e37_79b9_u64;
+                for i in (1..n).rev() {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    v.swap(i, (x % (i as u64 + 1)) as usize);
+                }
+                v
+            };
+            let reversed: Vec<u32> = (0..n as u32).rev().collect();
+            let identity: Vec<u32> = (0..n as u32).collect();
+            for new_of in [shuffle, reversed, identity] {
+                let mut items: Vec<String> = (0..n).map(|i| format!("item {i}")).collect();
+                permute(&mut items, &new_of);
+                for (old, &new) in new_of.iter().enumerate() {
+                    assert_eq!(items[new as usize], format!("item {old}"));
+                }
             }
         }
     }

@@ -63,16 +63,40 @@ struct Seen {
     /// The last stage the journal records (`NO_ENTRY`: none; `REMOVED`: an undone add or a sync of a deleted row).
     last: u16,
     /// The journal line of that record.
-    journal_line: u64,
+    journal_line: Line,
     /// The register line it is first seen on (0: not in the register).
-    first_line: u64,
+    first_line: Line,
 }
+
+// A million prospects take 12 MB of index.
+const _: () = assert!(std::mem::size_of::<Seen>() == 12);
 
 const UNSEEN: Seen = Seen {
     last: NO_ENTRY,
-    journal_line: 0,
-    first_line: 0,
+    journal_line: Line::ZERO,
+    first_line: Line::ZERO,
 };
+
+/// A line number in five bytes, so that a [`Seen`] takes 12 bytes, not 24:
+/// files of 2^40 lines and more (a million million lines, some hundred
+/// terabytes) are not read.
+#[derive(Debug, Clone, Copy)]
+struct Line([u8; 5]);
+
+impl Line {
+    const ZERO: Line = Line([0; 5]);
+
+    fn new(line: u64) -> Line {
+        let [a, b, c, d, e, rest @ ..] = line.to_le_bytes();
+        assert!(rest == [0; 3], "fewer than 2^40 lines");
+        Line([a, b, c, d, e])
+    }
+
+    fn get(self) -> u64 {
+        let [a, b, c, d, e] = self.0;
+        u64::from_le_bytes([a, b, c, d, e, 0, 0, 0])
+    }
+}
 
 const NO_ENTRY: u16 = u16::MAX;
 const REMOVED: u16 = u16::MAX - 1;
@@ -108,7 +132,7 @@ impl Index {
                 .expect("fewer stages")
         });
         self.seen[n].last = stage;
-        self.seen[n].journal_line = line;
+        self.seen[n].journal_line = Line::new(line);
     }
 
     /// Streams the journal into an index; the scan's count and diagnostics come with it.
@@ -149,11 +173,9 @@ impl Index {
     /// in that order, not in the journal's.
     pub fn number_by_value(&mut self, mut ids: Ids) -> Vec<u32> {
         let new_of = ids.renumber_by_value();
-        let mut seen = vec![UNSEEN; ids.len()];
-        for (old, s) in self.seen.iter().enumerate() {
-            seen[new_of[old] as usize] = *s;
-        }
-        self.seen = seen;
+        self.seen.resize(ids.len(), UNSEEN);
+        // In place: a second copy would double the index's memory.
+        crate::ids::permute(&mut self.seen, &new_of);
         self.ids = ids;
         new_of
     }
@@ -162,7 +184,7 @@ impl Index {
     pub fn in_register(&self, id: &str) -> bool {
         self.ids
             .find(id)
-            .is_some_and(|n| self.seen[n as usize].first_line != 0)
+            .is_some_and(|n| self.seen[n as usize].first_line.get() != 0)
     }
 
     /// Whether the journal has a stage entry for this id.
@@ -299,8 +321,8 @@ pub fn scan_register(
     }
     let mut other = Vec::new();
     for (n, s) in index.seen.iter().enumerate() {
-        let (last, line) = (s.last, s.journal_line);
-        if last != NO_ENTRY && last != REMOVED && s.first_line == 0 {
+        let (last, line) = (s.last, s.journal_line.get());
+        if last != NO_ENTRY && last != REMOVED && s.first_line.get() == 0 {
             let id = index.ids.get(n as u32);
             other.push(
                 Diagnostic::warning(&index.journal_file, "missing-prospect", format!("`{id}` is in the journal but not in the register"))
@@ -379,7 +401,7 @@ fn index_row(r: &mut RowCheck, p: &Pipeline, file: &str, index: &mut Index) {
         index.ids.find(&r.id).map(|n| n as usize)
     } else {
         let n = index.number(&r.id);
-        let first = index.seen[n].first_line;
+        let first = index.seen[n].first_line.get();
         if first != 0 {
             let (line, column) = r.id_at;
             r.diags.insert(
@@ -393,7 +415,7 @@ fn index_row(r: &mut RowCheck, p: &Pipeline, file: &str, index: &mut Index) {
                 .hint("give each prospect its own id"),
             );
         } else {
-            index.seen[n].first_line = r.line;
+            index.seen[n].first_line = Line::new(r.line);
         }
         Some(n)
     };
@@ -407,6 +429,7 @@ fn index_row(r: &mut RowCheck, p: &Pipeline, file: &str, index: &mut Index) {
             journal_line: line,
             ..
         } = index.seen[n];
+        let line = line.get();
         if last != NO_ENTRY && last as usize != stage {
             let recorded = if last == REMOVED {
                 "removed".to_string()
@@ -495,5 +518,31 @@ fn check_row(row: &Row, p: &Pipeline, styles: &mut Styles, r: &mut RowCheck) {
                 r.diags.push(d);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Line;
+
+    #[test]
+    fn a_line_number_keeps_its_value_in_five_bytes() {
+        for n in [
+            0,
+            1,
+            255,
+            256,
+            65_536,
+            u64::from(u32::MAX) + 1,
+            (1 << 40) - 1,
+        ] {
+            assert_eq!(Line::new(n).get(), n);
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "fewer than 2^40 lines")]
+    fn a_line_past_five_bytes_is_refused() {
+        Line::new(1 << 40);
     }
 }

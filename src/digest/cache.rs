@@ -43,12 +43,15 @@ use xxhash_rust::xxh3::Xxh3;
 
 const MAGIC: &[u8; 8] = b"pipe-jc1";
 /// Bumped whenever the layout or the meaning of a step changes.
-const FORMAT_VERSION: u32 = 2;
+const FORMAT_VERSION: u32 = 3;
 pub const HEADER_LEN: usize = 8 + 16 + 8 + 16 + 8 + 8 + 8 + 8 + 8 + 8 + 16;
 /// A block is written once it holds this many bytes.
 const BLOCK: usize = 64 * 1024;
 /// Journals smaller than this are read as CSV every time unless `PIPE_CACHE=1`.
 const MIN_JOURNAL: u64 = 1 << 20;
+/// The reads of the cache and of the journal it is checked against: large
+/// enough that system calls cost nothing, small beside the scans' state.
+const READ_BUF: usize = 256 * 1024;
 
 /// When the cache is read and written, from `PIPE_CACHE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,7 +236,7 @@ pub struct Cached {
 impl Cached {
     /// The cache at `path`, if there is one made for this `fingerprint` and it is whole.
     pub fn open(path: &Path, fingerprint: &[u8; 16]) -> Option<Cached> {
-        let mut file = BufReader::with_capacity(1 << 20, File::open(path).ok()?);
+        let mut file = BufReader::with_capacity(READ_BUF, File::open(path).ok()?);
         let mut head = [0u8; HEADER_LEN];
         file.read_exact(&mut head).ok()?;
         let header = Header::parse(&head)?;
@@ -320,7 +323,7 @@ impl Prefix {
     /// Whether `journal`, read from where it stands (its start), starts with
     /// these bytes; reads them into `hasher`, leaving `journal` just after them.
     pub fn matches(&self, journal: &mut impl Read, hasher: &mut Hasher) -> io::Result<bool> {
-        let mut buf = vec![0u8; 1 << 20];
+        let mut buf = vec![0u8; READ_BUF];
         let mut left = self.covers;
         while left > 0 {
             let want = left.min(buf.len() as u64) as usize;
