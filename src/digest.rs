@@ -21,6 +21,7 @@ use crate::journal::{EntryRef, Journal, Kind, Resume, Scan};
 use crate::pipeline::Pipeline;
 use anyhow::Result;
 use chrono::NaiveDate;
+use std::collections::HashSet;
 use std::fs::File;
 use std::path::Path;
 
@@ -148,6 +149,43 @@ pub fn scan<S>(
     visit: impl FnMut(&mut S, &Step<'_>),
 ) -> Result<(S, Ids, Scan)> {
     scan_with(path, p, cache::Policy::from_env(), None, fresh, visit)
+}
+
+/// The ids among `wanted` that have a stage entry in the journal at `path`,
+/// from its cache and a search of the entries appended since the cache was
+/// made; `None` when no cache can be used (none, made for another pipeline,
+/// damaged, or the journal no longer starts with the bytes it was made from):
+/// the caller then searches the whole journal.
+pub fn staged_among(
+    path: &Path,
+    p: &Pipeline,
+    wanted: &[String],
+) -> std::io::Result<Option<HashSet<String>>> {
+    if cache::Policy::from_env() == cache::Policy::Off {
+        return Ok(None);
+    }
+    let Some(cached) = cache::Cached::open(&cache::path_for(path), &cache::fingerprint(p)) else {
+        return Ok(None);
+    };
+    let mut journal = File::open(path)?;
+    if cached.covers() > journal.metadata()?.len() {
+        return Ok(None);
+    }
+    if !cached
+        .prefix()
+        .matches(&mut journal, &mut cache::Hasher::new())?
+    {
+        return Ok(None);
+    }
+    let Ok(mut found) = cached.staged_among(wanted) else {
+        return Ok(None);
+    };
+    // The journal stands just after the cached bytes, at an entry's start.
+    let Some(rest) = crate::journal::search::history_by_search(journal, wanted)? else {
+        return Ok(None);
+    };
+    found.extend(rest);
+    Ok(Some(found))
 }
 
 /// [`scan`] with the cache used as `policy` says; `concurrent` says whether a
@@ -661,6 +699,57 @@ mod tests {
             .collect();
         let diags = scan.diags.iter().map(|d| d.to_string()).collect();
         (steps, scan.entries, diags)
+    }
+
+    #[test]
+    fn the_staged_ids_of_a_batch_come_from_the_cache_as_from_the_journal() {
+        let p = pipeline();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.csv");
+        std::fs::write(&path, format!("{HEADER}{}", journal(3000, 7))).unwrap();
+        let mut wanted: Vec<String> = (0..310).map(|n| format!("P-{n:07}")).collect();
+        wanted.extend((0..35).map(|n| format!("client-{n}")));
+        wanted.extend(["P-0000999".to_string(), "client-99".to_string()]);
+        let reference = |path: &Path| {
+            crate::journal::search::history_by_parse(File::open(path).unwrap(), &wanted).unwrap()
+        };
+        // No cache: the caller searches the journal.
+        assert_eq!(staged_among(&path, &p, &wanted).unwrap(), None);
+        read(&path, &p, Policy::Always);
+        let found = staged_among(&path, &p, &wanted)
+            .unwrap()
+            .expect("the cache");
+        assert_eq!(found, reference(&path));
+        assert!(!found.is_empty() && found.len() < wanted.len());
+        // Entries appended since the cache was made are searched: a stage of
+        // an id the cache does not know (its field cell spaced, as the
+        // journal's scan reads it), a field change, a stage of a known id.
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        std::io::Write::write_all(
+            &mut f,
+            b"2026-12-01T00:00:00+00:00,2026-12-01,P-0000999,move, stage ,chaud,froid,me,,\n\
+              2026-12-01T00:00:00+00:00,2026-12-01,client-99,set,amount,1,2,me,,\n\
+              2026-12-01T00:00:00+00:00,2026-12-01,P-0000001,move,stage,chaud,froid,me,,\n",
+        )
+        .unwrap();
+        let found = staged_among(&path, &p, &wanted)
+            .unwrap()
+            .expect("the cache");
+        assert_eq!(found, reference(&path));
+        assert!(found.contains("P-0000999") && !found.contains("client-99"));
+        // Made again, its old blocks copied as they are: the same answer.
+        read(&path, &p, Policy::Always);
+        assert_eq!(
+            staged_among(&path, &p, &wanted).unwrap(),
+            Some(reference(&path))
+        );
+        // A journal edited in the cached bytes: the cache is not used.
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replacen(",me,,", ",moi,,", 1)).unwrap();
+        assert_eq!(staged_among(&path, &p, &wanted).unwrap(), None);
     }
 
     #[test]

@@ -721,5 +721,5 @@ impl EntryBase {
 
 /// The ids among `wanted` that have stage entries in the journal (none when there is no journal).
 fn journal_history(p: &Pipeline, wanted: &[String]) -> Result<HashSet<String>> {
-    crate::journal::search::stage_history(&p.register.journal, wanted)
+    crate::journal::search::stage_history(&p.register.journal, p, wanted)
 }

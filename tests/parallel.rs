@@ -434,14 +434,24 @@ fn a_reader_that_stops_early_ends_the_command_quietly() {
 /// on two (the register read in two halves at once); both must print the
 /// same, exit alike and leave the same register and journal, byte for byte.
 fn write_both_ways(s: &Sandbox, args: &[&str], what: &str) -> Run {
-    let [one, two] = ["1", "2"].map(|threads| {
+    write_with(
+        s,
+        args,
+        what,
+        [
+            &[("PIPE_THREADS", "1"), ("PIPE_CACHE", "0")],
+            &[("PIPE_THREADS", "2"), ("PIPE_CACHE", "0")],
+        ],
+    )
+}
+
+/// A writing command run on two copies of `s`, under each environment:
+/// the same output, exit and files. Returns the first run.
+fn write_with(s: &Sandbox, args: &[&str], what: &str, envs: [&[(&str, &str)]; 2]) -> Run {
+    let [one, two] = envs.map(|env| {
         let copy = Sandbox::new();
         common::copy_tree(&s.path(""), &copy.path(""));
-        let run = run_with(
-            &copy,
-            &[("PIPE_THREADS", threads), ("PIPE_CACHE", "0")],
-            args,
-        );
+        let run = run_with(&copy, env, args);
         (run, copy)
     });
     let shown = format!("{what}: pipe {}", args.join(" "));
@@ -559,6 +569,72 @@ fn write_commands_both_ways(s: &Sandbox, what: &str) {
     s.write("batch.csv", batch);
     let batch = write_both_ways(s, &["move", "--batch", "batch.csv"], what);
     assert_eq!(batch.code, 0, "{what}: {}", batch.stderr);
+}
+
+/// A batch of moves learns which prospects have a stage history from the
+/// journal's cache and a search of the entries appended since, or from the
+/// journal alone: the same either way. Among its prospects, one typed into
+/// the register with no history, and one whose only history was journaled
+/// after the cache was made.
+#[test]
+fn a_batch_of_moves_reads_the_journal_cache_as_it_reads_the_journal() {
+    let s = generated(3_000, 23);
+    let register = s.read_string("prospects.csv");
+    let ids = movable_ids(&s, 1, 40);
+    let line = register
+        .split("\r\n")
+        .find(|l| l.starts_with(&format!("{};", ids[0])))
+        .expect("a movable row")
+        .to_string();
+    let typed = |id: &str| format!("{id}{}\r\n", &line[ids[0].len()..]);
+    s.write(
+        "prospects.csv",
+        format!("{register}{}{}", typed("P-0999998"), typed("P-0999999")),
+    );
+    let cached: &[(&str, &str)] = &[("PIPE_CACHE", "1")];
+    let made = run_with(&s, cached, &["check"]);
+    assert!(made.stderr.contains("3002 prospects"), "{}", made.stderr);
+    let cache = s.read(".journal.csv.pipe-cache");
+    let moved = run_with(
+        &s,
+        cached,
+        &["move", "P-0999999", "froid", "--on", "2026-11-02"],
+    );
+    assert!(moved.stderr.contains("moved P-0999999"), "{}", moved.stderr);
+    // The cache as it was before that move, should the move have renewed it.
+    s.write(".journal.csv.pipe-cache", cache);
+    let mut batch = String::from("id,stage,reason\n");
+    for id in ids
+        .iter()
+        .map(String::as_str)
+        .chain(["P-0999998", "P-0999999"])
+    {
+        batch.push_str(&format!("{id},perdu,Prix\n"));
+    }
+    s.write("batch.csv", batch);
+    let run = write_with(
+        &s,
+        &["move", "--batch", "batch.csv"],
+        "cache",
+        [cached, &[("PIPE_CACHE", "0")]],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // With a stage history, the date a move replaces is in the journal
+    // already; without one, the move journals it.
+    let journal = s.read_string("journal.csv");
+    let lines = journal.lines().count();
+    let copy = Sandbox::new();
+    common::copy_tree(&s.path(""), &copy.path(""));
+    run_with(&copy, cached, &["move", "--batch", "batch.csv"]);
+    let added: Vec<String> = copy
+        .read_string("journal.csv")
+        .lines()
+        .skip(lines)
+        .filter(|l| l.contains(",stage_since,"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(added.len(), 1, "{added:?}");
+    assert!(added[0].contains(",P-0999998,"), "{added:?}");
 }
 
 #[test]

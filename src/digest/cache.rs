@@ -28,7 +28,10 @@
 //! the date zigzagged), its prospect's number, and its stages or its field's
 //! name and two values. Blocks start afresh, so a rewrite copies the blocks
 //! of the old cache as they are. The ids follow ([`Ids::store`]): loading
-//! them spares hashing every id of the journal again.
+//! them spares hashing every id of the journal again. Last come the
+//! prospects with a stage step, one bit each by number (their count of
+//! 64-bit words, then the words): a batch of moves asks which of its
+//! prospects have one ([`Cached::staged_among`]) without reading a step.
 
 use super::{Change, Named, Step};
 use crate::ids::Ids;
@@ -36,6 +39,7 @@ use crate::journal::Kind;
 use crate::pipeline::Pipeline;
 use anyhow::{Result, bail};
 use chrono::{Datelike, NaiveDate};
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -43,7 +47,7 @@ use xxhash_rust::xxh3::Xxh3;
 
 const MAGIC: &[u8; 8] = b"pipe-jc1";
 /// Bumped whenever the layout or the meaning of a step changes.
-const FORMAT_VERSION: u32 = 3;
+const FORMAT_VERSION: u32 = 4;
 pub const HEADER_LEN: usize = 8 + 16 + 8 + 16 + 8 + 8 + 8 + 8 + 8 + 8 + 16;
 /// A block is written once it holds this many bytes.
 const BLOCK: usize = 64 * 1024;
@@ -293,7 +297,12 @@ impl Cached {
             let count = u32::from_le_bytes(head[4..].try_into().expect("4 bytes"));
             block.resize(len, 0);
             self.file.read_exact(&mut block)?;
-            decode_block(&block, count, h.ids, sink)?;
+            decode_block(&block, count, h.ids, &mut |s| {
+                if let Some(w) = writer.as_deref_mut() {
+                    w.note(s);
+                }
+                sink(s);
+            })?;
             steps += u64::from(count);
             at += 8 + len as u64;
             if let Some(w) = writer.as_deref_mut() {
@@ -309,6 +318,37 @@ impl Cached {
         }
         Ok((ids, h.entries, h.next_line))
     }
+
+    /// The ids among `wanted` that have a stage step in the cache, read
+    /// from its ids and their marks, without its steps.
+    pub fn staged_among(mut self, wanted: &[String]) -> Result<HashSet<String>> {
+        let h = self.header;
+        self.file
+            .seek(SeekFrom::Start(HEADER_LEN as u64 + h.ids_at))?;
+        let ids = Ids::load(&mut self.file)?;
+        let words = get_u64(&mut self.file)?;
+        if ids.len() as u64 != h.ids || words != (h.ids).div_ceil(64) {
+            bail!("its marks do not match its {} ids", h.ids);
+        }
+        let mut staged = Vec::with_capacity(words as usize);
+        for _ in 0..words {
+            staged.push(get_u64(&mut self.file)?);
+        }
+        Ok(wanted
+            .iter()
+            .filter(|w| {
+                ids.find(w)
+                    .is_some_and(|n| staged[n as usize / 64] & (1 << (n % 64)) != 0)
+            })
+            .cloned()
+            .collect())
+    }
+}
+
+fn get_u64(src: &mut impl Read) -> io::Result<u64> {
+    let mut b = [0u8; 8];
+    src.read_exact(&mut b)?;
+    Ok(u64::from_le_bytes(b))
 }
 
 /// The bytes a cache was made from, by their length and hash: the journal's
@@ -490,6 +530,8 @@ pub struct Writer {
     body_hash: Xxh3,
     /// Set when a write failed: nothing is kept then.
     failed: bool,
+    /// One bit a prospect, by number: whether it has a stage step.
+    staged: Vec<u64>,
 }
 
 impl Writer {
@@ -518,11 +560,24 @@ impl Writer {
             body_len: 0,
             body_hash: Xxh3::new(),
             failed: false,
+            staged: Vec::new(),
         })
+    }
+
+    /// Marks the prospect of a stage step (for the steps of the blocks copied as they are).
+    fn note(&mut self, s: &Step<'_>) {
+        if let Change::Stage { .. } = s.change {
+            let word = s.id as usize / 64;
+            if word >= self.staged.len() {
+                self.staged.resize(word + 1, 0);
+            }
+            self.staged[word] |= 1 << (s.id % 64);
+        }
     }
 
     /// Adds a step read from the CSV.
     pub fn add(&mut self, s: &Step<'_>) {
+        self.note(s);
         let kind = match s.kind {
             Kind::Add => 0,
             Kind::Move => 1,
@@ -604,6 +659,17 @@ impl Writer {
         let ids_at = self.body_len;
         // Straight into the body, without a copy of the ids in memory.
         if ids.store(&mut Body(&mut self)).is_err() || self.failed {
+            return;
+        }
+        let mut staged = std::mem::take(&mut self.staged);
+        staged.resize(ids.len().div_ceil(64), 0);
+        let mut marks = Vec::with_capacity(8 + staged.len() * 8);
+        marks.extend_from_slice(&(staged.len() as u64).to_le_bytes());
+        for w in &staged {
+            marks.extend_from_slice(&w.to_le_bytes());
+        }
+        self.write(&marks);
+        if self.failed {
             return;
         }
         let header = Header {

@@ -16,7 +16,7 @@ use std::io::{Read, Seek};
 use std::path::Path;
 
 /// The ids among `wanted` that have stage entries in the journal (none when there is no journal).
-pub fn stage_history(path: &Path, wanted: &[String]) -> Result<HashSet<String>> {
+pub fn stage_history(path: &Path, p: &Pipeline, wanted: &[String]) -> Result<HashSet<String>> {
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
@@ -27,6 +27,15 @@ pub fn stage_history(path: &Path, wanted: &[String]) -> Result<HashSet<String>> 
     // Search the ids' bytes (a few ids) or check each line's id and field
     // (a batch) instead of parsing every entry; a long search in two halves.
     let searchable = wanted.iter().all(|w| !w.is_empty());
+    // A batch reads the journal's cache, when it has one, and searches only
+    // what was appended since.
+    if searchable
+        && wanted.len() > FEW_IDS
+        && let Some(found) = crate::digest::staged_among(path, p, wanted)
+            .map_err(|e| anyhow::Error::new(e).context(format!("cannot read {}", path.display())))?
+    {
+        return Ok(found);
+    }
     let len = file.metadata().map_or(0, |m| m.len());
     if searchable
         && wanted.len() > FEW_IDS
@@ -114,7 +123,7 @@ pub fn history_by_parse(file: impl std::io::Read, wanted: &[String]) -> Result<H
     let mut scanner = crate::csvscan::Scanner::new(std::io::BufReader::new(file), b',', b'\n');
     let mut found = HashSet::new();
     while let Some(rec) = scanner.next_record()? {
-        if rec.field(4) == Some(b"stage".as_slice())
+        if rec.field(4).is_some_and(is_stage_cell)
             && let Some(id) = rec.field(2).and_then(|b| std::str::from_utf8(b).ok())
             && wanted.contains(id.trim())
         {
@@ -193,6 +202,12 @@ enum Plain<'a> {
     Unsure,
 }
 
+/// Whether a journal's field cell names the stage, as the journal's scan
+/// reads it (spaces around it aside).
+fn is_stage_cell(cell: &[u8]) -> bool {
+    cell == b"stage" || std::str::from_utf8(cell).is_ok_and(|c| crate::text::trim(c) == "stage")
+}
+
 /// Reads a line's first five cells (`at,date,id,kind,field`, about 60 bytes)
 /// in one walk: shorter than `memchr`'s set-up for each of them.
 fn plain_entry(line: &[u8]) -> Plain<'_> {
@@ -214,7 +229,7 @@ fn plain_entry(line: &[u8]) -> Plain<'_> {
     if n < 5 {
         return Plain::Unsure;
     }
-    if &line[cuts[3] + 1..cuts[4]] != b"stage" {
+    if !is_stage_cell(&line[cuts[3] + 1..cuts[4]]) {
         return Plain::Other;
     }
     match std::str::from_utf8(&line[cuts[1] + 1..cuts[2]]) {
@@ -251,7 +266,7 @@ fn search_region(
         let Some(rec) = scanner.next_record()? else {
             return Ok(true);
         };
-        if rec.field(4) == Some(b"stage".as_slice())
+        if rec.field(4).is_some_and(is_stage_cell)
             && let Some(id) = rec.field(2).and_then(|b| std::str::from_utf8(b).ok())
             && set.contains(id.trim())
         {
