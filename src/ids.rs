@@ -171,8 +171,9 @@ impl Ids {
             && let Some(v) = d.value(id.as_bytes())
         {
             if v >= d.slots.len() {
-                let len = (v + 1).max(d.slots.len() * 2).min(DENSE_LIMIT);
-                d.slots.resize(len, 0);
+                // Just long enough: the vector's own growth leaves its spare
+                // room unwritten, so it costs no memory until used.
+                d.slots.resize(v + 1, 0);
             }
             return match d.slots[v] {
                 0 => {
@@ -247,8 +248,7 @@ impl Ids {
                 out.write_all(&(d.prefix.len() as u64).to_le_bytes())?;
                 out.write_all(&d.prefix)?;
                 out.write_all(&(d.width as u64).to_le_bytes())?;
-                // Without the room left for values not yet seen: the array
-                // grows by doubling, so up to half of it can be that room.
+                // Up to the last value seen (ids taken back leave zeros).
                 let used = d
                     .slots
                     .iter()
