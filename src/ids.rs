@@ -417,27 +417,6 @@ fn next_number(starts: &[u32]) -> u32 {
         .expect("fewer than 4 billion ids")
 }
 
-/// Moves each `items[old]` to `items[new_of[old]]`, in place (`new_of` is a
-/// permutation, as [`Ids::renumber_by_value`] returns): one bit an item aside.
-pub fn permute<T>(items: &mut [T], new_of: &[u32]) {
-    assert_eq!(items.len(), new_of.len(), "one new place an item");
-    let mut placed = vec![0u64; items.len().div_ceil(64)];
-    for start in 0..items.len() {
-        if placed[start / 64] & (1 << (start % 64)) != 0 {
-            continue;
-        }
-        // Follows the cycle through `start`: what `start` holds goes to its
-        // place, and what was there comes to `start`, until the cycle closes.
-        let mut j = new_of[start] as usize;
-        while j != start {
-            items.swap(start, j);
-            placed[j / 64] |= 1 << (j % 64);
-            j = new_of[j] as usize;
-        }
-        placed[start / 64] |= 1 << (start % 64);
-    }
-}
-
 /// Appends a new id not of the dense shape to the buffer; its number and where it starts.
 fn push(bytes: &mut Vec<u8>, starts: &mut Vec<u32>, id: &str) -> (u32, usize) {
     let n = next_number(starts);
@@ -594,33 +573,6 @@ mod tests {
             let at = stored.windows(4).position(|w| w == b"bolt").unwrap();
             stored[at..at + 4].copy_from_slice(b"acme");
             assert!(Ids::load(&mut stored.as_slice()).is_err());
-        }
-    }
-
-    #[test]
-    fn a_permutation_in_place_moves_each_item_to_its_new_place() {
-        for n in [0usize, 1, 2, 63, 64, 65, 1000] {
-            // A few shapes of permutation: identity, reversal, a shuffle.
-            let shuffle: Vec<u32> = {
-                let mut v: Vec<u32> = (0..n as u32).collect();
-                let mut x = 0x9e37_79b9_u64;
-                for i in (1..n).rev() {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    v.swap(i, (x % (i as u64 + 1)) as usize);
-                }
-                v
-            };
-            let reversed: Vec<u32> = (0..n as u32).rev().collect();
-            let identity: Vec<u32> = (0..n as u32).collect();
-            for new_of in [shuffle, reversed, identity] {
-                let mut items: Vec<String> = (0..n).map(|i| format!("item {i}")).collect();
-                permute(&mut items, &new_of);
-                for (old, &new) in new_of.iter().enumerate() {
-                    assert_eq!(items[new as usize], format!("item {old}"));
-                }
-            }
         }
     }
 

@@ -173,9 +173,13 @@ impl Index {
     /// in that order, not in the journal's.
     pub fn number_by_value(&mut self, mut ids: Ids) -> Vec<u32> {
         let new_of = ids.renumber_by_value();
-        self.seen.resize(ids.len(), UNSEEN);
-        // In place: a second copy would double the index's memory.
-        crate::ids::permute(&mut self.seen, &new_of);
+        // A copy, not a permutation in place: following the permutation's
+        // cycles reads and writes at random, three times slower.
+        let mut seen = vec![UNSEEN; ids.len()];
+        for (old, s) in self.seen.iter().enumerate() {
+            seen[new_of[old] as usize] = *s;
+        }
+        self.seen = seen;
         self.ids = ids;
         new_of
     }
