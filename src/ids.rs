@@ -360,7 +360,8 @@ impl Ids {
     }
 }
 
-fn get_u64(src: &mut impl Read) -> io::Result<u64> {
+/// Reads a little-endian `u64` (the lengths and counts of the cache's sections).
+pub fn get_u64(src: &mut impl Read) -> io::Result<u64> {
     let mut b = [0u8; 8];
     src.read_exact(&mut b)?;
     Ok(u64::from_le_bytes(b))

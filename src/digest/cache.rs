@@ -34,7 +34,7 @@
 //! prospects have one ([`Cached::staged_among`]) without reading a step.
 
 use super::{Change, Named, Step};
-use crate::ids::Ids;
+use crate::ids::{Ids, get_u64};
 use crate::journal::Kind;
 use crate::pipeline::Pipeline;
 use anyhow::{Result, bail};
@@ -343,12 +343,6 @@ impl Cached {
             .cloned()
             .collect())
     }
-}
-
-fn get_u64(src: &mut impl Read) -> io::Result<u64> {
-    let mut b = [0u8; 8];
-    src.read_exact(&mut b)?;
-    Ok(u64::from_le_bytes(b))
 }
 
 /// The bytes a cache was made from, by their length and hash: the journal's
