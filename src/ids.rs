@@ -233,10 +233,9 @@ impl Ids {
         new_of
     }
 
-    /// Writes the ids for [`Ids::load`]: their bytes, where each starts, and
-    /// the array of numbered ids (numbers little-endian).
-    /// Writes the ids as they are held: the text of those not of the dense
-    /// shape, each number's place (`starts`), then the shape and its array.
+    /// Writes the ids for [`Ids::load`] as they are held (numbers
+    /// little-endian): the text of those not of the dense shape, each
+    /// number's place (`starts`), then the shape and its array.
     pub fn store(&self, out: &mut impl Write) -> io::Result<()> {
         out.write_all(&(self.bytes.len() as u64).to_le_bytes())?;
         out.write_all(&self.bytes)?;
@@ -264,6 +263,7 @@ impl Ids {
     pub fn load(src: &mut impl Read) -> io::Result<Ids> {
         let bad = |what: &str| io::Error::new(io::ErrorKind::InvalidData, format!("ids: {what}"));
         let len = usize::try_from(get_u64(src)?).map_err(|_| bad("too long"))?;
+        // Sized once: growing by doubling could leave as much again unused.
         let mut bytes = Vec::with_capacity(len.min(1 << 30));
         src.take(len as u64).read_to_end(&mut bytes)?;
         if bytes.len() != len {
@@ -317,13 +317,20 @@ impl Ids {
                 _ => return Err(bad("cut short")),
             };
             next = s + size;
-            if next > bytes.len() || std::str::from_utf8(at(&bytes, s)).is_err() {
+            if next > bytes.len() {
                 return Err(bad("cut short"));
+            }
+            if std::str::from_utf8(at(&bytes, s)).is_err() {
+                return Err(bad("an id that is not text"));
             }
         }
         if next != bytes.len() {
             return Err(bad("bytes past the last id"));
         }
+        // The array holds a number for each id of its shape, none past the
+        // last id. (Which number goes with which id is the stored data's own,
+        // which the cache checks by its hash: a look-up per id to check it
+        // again would cost as much as hashing the ids anew.)
         if let Some(d) = &dense {
             let numbered = d.slots.iter().filter(|&&s| s != 0).count();
             if numbered != dense_ids || d.slots.iter().any(|&s| s as usize > starts.len()) {
@@ -399,17 +406,6 @@ fn get_u32s(src: &mut impl Read) -> io::Result<Vec<u32>> {
     Ok(out)
 }
 
-/// Appends the length of an id as stored before it: one byte, or 255 and four bytes.
-fn put_head(out: &mut Vec<u8>, len: usize) {
-    match u8::try_from(len) {
-        Ok(l) if l < 255 => out.push(l),
-        _ => {
-            out.push(255);
-            out.extend_from_slice(&u32::try_from(len).expect("a short id").to_le_bytes());
-        }
-    }
-}
-
 /// The number the next new id gets.
 fn next_number(starts: &[u32]) -> u32 {
     u32::try_from(starts.len())
@@ -422,7 +418,13 @@ fn next_number(starts: &[u32]) -> u32 {
 fn push(bytes: &mut Vec<u8>, starts: &mut Vec<u32>, id: &str) -> (u32, usize) {
     let n = next_number(starts);
     let pos = bytes.len();
-    put_head(bytes, id.len());
+    let len = id.len();
+    if len < 255 {
+        bytes.push(len as u8);
+    } else {
+        bytes.push(255);
+        bytes.extend_from_slice(&u32::try_from(len).expect("a short id").to_le_bytes());
+    }
     bytes.extend_from_slice(id.as_bytes());
     starts.push(
         u32::try_from(pos)
@@ -564,17 +566,17 @@ mod tests {
                 assert_eq!(loaded.get(n), ids.get(n));
                 assert_eq!(loaded.find(&ids.get(n)), Some(n));
             }
-            // An id given twice does not load.
-            let mut twice = Ids::default();
-            for id in ["P-0001", "acme", "bolt"] {
-                twice.insert(id);
-            }
-            let mut stored = Vec::new();
-            twice.store(&mut stored).unwrap();
-            let at = stored.windows(4).position(|w| w == b"bolt").unwrap();
-            stored[at..at + 4].copy_from_slice(b"acme");
-            assert!(Ids::load(&mut stored.as_slice()).is_err());
         }
+        // An id given twice does not load.
+        let mut twice = Ids::default();
+        for id in ["P-0001", "acme", "bolt"] {
+            twice.insert(id);
+        }
+        let mut stored = Vec::new();
+        twice.store(&mut stored).unwrap();
+        let at = stored.windows(4).position(|w| w == b"bolt").unwrap();
+        stored[at..at + 4].copy_from_slice(b"acme");
+        assert!(Ids::load(&mut stored.as_slice()).is_err());
     }
 
     #[test]

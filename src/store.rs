@@ -329,9 +329,9 @@ const SYNC_STEP: u64 = 8 << 20;
 /// With a `step`, a second thread syncs what is written so far each time
 /// another `step` bytes are written (once it is done with the sync before),
 /// while `fill` goes on: the disk then works while this thread copies, and
-/// the last sync has little left to write. A failed sync on either thread fails the write, so that an
-/// error the kernel reports only once is never lost. Returns how many syncs
-/// the second thread made.
+/// the last sync has little left to write. A failed sync on either thread
+/// fails the write, so that an error the kernel reports only once is never
+/// lost. Returns how many syncs the second thread made.
 fn write_synced(
     file: &File,
     step: Option<u64>,
