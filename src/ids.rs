@@ -34,6 +34,40 @@ pub struct Ids {
     dense: Option<Dense>,
 }
 
+/// [`Ids`] that only find numbers ([`Ids::into_lookup`]).
+pub struct Lookup {
+    bytes: Vec<u8>,
+    table: HashTable<Slot>,
+    hasher: foldhash::quality::RandomState,
+    dense: Option<Dense>,
+}
+
+impl Lookup {
+    /// The number of `id`, as [`Ids::find`] gives it.
+    pub fn find(&self, id: &str) -> Option<u32> {
+        find(&self.dense, &self.table, &self.hasher, &self.bytes, id)
+    }
+}
+
+/// The number of `id` among ids numbered through `dense`, else `table`.
+fn find(
+    dense: &Option<Dense>,
+    table: &HashTable<Slot>,
+    hasher: &foldhash::quality::RandomState,
+    bytes: &[u8],
+    id: &str,
+) -> Option<u32> {
+    if let Some(d) = dense
+        && let Some(v) = d.value(id.as_bytes())
+    {
+        return d.slots.get(v).copied().filter(|&n| n > 0).map(|n| n - 1);
+    }
+    let hash = hasher.hash_one(id.as_bytes());
+    table
+        .find(hash, |s| s.is(id.as_bytes(), bytes))
+        .map(|s| s.n)
+}
+
 /// Ids made of `prefix` then `width` digits, numbered through their value.
 #[derive(Clone)]
 struct Dense {
@@ -151,15 +185,18 @@ impl Ids {
     }
 
     pub fn find(&self, id: &str) -> Option<u32> {
-        if let Some(d) = &self.dense
-            && let Some(v) = d.value(id.as_bytes())
-        {
-            return d.slots.get(v).copied().filter(|&n| n > 0).map(|n| n - 1);
+        find(&self.dense, &self.table, &self.hasher, &self.bytes, id)
+    }
+
+    /// The ids for finding their numbers only: without each number's place
+    /// (4 bytes an id), which naming a number and numbering new ids need.
+    pub fn into_lookup(self) -> Lookup {
+        Lookup {
+            bytes: self.bytes,
+            table: self.table,
+            hasher: self.hasher,
+            dense: self.dense,
         }
-        let hash = self.hasher.hash_one(id.as_bytes());
-        self.table
-            .find(hash, |s| s.is(id.as_bytes(), &self.bytes))
-            .map(|s| s.n)
     }
 
     /// The number of `id`, given it if new; and whether it was new.

@@ -8,7 +8,9 @@
 //! must print the same bytes, exit the same way and name the same lines
 //! either way: on registers and journals from the benchmark generator
 //! (`examples/gen.rs`, included here), clean, seeded with errors, appended
-//! to and edited, and on every test fixture.
+//! to and edited, and on every test fixture. The reports of today's state
+//! read the journal into a few answers per prospect; `PIPE_HISTORY=full`
+//! keeps its whole history, as the other reports do.
 
 mod common;
 
@@ -255,6 +257,93 @@ fn the_journal_cache_changes_no_output() {
 #[test]
 fn every_fixture_gives_the_same_output_with_the_cache() {
     every_fixture(same_with_the_cache);
+}
+
+/// The reports of today's state that keep only a few answers per prospect
+/// from the journal (`src/report/brief.rs`), in every format, with periods
+/// and filters.
+const TODAYS_REPORTS: &[&[&str]] = &[
+    &["report", "funnel"],
+    &["report", "funnel", "--format", "json"],
+    &["report", "funnel", "--by", "amount", "--format", "md"],
+    &["report", "funnel", "--format", "html"],
+    &[
+        "report",
+        "funnel",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2025-12-31",
+        "--format",
+        "csv",
+    ],
+    &[
+        "report",
+        "funnel",
+        "--from",
+        "2026-11-27",
+        "--format",
+        "csv",
+    ],
+    &["report", "funnel", "--phase", "prospect", "--format", "csv"],
+    &["report", "products", "--format", "csv"],
+    &["report", "products", "--by", "stage", "--format", "json"],
+    &["report", "owners"],
+    &["report", "owners", "--stage", "chaud", "--format", "csv"],
+    &["report", "forecast", "--format", "csv"],
+];
+
+/// Runs the reports of today's state with the brief answers and with the
+/// full history (`PIPE_HISTORY=full`), with and without the cache; compares.
+fn same_brief_and_full(s: &Sandbox, what: &str) {
+    for args in TODAYS_REPORTS {
+        for cache in ["0", "1"] {
+            let brief = run_with(s, &[("PIPE_CACHE", cache)], args);
+            let full = run_with(s, &[("PIPE_CACHE", cache), ("PIPE_HISTORY", "full")], args);
+            let shown = format!("{what}: PIPE_CACHE={cache} pipe {}", args.join(" "));
+            assert_eq!(
+                full.code, brief.code,
+                "{shown}: exit code\n{}",
+                brief.stderr
+            );
+            assert_eq!(full.stdout, brief.stdout, "{shown}: stdout");
+            assert_eq!(full.stderr, brief.stderr, "{shown}: stderr");
+            assert!(
+                !brief.stderr.contains("panicked"),
+                "{shown}: {}",
+                brief.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn the_reports_of_today_answer_from_the_journal_as_its_full_history_does() {
+    let s = generated(3_000, 11);
+    same_brief_and_full(&s, "generated");
+    // Entries out of date order, several on one day, a removal, a close
+    // and a reopening within the period, a stage no longer in the pipeline.
+    let mut journal = s.read_string("journal.csv");
+    for line in [
+        "2026-11-27T09:00:00+01:00,2026-03-02,P-0001,move,stage,suspect,contacte,x,,",
+        "2026-11-27T09:00:01+01:00,2026-03-02,P-0001,move,stage,contacte,gagne,x,,",
+        "2026-11-27T09:00:02+01:00,2026-03-02,P-0001,move,stage,gagne,chaud,x,,",
+        "2026-11-27T09:00:03+01:00,2025-01-15,P-0002,move,stage,chaud,perdu,x,prix,",
+        "2026-11-27T09:00:04+01:00,2026-11-27,P-0003,remove,stage,chaud,,x,,",
+        "2026-11-27T09:00:05+01:00,2026-06-01,P-0004,move,stage,chaud,ancienne étape,x,,",
+        "2026-11-27T09:00:06+01:00,2026-06-01,P-0005,move,stage,chaud,perdu,x,prix,",
+        "2026-11-27T09:00:07+01:00,2026-05-01,P-0005,move,stage,perdu,chaud,x,,",
+    ] {
+        journal.push_str(line);
+        journal.push('\n');
+    }
+    s.write("journal.csv", journal);
+    same_brief_and_full(&s, "generated, appended out of order");
+}
+
+#[test]
+fn every_fixture_gives_the_same_reports_of_today_from_the_journal_in_brief() {
+    every_fixture(same_brief_and_full);
 }
 
 /// `pipe show` parses only the journal lines that hold the id; it must show

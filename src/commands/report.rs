@@ -7,7 +7,7 @@ use crate::error::{Exit, usage};
 use crate::filter::FilterArgs;
 use crate::output::{Format, OutputArgs};
 use crate::prospect::Prospect;
-use crate::report::replay::History;
+use crate::report::brief::{Past, Questions};
 use crate::report::{Builder, By, Kind, Options, Scope};
 use anyhow::Result;
 use chrono::{Days, Months, NaiveDate};
@@ -123,7 +123,19 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         }
     }
 
-    let (history, journal) = History::read(&p.register.journal, p)?;
+    // The reports of today's state need only a few answers per prospect
+    // from the journal; the others replay past days and field changes.
+    let brief = as_of == ctx.today
+        && matches!(
+            kind,
+            Kind::Funnel | Kind::Products | Kind::Owners | Kind::Forecast
+        );
+    let questions = Questions {
+        from,
+        to,
+        day: as_of,
+    };
+    let (history, journal) = Past::read(&p.register.journal, p, questions, brief)?;
     let diags = journal.diags;
     if !diags.is_empty() {
         eprintln!(

@@ -11,6 +11,7 @@
 //! their content in.
 
 pub mod breakdown;
+pub mod brief;
 pub mod delays;
 pub mod forecast;
 pub mod funnel;
@@ -24,8 +25,9 @@ use crate::pipeline::{Outcome, Pipeline};
 use crate::prospect::Prospect;
 use crate::render;
 use anyhow::Result;
+use brief::{Answers, Past, Questions};
 use chrono::NaiveDate;
-use replay::{History, Log, State};
+use replay::{Log, State};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Serialize, Serializer};
 use std::borrow::Cow;
@@ -249,7 +251,7 @@ pub struct Scope<'p> {
     pub filter: Filter,
     /// The filters as given, for titles and JSON.
     pub filter_text: Vec<String>,
-    pub history: History,
+    pub history: Past,
 }
 
 /// A prospect's close (a move into a won or lost stage from a stage of another outcome).
@@ -317,40 +319,42 @@ impl<'p> Scope<'p> {
     /// The prospect at the end of `day`, with its flow in the period up to that day.
     pub fn observe_at<'a>(&'a self, x: &'a Prospect, day: NaiveDate) -> Seen<'a> {
         let p = self.p;
-        let y = match self.history.state_at(x, day, self.today, p) {
-            State::Present(y) => y,
-            State::Absent => return Seen::Absent,
-            State::Unknown => return Seen::Unknown,
+        let y = match &self.history {
+            // A brief answers for today, where the register's row is the state.
+            Past::Brief(_) => Cow::Borrowed(x),
+            Past::Full(h) => match h.state_at(x, day, self.today, p) {
+                State::Present(y) => y,
+                State::Absent => return Seen::Absent,
+                State::Unknown => return Seen::Unknown,
+            },
         };
         if !self.filter.accepts(p, &y) {
             return Seen::Filtered;
         }
-        let log = self.history.log(&x.id);
         let stage = &p.stages[y.stage];
-        let (from, to) = (self.from, self.to.min(day));
-        let mut entered: Vec<usize> = Vec::new();
-        let mut close = None;
-        let first = log.and_then(|l| l.first_stage()).map(|e| e.date);
-        let outcome = |s: Option<usize>| s.map(|s| p.stages[s].outcome);
-        if let Some(log) = log {
-            for e in log.stages_between(from, to) {
-                let Some(s) = e.to else { continue };
-                if !entered.contains(&s) {
-                    entered.push(s);
-                }
-                let o = p.stages[s].outcome;
-                if o != Outcome::Open && outcome(e.from) != Some(o) {
-                    close = Some(Close {
-                        outcome: o,
-                        cycle: first.map(|f| (e.date - f).num_days()),
-                    });
-                }
+        let q = Questions {
+            from: self.from,
+            to: self.to,
+            day,
+        };
+        let (log, past) = match &self.history {
+            Past::Full(h) => {
+                let log = h.log(&x.id);
+                let past = log.map(|l| Answers::of_log(l, q, p));
+                (log, past.unwrap_or_default())
             }
-        }
+            Past::Brief(b) => (None, b.answers(&x.id, q)),
+        };
+        let (from, to) = (self.from, self.to.min(day));
+        let first = past.first;
+        let cycle = |date: NaiveDate| first.map(|f| (date - f).num_days());
+        let mut entered = past.entered;
+        let mut close = past.close.map(|(s, date)| Close {
+            outcome: p.stages[s].outcome,
+            cycle: cycle(date),
+        });
         // Its entry into its present stage may not be in the journal (an edit in a spreadsheet).
-        let journaled = log
-            .and_then(|l| l.last_stage_on(day))
-            .is_some_and(|e| e.to == Some(y.stage));
+        let journaled = past.last_to == Some(Some(y.stage));
         if !journaled
             && let Some(since) = y.stage_since
             && since >= from
@@ -362,7 +366,7 @@ impl<'p> Scope<'p> {
             if stage.outcome != Outcome::Open {
                 close = Some(Close {
                     outcome: stage.outcome,
-                    cycle: first.map(|f| (since - f).num_days()),
+                    cycle: cycle(since),
                 });
             }
         }

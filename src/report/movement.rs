@@ -75,7 +75,7 @@ impl Builder {
 
     pub fn add(&mut self, scope: &Scope, x: &Prospect) {
         let p = scope.p;
-        let at = |d| scope.history.state_at(x, d, scope.today, p);
+        let at = |d| scope.history.full().state_at(x, d, scope.today, p);
         let (start, end) = match (at(self.start_day), at(scope.to)) {
             (State::Unknown, _) | (_, State::Unknown) => {
                 self.unknown += 1;
@@ -124,7 +124,7 @@ impl Builder {
         if o_start == Some(Outcome::Open) && end.is_some() {
             self.revalued += a_end.unwrap_or_default() - a_start.unwrap_or_default();
         }
-        if let Some(log) = scope.history.log(&x.id) {
+        if let Some(log) = scope.history.full().log(&x.id) {
             for e in log.stages_between(scope.from, scope.to) {
                 if e.from != e.to {
                     *self.moves.entry((e.from, e.to)).or_default() += 1;

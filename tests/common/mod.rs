@@ -140,6 +140,7 @@ pub fn pipe_in(dir: &Path) -> Command {
         .env_remove("PIPE_TODAY")
         .env_remove("PIPE_THREADS")
         .env_remove("PIPE_CACHE")
+        .env_remove("PIPE_HISTORY")
         .env_remove("PIPE_LOCK_TIMEOUT");
     c
 }

@@ -1,0 +1,339 @@
+//! What a report of today's state asks of the journal, folded per prospect
+//! into 16 bytes while the journal streams past.
+//!
+//! `funnel`, `products`, `owners` and `forecast` at `--as-of` today take each
+//! prospect as the register has it, and ask its history only three things
+//! ([`super::Scope::observe`]): the date of its first stage event (where a
+//! sales cycle starts), the stages it entered in the period with its last
+//! close there, and the stage its last event on or before the day led to.
+//! Those answers are kept instead of every event: a fixed record per
+//! prospect, whatever the journal's length, and no sorting of events once
+//! the journal is read. [`Past::Full`] keeps the whole history for the
+//! reports that replay past days or field changes (`--as-of` a past day,
+//! `movement`, `delays`).
+//!
+//! The events are taken as [`History`] sorts them (by date, journal order
+//! breaking ties); the unit tests compare the answers with the full
+//! history's, and `tests/parallel.rs` every report both ways
+//! (`PIPE_HISTORY=full` forces the full history).
+//!
+//! No I/O here: the steps come from [`crate::digest`].
+
+use super::replay::{History, Log};
+use crate::digest::{self, Step};
+use crate::ids::{Ids, Lookup};
+use crate::journal::Scan;
+use crate::pipeline::{Outcome, Pipeline};
+use chrono::NaiveDate;
+
+/// What a report reads of the journal.
+pub enum Past {
+    /// Every event and change: any day can be replayed.
+    Full(History),
+    /// The answers for one day and one period (see the module's note).
+    Brief(Briefs),
+}
+
+impl Past {
+    /// The full history; the reports that need it are given it ([`Past::read`]).
+    pub fn full(&self) -> &History {
+        match self {
+            Past::Full(h) => h,
+            Past::Brief(_) => unreachable!("a report that replays the past reads the full history"),
+        }
+    }
+
+    /// Reads the journal at `path`: only the answers to `q` when `brief`
+    /// (and the pipeline's stages fit in the record), else the full history.
+    pub fn read(
+        path: &std::path::Path,
+        p: &Pipeline,
+        q: Questions,
+        brief: bool,
+    ) -> anyhow::Result<(Past, Scan)> {
+        if brief && p.stages.len() <= MAX_STAGES && !full_forced() {
+            let (b, ids, scan) = digest::scan(
+                path,
+                p,
+                || Builder::new(p, q),
+                |b: &mut Builder, s| b.add_step(s),
+            )?;
+            Ok((Past::Brief(b.finish(ids)), scan))
+        } else {
+            let (h, scan) = History::read(path, p)?;
+            Ok((Past::Full(h), scan))
+        }
+    }
+}
+
+/// `PIPE_HISTORY=full`: always keep the full history (what the tests compare with).
+fn full_forced() -> bool {
+    std::env::var("PIPE_HISTORY").as_deref() == Ok("full")
+}
+
+/// The questions, known before the journal is read: the period's days
+/// (both included) and the day whose last event counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Questions {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub day: NaiveDate,
+}
+
+/// A prospect's answers, as [`super::Scope::observe`] uses them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Answers {
+    /// The date of its first stage event.
+    pub first: Option<NaiveDate>,
+    /// The stages it entered in the period, each once.
+    pub entered: Vec<usize>,
+    /// Its last close in the period: the stage it closed into, and when.
+    pub close: Option<(usize, NaiveDate)>,
+    /// Where its last event on or before the day led (`Some(None)`: it was removed).
+    pub last_to: Option<Option<usize>>,
+}
+
+impl Answers {
+    /// The answers the full history gives: its events walked in date order.
+    pub fn of_log(log: Log<'_>, q: Questions, p: &Pipeline) -> Answers {
+        let mut a = Answers {
+            first: log.first_stage().map(|e| e.date),
+            last_to: log.last_stage_on(q.day).map(|e| e.to),
+            ..Answers::default()
+        };
+        let outcome = |s: Option<usize>| s.map(|s| p.stages[s].outcome);
+        for e in log.stages_between(q.from, q.to.min(q.day)) {
+            let Some(s) = e.to else { continue };
+            if !a.entered.contains(&s) {
+                a.entered.push(s);
+            }
+            let o = p.stages[s].outcome;
+            if o != Outcome::Open && outcome(e.from) != Some(o) {
+                a.close = Some((s, e.date));
+            }
+        }
+        a
+    }
+}
+
+/// The stages a record can hold, one bit each for those entered (the
+/// shipped pipeline has 13); a larger pipeline's reports keep the full history.
+const MAX_STAGES: usize = 16;
+/// A stage number that is none (a removal), and one that is unset.
+const NONE: u8 = u8::MAX;
+const UNSET: u8 = u8::MAX - 1;
+
+/// One prospect's answers as kept: 16 bytes.
+#[derive(Debug, Clone, Copy)]
+struct Brief {
+    /// Its earliest stage event's date; `NaiveDate::MAX` while it has none.
+    first: NaiveDate,
+    /// The date of its last event on or before the day, with `last_to`.
+    last: NaiveDate,
+    /// The date of its last close in the period, with `close_to`.
+    close: NaiveDate,
+    /// The stages it entered in the period, one bit each.
+    entered: u16,
+    /// Where its last event on or before the day led: `NONE` for a
+    /// removal, `UNSET` while there is none.
+    last_to: u8,
+    /// The stage of its last close in the period; `UNSET` while there is none.
+    close_to: u8,
+}
+
+const _: () = assert!(std::mem::size_of::<Brief>() == 16);
+
+impl Brief {
+    const EMPTY: Brief = Brief {
+        first: NaiveDate::MAX,
+        last: NaiveDate::MIN,
+        close: NaiveDate::MIN,
+        entered: 0,
+        last_to: UNSET,
+        close_to: UNSET,
+    };
+}
+
+/// Folds the journal's stage steps into each prospect's record.
+pub struct Builder {
+    q: Questions,
+    /// Each stage's outcome, by number.
+    outcomes: Vec<Outcome>,
+    briefs: Vec<Brief>,
+}
+
+impl Builder {
+    pub fn new(p: &Pipeline, q: Questions) -> Builder {
+        Builder {
+            q,
+            outcomes: p.stages.iter().map(|s| s.outcome).collect(),
+            briefs: Vec::new(),
+        }
+    }
+
+    /// Takes in one step of a journal scan (steps come in journal order).
+    pub fn add_step(&mut self, s: &Step<'_>) {
+        let digest::Change::Stage { from, to } = s.change else {
+            return;
+        };
+        // An unknown stage is reported by `pipe check`; it cannot be replayed.
+        let (Ok(from), Ok(to)) = (from.known(), to.known()) else {
+            return;
+        };
+        let i = s.id as usize;
+        if i >= self.briefs.len() {
+            self.briefs.resize(i + 1, Brief::EMPTY);
+        }
+        let b = &mut self.briefs[i];
+        let date = s.date;
+        let number = |s: Option<usize>| s.map_or(NONE, |s| s as u8);
+        b.first = b.first.min(date);
+        // A later line of the same date comes after it in date order.
+        if date <= self.q.day && (b.last_to == UNSET || date >= b.last) {
+            b.last = date;
+            b.last_to = number(to);
+        }
+        if date >= self.q.from
+            && date <= self.q.to.min(self.q.day)
+            && let Some(s) = to
+        {
+            b.entered |= 1 << s;
+            let o = self.outcomes[s];
+            if o != Outcome::Open
+                && from.map(|f| self.outcomes[f]) != Some(o)
+                && (b.close_to == UNSET || date >= b.close)
+            {
+                b.close = date;
+                b.close_to = s as u8;
+            }
+        }
+    }
+
+    pub fn finish(self, ids: Ids) -> Briefs {
+        Briefs {
+            q: self.q,
+            ids: ids.into_lookup(),
+            briefs: self.briefs,
+        }
+    }
+}
+
+/// Every prospect's answers to one set of [`Questions`].
+pub struct Briefs {
+    q: Questions,
+    ids: Lookup,
+    /// By the scan's numbers; ids with no stage step may lie past the end.
+    briefs: Vec<Brief>,
+}
+
+impl Briefs {
+    /// The prospect's answers (all empty when the journal has no stage event of it).
+    pub fn answers(&self, id: &str, q: Questions) -> Answers {
+        debug_assert_eq!(q, self.q, "a brief answers the questions it was made for");
+        let Some(b) = self.ids.find(id).and_then(|i| self.briefs.get(i as usize)) else {
+            return Answers::default();
+        };
+        if b.first == NaiveDate::MAX {
+            return Answers::default();
+        }
+        let stage = |s: u8| (s != NONE).then_some(s as usize);
+        Answers {
+            first: Some(b.first),
+            entered: (0..MAX_STAGES)
+                .filter(|s| b.entered & (1 << s) != 0)
+                .collect(),
+            close: (b.close_to != UNSET).then_some((b.close_to as usize, b.close)),
+            last_to: (b.last_to != UNSET).then(|| stage(b.last_to)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+    use std::fmt::Write as _;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    /// The answers folded as the steps stream past equal those the full
+    /// history gives, for journals out of date order, with many entries on
+    /// one day, removals, closes, reopenings and unknown stages.
+    #[test]
+    fn the_briefs_answer_as_the_full_history() {
+        let p = Pipeline::from_str(
+            include_str!("../../pipeline.toml"),
+            std::path::Path::new("pipeline.toml"),
+        )
+        .expect("the shipped pipeline");
+        let stages = [
+            "suspect", "contacte", "chaud", "gagne", "perdu", "Gagné", " froid", "", "", "zzz",
+        ];
+        let kinds = ["add", "move", "move", "move", "remove", "undo"];
+        let mut rng = ChaCha8Rng::seed_from_u64(0x5eed_b71e);
+        let mut text = String::from("at,date,id,kind,field,from,to,by,reason,note\n");
+        for k in 0..6000 {
+            let stage = |rng: &mut ChaCha8Rng| stages[rng.random_range(0..stages.len())];
+            let (field, from, to) = if rng.random_range(0..8) == 0 {
+                ("amount", "10".to_string(), "20".to_string())
+            } else {
+                (
+                    "stage",
+                    stage(&mut rng).to_string(),
+                    stage(&mut rng).to_string(),
+                )
+            };
+            // A few days only, so that many entries share one.
+            let date = day(2025, 1, 1) + chrono::Days::new(rng.random_range(0..40) * 20);
+            let _ = writeln!(
+                text,
+                "2026-01-01T00:00:00.{k:04}+00:00,{date},P-{:03},{},{field},{from},{to},me,,",
+                rng.random_range(0..400),
+                kinds[rng.random_range(0..kinds.len())],
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.csv");
+        std::fs::write(&path, text).unwrap();
+        let (full, _) = History::read(&path, &p).unwrap();
+        let questions = [
+            (day(2025, 6, 1), day(2026, 1, 1), day(2026, 1, 1)),
+            (day(2025, 6, 1), day(2025, 12, 1), day(2026, 3, 1)),
+            (day(2025, 1, 1), day(2027, 1, 1), day(2027, 1, 1)),
+            (day(2025, 5, 21), day(2025, 5, 21), day(2025, 5, 21)),
+            (day(2024, 1, 1), day(2024, 12, 31), day(2024, 12, 31)),
+        ];
+        let mut compared = [0usize; 3];
+        for (from, to, on) in questions {
+            let q = Questions { from, to, day: on };
+            let (b, ids, _) = digest::scan(
+                &path,
+                &p,
+                || Builder::new(&p, q),
+                |b: &mut Builder, s| b.add_step(s),
+            )
+            .unwrap();
+            let briefs = b.finish(ids);
+            for n in 0..420 {
+                let id = format!("P-{n:03}");
+                let mut want = full
+                    .log(&id)
+                    .map(|l| Answers::of_log(l, q, &p))
+                    .unwrap_or_default();
+                want.entered.sort_unstable();
+                let got = briefs.answers(&id, q);
+                assert_eq!(got, want, "{id} for {q:?}");
+                compared[0] += usize::from(got.close.is_some());
+                compared[1] += usize::from(got.last_to == Some(None));
+                compared[2] += got.entered.len();
+            }
+        }
+        assert!(
+            compared.iter().all(|&n| n > 50),
+            "closes, removals and stages entered were compared: {compared:?}"
+        );
+    }
+}
