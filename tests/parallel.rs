@@ -261,7 +261,7 @@ fn every_fixture_gives_the_same_output_with_the_cache() {
 
 /// The reports of today's state that keep only a few answers per prospect
 /// from the journal (`src/report/brief.rs`), in every format, with periods
-/// and filters.
+/// and filters; and today's forecast, which reads nothing of it.
 const TODAYS_REPORTS: &[&[&str]] = &[
     &["report", "funnel"],
     &["report", "funnel", "--format", "json"],

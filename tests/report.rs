@@ -426,6 +426,38 @@ fn forecast() {
     );
 }
 
+/// Today's forecast reads the open deals' rows only: the journal is not
+/// read, so a journal that cannot be read changes nothing and is not
+/// warned about, while the reports that use the journal warn.
+#[test]
+fn todays_forecast_does_not_read_the_journal() {
+    let s = Sandbox::fixture("report-basic");
+    let good = s.pipe(&["report", "forecast", "--format", "csv"]).expect(0);
+    assert_eq!(good.stderr, "");
+    s.write("journal.csv", "not,a,journal\n\"unterminated\n");
+    let run = s.pipe(&["report", "forecast", "--format", "csv"]).expect(0);
+    assert_eq!(run.stdout, good.stdout);
+    assert_eq!(run.stderr, "");
+    let warned = |args: &[&str]| {
+        let run = s.pipe(args).expect(0);
+        assert!(
+            run.stderr.contains("problem in the journal journal.csv"),
+            "{}",
+            run.stderr
+        );
+    };
+    warned(&["report", "funnel", "--format", "csv"]);
+    // A past day's forecast replays the journal.
+    warned(&[
+        "report",
+        "forecast",
+        "--as-of",
+        "2026-06-30",
+        "--format",
+        "csv",
+    ]);
+}
+
 #[test]
 fn movement_reconciles() {
     let s = Sandbox::fixture("report-basic");

@@ -124,27 +124,30 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     }
 
     // The reports of today's state need only a few answers per prospect
-    // from the journal; the others replay past days and field changes.
-    let brief = as_of == ctx.today
-        && matches!(
-            kind,
-            Kind::Funnel | Kind::Products | Kind::Owners | Kind::Forecast
-        );
-    let questions = Questions {
-        from,
-        to,
-        day: as_of,
+    // from the journal, and the forecast none: it reads the open deals'
+    // rows as they are. The others replay past days and field changes.
+    let today = as_of == ctx.today;
+    let history = if today && kind == Kind::Forecast {
+        Past::Unread
+    } else {
+        let brief = today && matches!(kind, Kind::Funnel | Kind::Products | Kind::Owners);
+        let questions = Questions {
+            from,
+            to,
+            day: as_of,
+        };
+        let (history, journal) = Past::read(&p.register.journal, p, questions, brief)?;
+        let diags = journal.diags;
+        if !diags.is_empty() {
+            eprintln!(
+                "pipe: warning: {} problem{} in the journal {}; the report uses the entries that could be read (`pipe check` lists them)",
+                diags.len(),
+                if diags.len() == 1 { "" } else { "s" },
+                journal.file
+            );
+        }
+        history
     };
-    let (history, journal) = Past::read(&p.register.journal, p, questions, brief)?;
-    let diags = journal.diags;
-    if !diags.is_empty() {
-        eprintln!(
-            "pipe: warning: {} problem{} in the journal {}; the report uses the entries that could be read (`pipe check` lists them)",
-            diags.len(),
-            if diags.len() == 1 { "" } else { "s" },
-            journal.file
-        );
-    }
     let scope = Scope {
         p,
         today: ctx.today,

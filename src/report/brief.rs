@@ -1,14 +1,15 @@
 //! What a report of today's state asks of the journal, folded per prospect
 //! into 16 bytes while the journal streams past.
 //!
-//! `funnel`, `products`, `owners` and `forecast` at `--as-of` today take each
-//! prospect as the register has it, and ask its history only three things
+//! `funnel`, `products` and `owners` at `--as-of` today take each prospect
+//! as the register has it, and ask its history only three things
 //! ([`super::Scope::observe`]): the date of its first stage event (where a
 //! sales cycle starts), the stages it entered in the period with its last
 //! close there, and the stage its last event on or before the day led to.
 //! Those answers are kept instead of every event: a fixed record per
 //! prospect, whatever the journal's length, and no sorting of events once
-//! the journal is read. [`Past::Full`] keeps the whole history for the
+//! the journal is read. Today's `forecast` asks nothing ([`Past::Unread`]).
+//! [`Past::Full`] keeps the whole history for the
 //! reports that replay past days or field changes (`--as-of` a past day,
 //! `movement`, `delays`).
 //!
@@ -32,6 +33,9 @@ pub enum Past {
     Full(History),
     /// The answers for one day and one period (see the module's note).
     Brief(Briefs),
+    /// Nothing: the report reads today's rows only (`forecast` of today),
+    /// and no prospect has a history.
+    Unread,
 }
 
 impl Past {
@@ -39,7 +43,9 @@ impl Past {
     pub fn full(&self) -> &History {
         match self {
             Past::Full(h) => h,
-            Past::Brief(_) => unreachable!("a report that replays the past reads the full history"),
+            Past::Brief(_) | Past::Unread => {
+                unreachable!("a report that replays the past reads the full history")
+            }
         }
     }
 

@@ -320,8 +320,8 @@ impl<'p> Scope<'p> {
     pub fn observe_at<'a>(&'a self, x: &'a Prospect, day: NaiveDate) -> Seen<'a> {
         let p = self.p;
         let y = match &self.history {
-            // A brief answers for today, where the register's row is the state.
-            Past::Brief(_) => Cow::Borrowed(x),
+            // Today's state is the register's row.
+            Past::Brief(_) | Past::Unread => Cow::Borrowed(x),
             Past::Full(h) => match h.state_at(x, day, self.today, p) {
                 State::Present(y) => y,
                 State::Absent => return Seen::Absent,
@@ -344,6 +344,7 @@ impl<'p> Scope<'p> {
                 (log, past.unwrap_or_default())
             }
             Past::Brief(b) => (None, b.answers(&x.id, q)),
+            Past::Unread => (None, Answers::default()),
         };
         let (from, to) = (self.from, self.to.min(day));
         let first = past.first;
