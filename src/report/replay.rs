@@ -270,7 +270,7 @@ impl HistoryBuilder {
 }
 
 /// A journal field name as a field: the exact key first (what `pipe` writes), else as people type it.
-fn field_of(name: &str) -> Option<Field> {
+pub fn field_of(name: &str) -> Option<Field> {
     Field::ALL
         .into_iter()
         .find(|f| f.key() == name)
@@ -325,57 +325,85 @@ impl History {
             return State::Present(Cow::Borrowed(x));
         }
         let log = self.log(x.id.as_str());
-        let mut y = Cow::Borrowed(x);
-        match log.filter(|l| l.has_stages()) {
-            Some(log) => match log.last_stage_on(day) {
-                Some(e) => match e.to {
-                    None => return State::Absent,
-                    Some(s) => {
-                        if s != x.stage || x.stage_since != Some(e.date) {
-                            let z = y.to_mut();
-                            z.stage = s;
-                            z.stage_since = Some(e.date);
-                        }
-                    }
-                },
-                None => match log.first_stage().and_then(|e| e.from) {
-                    // Its first record is a move: it existed before, in that stage.
-                    Some(s) if x.created.is_none_or(|c| c <= day) => {
-                        let z = y.to_mut();
-                        z.stage = s;
-                        z.stage_since = None;
-                    }
-                    _ => return State::Absent,
-                },
-            },
-            None => {
-                if x.created.is_some_and(|c| c > day) {
-                    return State::Absent;
-                }
-                if x.stage_since.is_some_and(|s| s > day) {
-                    return State::Unknown;
-                }
-            }
-        }
-        if let Some(log) = log {
-            for field in REPLAYED {
-                let mut changes = log.changes.iter().filter(|c| c.field == field);
-                let Some(first_after) = changes.clone().find(|c| c.date > day) else {
-                    continue;
-                };
-                let value = match changes.rfind(|c| c.date <= day) {
-                    Some(c) => c.to.as_str(),
-                    None => first_after.from.as_str(),
-                };
-                set_canonical(y.to_mut(), field, value, p);
-            }
-        }
-        State::Present(y)
+        let stages = log.filter(|l| l.has_stages()).map(|l| StagesOn {
+            last: l.last_stage_on(day).map(|e| (e.date, e.to)),
+            first_from: l.first_stage().and_then(|e| e.from),
+        });
+        let value_on = |field: Field| {
+            let log = log?;
+            let mut changes = log.changes.iter().filter(|c| c.field == field);
+            let first_after = changes.clone().find(|c| c.date > day)?;
+            Some(match changes.rfind(|c| c.date <= day) {
+                Some(c) => c.to.as_str(),
+                None => first_after.from.as_str(),
+            })
+        };
+        state_from(x, day, p, stages, value_on)
     }
 }
 
+/// What a prospect's stage events say of a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StagesOn {
+    /// Its last event on or before the day (in date order, journal order
+    /// breaking ties): its date, and the stage it led to (`None`: removed).
+    pub last: Option<(NaiveDate, Option<usize>)>,
+    /// The stage its first event left (`None` for an add).
+    pub first_from: Option<usize>,
+}
+
+/// The prospect `x` (today's row) at the end of an earlier `day`, from its
+/// stage events (`None` when it has none) and `value_on`: a field's value
+/// that day as the journal writes it, for the fields changed after the day.
+pub fn state_from<'a, 'v>(
+    x: &'a Prospect,
+    day: NaiveDate,
+    p: &Pipeline,
+    stages: Option<StagesOn>,
+    value_on: impl Fn(Field) -> Option<&'v str>,
+) -> State<'a> {
+    let mut y = Cow::Borrowed(x);
+    match stages {
+        Some(st) => match st.last {
+            Some((date, to)) => match to {
+                None => return State::Absent,
+                Some(s) => {
+                    if s != x.stage || x.stage_since != Some(date) {
+                        let z = y.to_mut();
+                        z.stage = s;
+                        z.stage_since = Some(date);
+                    }
+                }
+            },
+            None => match st.first_from {
+                // Its first record is a move: it existed before, in that stage.
+                Some(s) if x.created.is_none_or(|c| c <= day) => {
+                    let z = y.to_mut();
+                    z.stage = s;
+                    z.stage_since = None;
+                }
+                _ => return State::Absent,
+            },
+        },
+        None => {
+            if x.created.is_some_and(|c| c > day) {
+                return State::Absent;
+            }
+            if x.stage_since.is_some_and(|s| s > day) {
+                return State::Unknown;
+            }
+        }
+    }
+    for field in REPLAYED {
+        if let Some(value) = value_on(field) {
+            set_canonical(y.to_mut(), field, value, p);
+        }
+    }
+    State::Present(y)
+}
+
 /// The fields whose past values are replayed.
-const REPLAYED: [Field; 8] = [
+pub const REPLAYED: [Field; 8] = [
     Field::Amount,
     Field::Probability,
     Field::ExpectedClose,
