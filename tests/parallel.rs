@@ -259,10 +259,11 @@ fn every_fixture_gives_the_same_output_with_the_cache() {
     every_fixture(same_with_the_cache);
 }
 
-/// The reports of today's state that keep only a few answers per prospect
-/// from the journal (`src/report/brief.rs`), in every format, with periods
-/// and filters; and today's forecast, which reads nothing of it.
-const TODAYS_REPORTS: &[&[&str]] = &[
+/// The reports of one day's state, which keep only a few answers per
+/// prospect from the journal (`src/report/brief.rs`), in every format, with
+/// periods, filters and past days; and today's forecast, which reads
+/// nothing of it.
+const BRIEF_REPORTS: &[&[&str]] = &[
     &["report", "funnel"],
     &["report", "funnel", "--format", "json"],
     &["report", "funnel", "--by", "amount", "--format", "md"],
@@ -291,12 +292,59 @@ const TODAYS_REPORTS: &[&[&str]] = &[
     &["report", "owners"],
     &["report", "owners", "--stage", "chaud", "--format", "csv"],
     &["report", "forecast", "--format", "csv"],
+    &["report", "funnel", "--as-of", "2026-06-30"],
+    &[
+        "report",
+        "funnel",
+        "--as-of",
+        "2025-03-31",
+        "--from",
+        "2024-01-01",
+        "--format",
+        "json",
+    ],
+    &[
+        "report",
+        "products",
+        "--as-of",
+        "2025-12-31",
+        "--by",
+        "stage",
+        "--format",
+        "csv",
+    ],
+    &[
+        "report",
+        "owners",
+        "--as-of",
+        "2026-02-28",
+        "--owner",
+        "Karim Benali",
+        "--format",
+        "csv",
+    ],
+    &[
+        "report",
+        "forecast",
+        "--as-of",
+        "2026-09-30",
+        "--format",
+        "csv",
+    ],
+    &[
+        "report",
+        "funnel",
+        "--as-of",
+        "2023-01-01",
+        "--format",
+        "csv",
+    ],
 ];
 
-/// Runs the reports of today's state with the brief answers and with the
+/// Runs the reports of one day's state with the brief answers and with the
 /// full history (`PIPE_HISTORY=full`), with and without the cache; compares.
 fn same_brief_and_full(s: &Sandbox, what: &str) {
-    for args in TODAYS_REPORTS {
+    for args in BRIEF_REPORTS {
         for cache in ["0", "1"] {
             let brief = run_with(s, &[("PIPE_CACHE", cache)], args);
             let full = run_with(s, &[("PIPE_CACHE", cache), ("PIPE_HISTORY", "full")], args);
@@ -318,7 +366,7 @@ fn same_brief_and_full(s: &Sandbox, what: &str) {
 }
 
 #[test]
-fn the_reports_of_today_answer_from_the_journal_as_its_full_history_does() {
+fn the_reports_of_one_day_answer_from_the_journal_as_its_full_history_does() {
     let s = generated(3_000, 11);
     same_brief_and_full(&s, "generated");
     // Entries out of date order, several on one day, a removal, a close
@@ -342,7 +390,7 @@ fn the_reports_of_today_answer_from_the_journal_as_its_full_history_does() {
 }
 
 #[test]
-fn every_fixture_gives_the_same_reports_of_today_from_the_journal_in_brief() {
+fn every_fixture_gives_the_same_reports_of_one_day_from_the_journal_in_brief() {
     every_fixture(same_brief_and_full);
 }
 

@@ -123,18 +123,21 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         }
     }
 
-    // The reports of today's state need only a few answers per prospect
-    // from the journal, and the forecast none: it reads the open deals'
-    // rows as they are. The others replay past days and field changes.
-    let today = as_of == ctx.today;
-    let history = if today && kind == Kind::Forecast {
+    // The reports of the state on one day need only a few answers per
+    // prospect from the journal, and today's forecast none: it reads the open
+    // deals' rows as they are. `movement` and `delays` replay more.
+    let history = if as_of == ctx.today && kind == Kind::Forecast {
         Past::Unread
     } else {
-        let brief = today && matches!(kind, Kind::Funnel | Kind::Products | Kind::Owners);
+        let brief = matches!(
+            kind,
+            Kind::Funnel | Kind::Products | Kind::Owners | Kind::Forecast
+        );
         let questions = Questions {
             from,
             to,
             day: as_of,
+            today: ctx.today,
         };
         let (history, journal) = Past::read(&p.register.journal, p, questions, brief)?;
         let diags = journal.diags;

@@ -1,17 +1,19 @@
-//! What a report of today's state asks of the journal, folded per prospect
-//! into 16 bytes while the journal streams past.
+//! What a report of one day's state asks of the journal, folded per
+//! prospect into 16 bytes while the journal streams past.
 //!
-//! `funnel`, `products` and `owners` at `--as-of` today take each prospect
-//! as the register has it, and ask its history only three things
-//! ([`super::Scope::observe`]): the date of its first stage event (where a
-//! sales cycle starts), the stages it entered in the period with its last
-//! close there, and the stage its last event on or before the day led to.
-//! Those answers are kept instead of every event: a fixed record per
-//! prospect, whatever the journal's length, and no sorting of events once
-//! the journal is read. Today's `forecast` asks nothing ([`Past::Unread`]).
-//! [`Past::Full`] keeps the whole history for the
-//! reports that replay past days or field changes (`--as-of` a past day,
-//! `movement`, `delays`).
+//! `funnel`, `products` and `owners` (and `forecast` of a past day) ask a
+//! prospect's history only a few things ([`super::Scope::observe`]): the
+//! date of its first stage event (where a sales cycle starts), the stages it
+//! entered in the period with its last close there, and the stage its last
+//! event on or before the day led to. Those answers are kept instead of
+//! every event: a fixed record per prospect, whatever the journal's length,
+//! and no sorting of events once the journal is read. For a past day the
+//! state is replayed ([`state_from`]) from the same record, the stage the
+//! first event left, and, for each field changed after the day, its value
+//! then (the changes are folded as they come: [`Then`]). Today's
+//! `forecast` asks nothing ([`Past::Unread`]). [`Past::Full`] keeps the
+//! whole history for `movement` and `delays`, which replay two days or
+//! count every change.
 //!
 //! The events are taken as [`History`] sorts them (by date, journal order
 //! breaking ties); the unit tests compare the answers with the full
@@ -20,12 +22,16 @@
 //!
 //! No I/O here: the steps come from [`crate::digest`].
 
-use super::replay::{History, Log};
+use super::replay::{History, Log, REPLAYED, StagesOn, State, field_of, state_from};
 use crate::digest::{self, Step};
+use crate::field::Field;
 use crate::ids::{Ids, Lookup};
 use crate::journal::Scan;
 use crate::pipeline::{Outcome, Pipeline};
+use crate::prospect::Prospect;
 use chrono::NaiveDate;
+use hashbrown::HashMap;
+use std::borrow::Cow;
 
 /// What a report reads of the journal.
 pub enum Past {
@@ -78,12 +84,21 @@ fn full_forced() -> bool {
 }
 
 /// The questions, known before the journal is read: the period's days
-/// (both included) and the day whose last event counts.
+/// (both included), the day whose state is reported, and today (the day
+/// the register's rows describe).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Questions {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub day: NaiveDate,
+    pub today: NaiveDate,
+}
+
+impl Questions {
+    /// Whether the state is an earlier day's, replayed from the journal.
+    fn past(&self) -> bool {
+        self.day < self.today
+    }
 }
 
 /// A prospect's answers, as [`super::Scope::observe`] uses them.
@@ -160,12 +175,104 @@ impl Brief {
     };
 }
 
-/// Folds the journal's stage steps into each prospect's record.
+/// For a past day: what the stage events and the field changes say of it,
+/// beyond the records.
+#[derive(Default)]
+struct Then {
+    /// By number: the stage each prospect's first event left (`NONE` for
+    /// an add), `UNSET` when it has none.
+    first_from: Vec<u8>,
+    /// Per prospect's number and replayed field ([`REPLAYED`]'s index), for
+    /// the fields the journal changes.
+    fields: HashMap<(u32, u8), Fold, foldhash::quality::RandomState>,
+    /// The values `fields` point at: each a length (4 bytes) then its text.
+    text: Vec<u8>,
+}
+
+/// A field's changes folded as they stream past: the last on or before the
+/// day (its `to`) and the first after it (its `from`), in date order with
+/// journal order breaking ties, as the full history sorts them.
+#[derive(Clone, Copy)]
+struct Fold {
+    before: NaiveDate,
+    after: NaiveDate,
+    /// Where the values are in the text; `NO_TEXT` for none.
+    before_text: u32,
+    after_text: u32,
+}
+
+const NO_TEXT: u32 = u32::MAX;
+
+impl Then {
+    fn push(&mut self, value: &str) -> u32 {
+        let at = u32::try_from(self.text.len()).expect("field values under 4 GB");
+        let len = u32::try_from(value.len()).expect("a value under 4 GB");
+        self.text.extend_from_slice(&len.to_le_bytes());
+        self.text.extend_from_slice(value.as_bytes());
+        at
+    }
+
+    fn text(&self, at: u32) -> &str {
+        let at = at as usize;
+        let len = u32::from_le_bytes(self.text[at..at + 4].try_into().expect("4 bytes")) as usize;
+        std::str::from_utf8(&self.text[at + 4..at + 4 + len]).expect("pushed as text")
+    }
+
+    fn change(
+        &mut self,
+        id: u32,
+        date: NaiveDate,
+        day: NaiveDate,
+        name: &str,
+        values: (&str, &str),
+    ) {
+        let Some(field) = field_of(name) else {
+            return;
+        };
+        let Some(k) = REPLAYED.iter().position(|&f| f == field) else {
+            return;
+        };
+        let fold = *self.fields.entry((id, k as u8)).or_insert(Fold {
+            before: NaiveDate::MIN,
+            after: NaiveDate::MAX,
+            before_text: NO_TEXT,
+            after_text: NO_TEXT,
+        });
+        let mut new = fold;
+        // A later line of the same date comes after it in date order.
+        if date <= day && (fold.before_text == NO_TEXT || date >= fold.before) {
+            new.before = date;
+            new.before_text = self.push(values.1);
+        }
+        if date > day && (fold.after_text == NO_TEXT || date < fold.after) {
+            new.after = date;
+            new.after_text = self.push(values.0);
+        }
+        self.fields.insert((id, k as u8), new);
+    }
+
+    /// What a field was that day, as the journal writes it, when it changed after the day.
+    fn value_on(&self, id: u32, field: Field) -> Option<&str> {
+        let k = REPLAYED.iter().position(|&f| f == field)?;
+        let fold = self.fields.get(&(id, k as u8))?;
+        if fold.after_text == NO_TEXT {
+            return None;
+        }
+        Some(match fold.before_text {
+            NO_TEXT => self.text(fold.after_text),
+            at => self.text(at),
+        })
+    }
+}
+
+/// Folds the journal's steps into each prospect's record.
 pub struct Builder {
     q: Questions,
     /// Each stage's outcome, by number.
     outcomes: Vec<Outcome>,
     briefs: Vec<Brief>,
+    /// For a past day.
+    then: Option<Then>,
 }
 
 impl Builder {
@@ -174,13 +281,20 @@ impl Builder {
             q,
             outcomes: p.stages.iter().map(|s| s.outcome).collect(),
             briefs: Vec::new(),
+            then: q.past().then(Then::default),
         }
     }
 
     /// Takes in one step of a journal scan (steps come in journal order).
     pub fn add_step(&mut self, s: &Step<'_>) {
-        let digest::Change::Stage { from, to } = s.change else {
-            return;
+        let (from, to) = match s.change {
+            digest::Change::Stage { from, to } => (from, to),
+            digest::Change::Field { name, from, to } => {
+                if let Some(then) = &mut self.then {
+                    then.change(s.id, s.date, self.q.day, name, (from, to));
+                }
+                return;
+            }
         };
         // An unknown stage is reported by `pipe check`; it cannot be replayed.
         let (Ok(from), Ok(to)) = (from.known(), to.known()) else {
@@ -193,6 +307,15 @@ impl Builder {
         let b = &mut self.briefs[i];
         let date = s.date;
         let number = |s: Option<usize>| s.map_or(NONE, |s| s as u8);
+        if let Some(then) = &mut self.then {
+            if i >= then.first_from.len() {
+                then.first_from.resize(i + 1, UNSET);
+            }
+            // An earlier line of the same date comes before it in date order.
+            if date < b.first {
+                then.first_from[i] = number(from);
+            }
+        }
         b.first = b.first.min(date);
         // A later line of the same date comes after it in date order.
         if date <= self.q.day && (b.last_to == UNSET || date >= b.last) {
@@ -216,10 +339,17 @@ impl Builder {
     }
 
     pub fn finish(self, ids: Ids) -> Briefs {
+        let then = self.then.map(|mut then| {
+            // Only the fields changed after the day differ from the row's.
+            then.fields.retain(|_, f| f.after_text != NO_TEXT);
+            then.fields.shrink_to_fit();
+            then
+        });
         Briefs {
             q: self.q,
             ids: ids.into_lookup(),
             briefs: self.briefs,
+            then,
         }
     }
 }
@@ -230,9 +360,34 @@ pub struct Briefs {
     ids: Lookup,
     /// By the scan's numbers; ids with no stage step may lie past the end.
     briefs: Vec<Brief>,
+    /// For a past day.
+    then: Option<Then>,
 }
 
 impl Briefs {
+    /// The prospect whose row today is `x`, at the end of the day asked.
+    pub fn state_at<'a>(&self, x: &'a Prospect, q: Questions, p: &Pipeline) -> State<'a> {
+        debug_assert_eq!(q, self.q, "a brief answers the questions it was made for");
+        let Some(then) = &self.then else {
+            return State::Present(Cow::Borrowed(x));
+        };
+        let n = self.ids.find(&x.id);
+        state_from(x, q.day, p, self.stages_on(n, then), |field| {
+            then.value_on(n?, field)
+        })
+    }
+
+    /// What the stage events of the prospect numbered `n` say of the day.
+    fn stages_on(&self, n: Option<u32>, then: &Then) -> Option<StagesOn> {
+        let n = n? as usize;
+        let b = self.briefs.get(n).filter(|b| b.first != NaiveDate::MAX)?;
+        let stage = |s: u8| (s != NONE).then_some(s as usize);
+        Some(StagesOn {
+            last: (b.last_to != UNSET).then(|| (b.last, stage(b.last_to))),
+            first_from: stage(then.first_from[n]),
+        })
+    }
+
     /// The prospect's answers (all empty when the journal has no stage event of it).
     pub fn answers(&self, id: &str, q: Questions) -> Answers {
         debug_assert_eq!(q, self.q, "a brief answers the questions it was made for");
@@ -267,7 +422,8 @@ mod tests {
 
     /// The answers folded as the steps stream past equal those the full
     /// history gives, for journals out of date order, with many entries on
-    /// one day, removals, closes, reopenings and unknown stages.
+    /// one day, removals, closes, reopenings and unknown stages, and for a
+    /// past day what the stage events and the field changes say of it.
     #[test]
     fn the_briefs_answer_as_the_full_history() {
         let p = Pipeline::from_str(
@@ -283,8 +439,28 @@ mod tests {
         let mut text = String::from("at,date,id,kind,field,from,to,by,reason,note\n");
         for k in 0..6000 {
             let stage = |rng: &mut ChaCha8Rng| stages[rng.random_range(0..stages.len())];
-            let (field, from, to) = if rng.random_range(0..8) == 0 {
-                ("amount", "10".to_string(), "20".to_string())
+            let values = [
+                "10",
+                "20,50",
+                "",
+                "Léa Martin",
+                "2026-03-01",
+                " 2025-12-31 ",
+            ];
+            let value = |rng: &mut ChaCha8Rng| values[rng.random_range(0..values.len())];
+            let fields = [
+                "amount",
+                "expected_close",
+                "owner",
+                "Expected close",
+                "notes",
+            ];
+            let (field, from, to) = if rng.random_range(0..3) == 0 {
+                (
+                    fields[rng.random_range(0..fields.len())],
+                    format!("\"{}\"", value(&mut rng)),
+                    format!("\"{}\"", value(&mut rng)),
+                )
             } else {
                 (
                     "stage",
@@ -305,16 +481,23 @@ mod tests {
         let path = dir.path().join("journal.csv");
         std::fs::write(&path, text).unwrap();
         let (full, _) = History::read(&path, &p).unwrap();
+        let today = day(2026, 11, 27);
         let questions = [
+            (day(2025, 6, 1), day(2026, 11, 27), day(2026, 11, 27)),
             (day(2025, 6, 1), day(2026, 1, 1), day(2026, 1, 1)),
             (day(2025, 6, 1), day(2025, 12, 1), day(2026, 3, 1)),
             (day(2025, 1, 1), day(2027, 1, 1), day(2027, 1, 1)),
             (day(2025, 5, 21), day(2025, 5, 21), day(2025, 5, 21)),
             (day(2024, 1, 1), day(2024, 12, 31), day(2024, 12, 31)),
         ];
-        let mut compared = [0usize; 3];
+        let mut compared = [0usize; 6];
         for (from, to, on) in questions {
-            let q = Questions { from, to, day: on };
+            let q = Questions {
+                from,
+                to,
+                day: on,
+                today,
+            };
             let (b, ids, _) = digest::scan(
                 &path,
                 &p,
@@ -335,11 +518,27 @@ mod tests {
                 compared[0] += usize::from(got.close.is_some());
                 compared[1] += usize::from(got.last_to == Some(None));
                 compared[2] += got.entered.len();
+                let log = full.log(&id);
+                let Some(then) = &briefs.then else {
+                    assert!(!q.past());
+                    continue;
+                };
+                let n = briefs.ids.find(&id);
+                let stages = briefs.stages_on(n, then);
+                assert_eq!(stages, log.and_then(|l| l.stages_on(on)), "{id} on {on}");
+                compared[3] += usize::from(stages.is_some_and(|s| s.last.is_none()));
+                for field in REPLAYED {
+                    let value = n.and_then(|n| then.value_on(n, field));
+                    let want = log.and_then(|l| l.value_on(on, field));
+                    assert_eq!(value, want, "{id}'s {field:?} on {on}");
+                    compared[4] += usize::from(value.is_some());
+                    compared[5] += usize::from(value.is_some_and(|v| v.trim().is_empty()));
+                }
             }
         }
         assert!(
             compared.iter().all(|&n| n > 50),
-            "closes, removals and stages entered were compared: {compared:?}"
+            "closes, removals, stages entered, days before the first event and past values were compared: {compared:?}"
         );
     }
 }

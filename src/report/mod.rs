@@ -319,24 +319,27 @@ impl<'p> Scope<'p> {
     /// The prospect at the end of `day`, with its flow in the period up to that day.
     pub fn observe_at<'a>(&'a self, x: &'a Prospect, day: NaiveDate) -> Seen<'a> {
         let p = self.p;
-        let y = match &self.history {
+        let q = Questions {
+            from: self.from,
+            to: self.to,
+            day,
+            today: self.today,
+        };
+        let state = match &self.history {
+            Past::Full(h) => h.state_at(x, day, self.today, p),
+            Past::Brief(b) => b.state_at(x, q, p),
             // Today's state is the register's row.
-            Past::Brief(_) | Past::Unread => Cow::Borrowed(x),
-            Past::Full(h) => match h.state_at(x, day, self.today, p) {
-                State::Present(y) => y,
-                State::Absent => return Seen::Absent,
-                State::Unknown => return Seen::Unknown,
-            },
+            Past::Unread => State::Present(Cow::Borrowed(x)),
+        };
+        let y = match state {
+            State::Present(y) => y,
+            State::Absent => return Seen::Absent,
+            State::Unknown => return Seen::Unknown,
         };
         if !self.filter.accepts(p, &y) {
             return Seen::Filtered;
         }
         let stage = &p.stages[y.stage];
-        let q = Questions {
-            from: self.from,
-            to: self.to,
-            day,
-        };
         let (log, past) = match &self.history {
             Past::Full(h) => {
                 let log = h.log(&x.id);
