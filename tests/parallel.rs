@@ -261,8 +261,8 @@ fn every_fixture_gives_the_same_output_with_the_cache() {
 
 /// The reports of one day's state, which keep only a few answers per
 /// prospect from the journal (`src/report/brief.rs`), in every format, with
-/// periods, filters and past days; and today's forecast, which reads
-/// nothing of it.
+/// periods, filters and past days; `delays`, which also counts the pushes
+/// of decision dates; and today's forecast, which reads nothing of it.
 const BRIEF_REPORTS: &[&[&str]] = &[
     &["report", "funnel"],
     &["report", "funnel", "--format", "json"],
@@ -336,6 +336,16 @@ const BRIEF_REPORTS: &[&[&str]] = &[
         "funnel",
         "--as-of",
         "2023-01-01",
+        "--format",
+        "csv",
+    ],
+    &["report", "delays", "--format", "csv"],
+    &["report", "delays", "--top", "50", "--format", "json"],
+    &[
+        "report",
+        "delays",
+        "--as-of",
+        "2026-03-31",
         "--format",
         "csv",
     ],

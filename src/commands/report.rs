@@ -124,14 +124,15 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     }
 
     // The reports of the state on one day need only a few answers per
-    // prospect from the journal, and today's forecast none: it reads the open
-    // deals' rows as they are. `movement` and `delays` replay more.
+    // prospect from the journal (`delays` also counts the pushes of decision
+    // dates), and today's forecast none: it reads the open deals' rows as
+    // they are. `movement` replays two days and every move between them.
     let history = if as_of == ctx.today && kind == Kind::Forecast {
         Past::Unread
     } else {
         let brief = matches!(
             kind,
-            Kind::Funnel | Kind::Products | Kind::Owners | Kind::Forecast
+            Kind::Funnel | Kind::Products | Kind::Owners | Kind::Forecast | Kind::Delays
         );
         let questions = Questions {
             from,
@@ -139,7 +140,13 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             day: as_of,
             today: ctx.today,
         };
-        let (history, journal) = Past::read(&p.register.journal, p, questions, brief)?;
+        let (history, journal) = Past::read(
+            &p.register.journal,
+            p,
+            questions,
+            brief,
+            kind == Kind::Delays,
+        )?;
         let diags = journal.diags;
         if !diags.is_empty() {
             eprintln!(

@@ -1,7 +1,7 @@
 //! What a report of one day's state asks of the journal, folded per
 //! prospect into 16 bytes while the journal streams past.
 //!
-//! `funnel`, `products` and `owners` (and `forecast` of a past day) ask a
+//! `funnel`, `products`, `owners` and `delays` (and `forecast` of a past day) ask a
 //! prospect's history only a few things ([`super::Scope::observe`]): the
 //! date of its first stage event (where a sales cycle starts), the stages it
 //! entered in the period with its last close there, and the stage its last
@@ -10,10 +10,10 @@
 //! and no sorting of events once the journal is read. For a past day the
 //! state is replayed ([`state_from`]) from the same record, the stage the
 //! first event left, and, for each field changed after the day, its value
-//! then (the changes are folded as they come: [`Then`]). Today's
-//! `forecast` asks nothing ([`Past::Unread`]). [`Past::Full`] keeps the
-//! whole history for `movement` and `delays`, which replay two days or
-//! count every change.
+//! then (the changes are folded as they come: [`Then`]); `delays` also
+//! counts the pushes of each decision date. Today's `forecast` asks
+//! nothing ([`Past::Unread`]). [`Past::Full`] keeps the whole history for
+//! `movement`, which replays two days and every move between them.
 //!
 //! The events are taken as [`History`] sorts them (by date, journal order
 //! breaking ties); the unit tests compare the answers with the full
@@ -22,7 +22,7 @@
 //!
 //! No I/O here: the steps come from [`crate::digest`].
 
-use super::replay::{History, Log, REPLAYED, StagesOn, State, field_of, state_from};
+use super::replay::{History, Log, REPLAYED, StagesOn, State, field_of, pushed_later, state_from};
 use crate::digest::{self, Step};
 use crate::field::Field;
 use crate::ids::{Ids, Lookup};
@@ -56,18 +56,20 @@ impl Past {
     }
 
     /// Reads the journal at `path`: only the answers to `q` when `brief`
-    /// (and the pipeline's stages fit in the record), else the full history.
+    /// (and the pipeline's stages fit in the record), with the pushes of
+    /// decision dates when `pushes`; else the full history.
     pub fn read(
         path: &std::path::Path,
         p: &Pipeline,
         q: Questions,
         brief: bool,
+        pushes: bool,
     ) -> anyhow::Result<(Past, Scan)> {
         if brief && p.stages.len() <= MAX_STAGES && !full_forced() {
             let (b, ids, scan) = digest::scan(
                 path,
                 p,
-                || Builder::new(p, q),
+                || Builder::new(p, q, pushes),
                 |b: &mut Builder, s| b.add_step(s),
             )?;
             Ok((Past::Brief(b.finish(ids)), scan))
@@ -112,6 +114,9 @@ pub struct Answers {
     pub close: Option<(usize, NaiveDate)>,
     /// Where its last event on or before the day led (`Some(None)`: it was removed).
     pub last_to: Option<Option<usize>>,
+    /// The changes of its expected decision that pushed it later, on or
+    /// before the day (counted for `delays` only).
+    pub pushes: u64,
 }
 
 impl Answers {
@@ -120,6 +125,7 @@ impl Answers {
         let mut a = Answers {
             first: log.first_stage().map(|e| e.date),
             last_to: log.last_stage_on(q.day).map(|e| e.to),
+            pushes: log.pushes_until(q.day) as u64,
             ..Answers::default()
         };
         let outcome = |s: Option<usize>| s.map(|s| p.stages[s].outcome);
@@ -273,15 +279,22 @@ pub struct Builder {
     briefs: Vec<Brief>,
     /// For a past day.
     then: Option<Then>,
+    /// When counted: by number, the pushes of each prospect's decision date.
+    pushes: Option<Pushes>,
 }
 
+type Pushes = HashMap<u32, u32, foldhash::quality::RandomState>;
+
 impl Builder {
-    pub fn new(p: &Pipeline, q: Questions) -> Builder {
+    /// Folds the answers to `q`; with `pushes`, also counts the pushes of
+    /// each prospect's decision date (for `delays`).
+    pub fn new(p: &Pipeline, q: Questions, pushes: bool) -> Builder {
         Builder {
             q,
             outcomes: p.stages.iter().map(|s| s.outcome).collect(),
             briefs: Vec::new(),
             then: q.past().then(Then::default),
+            pushes: pushes.then(Pushes::default),
         }
     }
 
@@ -292,6 +305,13 @@ impl Builder {
             digest::Change::Field { name, from, to } => {
                 if let Some(then) = &mut self.then {
                     then.change(s.id, s.date, self.q.day, name, (from, to));
+                }
+                if let Some(pushes) = &mut self.pushes
+                    && s.date <= self.q.day
+                    && field_of(name) == Some(Field::ExpectedClose)
+                    && pushed_later(from, to)
+                {
+                    *pushes.entry(s.id).or_default() += 1;
                 }
                 return;
             }
@@ -350,6 +370,7 @@ impl Builder {
             ids: ids.into_lookup(),
             briefs: self.briefs,
             then,
+            pushes: self.pushes,
         }
     }
 }
@@ -362,6 +383,7 @@ pub struct Briefs {
     briefs: Vec<Brief>,
     /// For a past day.
     then: Option<Then>,
+    pushes: Option<Pushes>,
 }
 
 impl Briefs {
@@ -391,11 +413,22 @@ impl Briefs {
     /// The prospect's answers (all empty when the journal has no stage event of it).
     pub fn answers(&self, id: &str, q: Questions) -> Answers {
         debug_assert_eq!(q, self.q, "a brief answers the questions it was made for");
-        let Some(b) = self.ids.find(id).and_then(|i| self.briefs.get(i as usize)) else {
-            return Answers::default();
+        let n = self.ids.find(id);
+        let pushes = match (&self.pushes, n) {
+            (Some(pushes), Some(n)) => pushes.get(&n).map_or(0, |&c| u64::from(c)),
+            _ => 0,
+        };
+        let Some(b) = n.and_then(|i| self.briefs.get(i as usize)) else {
+            return Answers {
+                pushes,
+                ..Answers::default()
+            };
         };
         if b.first == NaiveDate::MAX {
-            return Answers::default();
+            return Answers {
+                pushes,
+                ..Answers::default()
+            };
         }
         let stage = |s: u8| (s != NONE).then_some(s as usize);
         Answers {
@@ -405,6 +438,7 @@ impl Briefs {
                 .collect(),
             close: (b.close_to != UNSET).then_some((b.close_to as usize, b.close)),
             last_to: (b.last_to != UNSET).then(|| stage(b.last_to)),
+            pushes,
         }
     }
 }
@@ -490,7 +524,7 @@ mod tests {
             (day(2025, 5, 21), day(2025, 5, 21), day(2025, 5, 21)),
             (day(2024, 1, 1), day(2024, 12, 31), day(2024, 12, 31)),
         ];
-        let mut compared = [0usize; 6];
+        let mut compared = [0usize; 7];
         for (from, to, on) in questions {
             let q = Questions {
                 from,
@@ -501,7 +535,7 @@ mod tests {
             let (b, ids, _) = digest::scan(
                 &path,
                 &p,
-                || Builder::new(&p, q),
+                || Builder::new(&p, q, true),
                 |b: &mut Builder, s| b.add_step(s),
             )
             .unwrap();
@@ -518,6 +552,7 @@ mod tests {
                 compared[0] += usize::from(got.close.is_some());
                 compared[1] += usize::from(got.last_to == Some(None));
                 compared[2] += got.entered.len();
+                compared[6] += usize::from(got.pushes > 0);
                 let log = full.log(&id);
                 let Some(then) = &briefs.then else {
                     assert!(!q.past());
@@ -538,7 +573,7 @@ mod tests {
         }
         assert!(
             compared.iter().all(|&n| n > 50),
-            "closes, removals, stages entered, days before the first event and past values were compared: {compared:?}"
+            "closes, removals, stages entered, days before the first event, past values and pushes were compared: {compared:?}"
         );
     }
 }

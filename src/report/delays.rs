@@ -59,7 +59,7 @@ impl Builder {
                 .filter(|&d| d < scope.as_of)
                 .map(|d| (scope.as_of - d).num_days());
         a.overdue += u64::from(overdue_days.is_some());
-        let pushes = f.log.map_or(0, |l| l.pushes_until(scope.as_of)) as u64;
+        let pushes = f.pushes;
         a.pushed += u64::from(pushes > 0);
         a.pushes += pushes;
         let stale_by = match (&stage.stale_after, f.x.stage_since) {

@@ -27,7 +27,7 @@ use crate::render;
 use anyhow::Result;
 use brief::{Answers, Past, Questions};
 use chrono::NaiveDate;
-use replay::{Log, State};
+use replay::State;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Serialize, Serializer};
 use std::borrow::Cow;
@@ -265,7 +265,8 @@ pub struct Close {
 /// A prospect as a report sees it: its state at `as_of` and what it did in the period.
 pub struct Facts<'a> {
     pub x: Cow<'a, Prospect>,
-    pub log: Option<Log<'a>>,
+    /// The pushes of its decision date on or before `as_of` (`delays` only).
+    pub pushes: u64,
     pub open: bool,
     /// The stages it entered in the period, each once.
     pub entered: Vec<usize>,
@@ -340,14 +341,13 @@ impl<'p> Scope<'p> {
             return Seen::Filtered;
         }
         let stage = &p.stages[y.stage];
-        let (log, past) = match &self.history {
-            Past::Full(h) => {
-                let log = h.log(&x.id);
-                let past = log.map(|l| Answers::of_log(l, q, p));
-                (log, past.unwrap_or_default())
-            }
-            Past::Brief(b) => (None, b.answers(&x.id, q)),
-            Past::Unread => (None, Answers::default()),
+        let past = match &self.history {
+            Past::Full(h) => h
+                .log(&x.id)
+                .map(|l| Answers::of_log(l, q, p))
+                .unwrap_or_default(),
+            Past::Brief(b) => b.answers(&x.id, q),
+            Past::Unread => Answers::default(),
         };
         let (from, to) = (self.from, self.to.min(day));
         let first = past.first;
@@ -382,7 +382,7 @@ impl<'p> Scope<'p> {
         Seen::Counted(Facts {
             open: stage.is_open(),
             x: y,
-            log,
+            pushes: past.pushes,
             entered,
             close,
             days,

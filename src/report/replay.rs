@@ -124,16 +124,20 @@ impl<'a> Log<'a> {
         self.changes
             .iter()
             .filter(|c| c.field == Field::ExpectedClose && c.date <= day)
-            .filter(|c| {
-                match (
-                    crate::dates::parse_iso(c.from.trim()),
-                    crate::dates::parse_iso(c.to.trim()),
-                ) {
-                    (Some(a), Some(b)) => b > a,
-                    _ => false,
-                }
-            })
+            .filter(|c| pushed_later(&c.from, &c.to))
             .count()
+    }
+}
+
+/// Whether a change of a decision date from `from` to `to` (as the journal
+/// writes them) pushed it later.
+pub fn pushed_later(from: &str, to: &str) -> bool {
+    match (
+        crate::dates::parse_iso(from.trim()),
+        crate::dates::parse_iso(to.trim()),
+    ) {
+        (Some(a), Some(b)) => b > a,
+        _ => false,
     }
 }
 
