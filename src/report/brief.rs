@@ -209,15 +209,16 @@ struct Fold {
 
 const NO_TEXT: u32 = u32::MAX;
 
-impl Then {
-    fn push(&mut self, value: &str) -> u32 {
-        let at = u32::try_from(self.text.len()).expect("field values under 4 GB");
-        let len = u32::try_from(value.len()).expect("a value under 4 GB");
-        self.text.extend_from_slice(&len.to_le_bytes());
-        self.text.extend_from_slice(value.as_bytes());
-        at
-    }
+/// Appends `value` to `text`; where it starts.
+fn push(text: &mut Vec<u8>, value: &str) -> u32 {
+    let at = u32::try_from(text.len()).expect("field values under 4 GB");
+    let len = u32::try_from(value.len()).expect("a value under 4 GB");
+    text.extend_from_slice(&len.to_le_bytes());
+    text.extend_from_slice(value.as_bytes());
+    at
+}
 
+impl Then {
     fn text(&self, at: u32) -> &str {
         let at = at as usize;
         let len = u32::from_le_bytes(self.text[at..at + 4].try_into().expect("4 bytes")) as usize;
@@ -238,23 +239,22 @@ impl Then {
         let Some(k) = REPLAYED.iter().position(|&f| f == field) else {
             return;
         };
-        let fold = *self.fields.entry((id, k as u8)).or_insert(Fold {
+        let fold = self.fields.entry((id, k as u8)).or_insert(Fold {
             before: NaiveDate::MIN,
             after: NaiveDate::MAX,
             before_text: NO_TEXT,
             after_text: NO_TEXT,
         });
-        let mut new = fold;
         // A later line of the same date comes after it in date order.
         if date <= day && (fold.before_text == NO_TEXT || date >= fold.before) {
-            new.before = date;
-            new.before_text = self.push(values.1);
+            fold.before = date;
+            fold.before_text = push(&mut self.text, values.1);
         }
+        // An earlier line of the same date comes before it.
         if date > day && (fold.after_text == NO_TEXT || date < fold.after) {
-            new.after = date;
-            new.after_text = self.push(values.0);
+            fold.after = date;
+            fold.after_text = push(&mut self.text, values.0);
         }
-        self.fields.insert((id, k as u8), new);
     }
 
     /// What a field was that day, as the journal writes it, when it changed after the day.
