@@ -65,21 +65,25 @@ fn run_with(s: &Sandbox, env: &[(&str, &str)], args: &[&str]) -> Run {
     Run::from(out)
 }
 
+/// Asserts that two runs of one command (`shown`) exited alike and printed the same, without a panic.
+fn assert_same(shown: &str, one: &Run, two: &Run) {
+    assert_eq!(one.code, two.code, "{shown}: exit code\n{}", two.stderr);
+    assert_eq!(one.stdout, two.stdout, "{shown}: stdout");
+    assert_eq!(one.stderr, two.stderr, "{shown}: stderr");
+    assert!(
+        one.code != 101 && !one.stderr.contains("panicked"),
+        "{shown}: {}",
+        one.stderr
+    );
+}
+
 /// Runs every command both ways and compares; returns how many printed something on stdout.
 fn same_both_ways(s: &Sandbox, what: &str) -> usize {
     let mut printed = 0;
     for args in COMMANDS {
         let one = run(s, "1", args);
         let two = run(s, "2", args);
-        let shown = format!("{what}: pipe {}", args.join(" "));
-        assert_eq!(one.code, two.code, "{shown}: exit code\n{}", two.stderr);
-        assert_eq!(one.stdout, two.stdout, "{shown}: stdout");
-        assert_eq!(one.stderr, two.stderr, "{shown}: stderr");
-        assert!(
-            one.code != 101 && !one.stderr.contains("panicked"),
-            "{shown}: {}",
-            one.stderr
-        );
+        assert_same(&format!("{what}: pipe {}", args.join(" ")), &one, &two);
         printed += usize::from(!one.stdout.is_empty());
     }
     printed
@@ -190,13 +194,7 @@ fn same_with_the_cache(s: &Sandbox, what: &str) {
         for (args, plain) in COMMANDS.iter().zip(&plain) {
             let cached = run_with(s, &[("PIPE_CACHE", "1"), ("PIPE_THREADS", threads)], args);
             let shown = format!("{what}: PIPE_THREADS={threads} pipe {}", args.join(" "));
-            assert_eq!(
-                plain.code, cached.code,
-                "{shown}: exit code\n{}",
-                cached.stderr
-            );
-            assert_eq!(plain.stdout, cached.stdout, "{shown}: stdout");
-            assert_eq!(plain.stderr, cached.stderr, "{shown}: stderr");
+            assert_same(&shown, plain, &cached);
         }
     }
 }
@@ -359,18 +357,7 @@ fn same_brief_and_full(s: &Sandbox, what: &str) {
             let brief = run_with(s, &[("PIPE_CACHE", cache)], args);
             let full = run_with(s, &[("PIPE_CACHE", cache), ("PIPE_HISTORY", "full")], args);
             let shown = format!("{what}: PIPE_CACHE={cache} pipe {}", args.join(" "));
-            assert_eq!(
-                full.code, brief.code,
-                "{shown}: exit code\n{}",
-                brief.stderr
-            );
-            assert_eq!(full.stdout, brief.stdout, "{shown}: stdout");
-            assert_eq!(full.stderr, brief.stderr, "{shown}: stderr");
-            assert!(
-                !brief.stderr.contains("panicked"),
-                "{shown}: {}",
-                brief.stderr
-            );
+            assert_same(&shown, &full, &brief);
         }
     }
 }
