@@ -126,8 +126,8 @@ impl Calibration {
             .enumerate()
             .map(|(r, row)| (row.stage, r))
             .collect();
-        for (id, ev) in events {
-            if !included(id) {
+        for (_, id, ev) in events.iter() {
+            if !included(&id) {
                 continue;
             }
             let known: Vec<&StageEvent> = ev.iter().filter(|e| e.date <= as_of).collect();

@@ -227,11 +227,19 @@ impl Effort {
         period: Period,
     ) -> Effort {
         let min = p.min_cases;
-        let progress: HashMap<&str, Progress, foldhash::fast::RandomState> = events
-            .iter()
-            .filter(|(id, _)| scope.includes(id))
-            .filter_map(|(id, ev)| Progress::of(p, ev).map(|g| (id.as_str(), g)))
-            .collect();
+        // By the events' numbers: a prospect's progress, when it counts.
+        let mut progress: Vec<Option<Progress>> = Vec::new();
+        progress.resize_with(events.numbers(), || None);
+        for (n, id, ev) in events.iter() {
+            if scope.includes(&id) {
+                progress[n as usize] = Progress::of(p, ev);
+            }
+        }
+        let of = |id: &str| {
+            events
+                .number(id)
+                .and_then(|n| progress[n as usize].as_ref())
+        };
         let worked: Vec<&Activity> = activities
             .iter()
             .filter(|a| period.contains(a.date) && scope.includes(&a.id))
@@ -240,7 +248,7 @@ impl Effort {
         let mut steps = Vec::with_capacity(n + 1);
         for k in 0..=n {
             let reached_in = |g: &Progress| g.step(k).is_some_and(|d| period.contains(d));
-            let reached = progress.values().filter(|g| reached_in(g)).count() as u32;
+            let reached = progress.iter().flatten().filter(|g| reached_in(g)).count() as u32;
             if k == 0 {
                 steps.push(Step {
                     name: "new".into(),
@@ -257,7 +265,8 @@ impl Effort {
             let m: &Milestone = &p.milestones[k - 1];
             // The cohort: those that reached the step before in the period.
             let cohort: Vec<&Progress> = progress
-                .values()
+                .iter()
+                .flatten()
                 .filter(|g| g.step(k - 1).is_some_and(|d| period.contains(d)))
                 .collect();
             let converted: Vec<i64> = cohort
@@ -275,8 +284,7 @@ impl Effort {
             let hours: Hours = worked
                 .iter()
                 .filter(|a| {
-                    progress
-                        .get(a.id.as_str())
+                    of(a.id.as_str())
                         .and_then(|g| g.step(k))
                         .is_none_or(|d| a.date <= d)
                 })
@@ -312,10 +320,15 @@ impl Effort {
         } else {
             before_last.hours() / months
         };
-        let amounts: Vec<Decimal> = progress
+        let amounts: Vec<Decimal> = events
             .iter()
-            .filter(|(_, g)| g.step(n).is_some_and(|d| n > 0 && period.contains(d)))
-            .filter_map(|(id, _)| scope.amounts.get(*id).copied().flatten())
+            .filter(|(m, _, _)| {
+                progress[*m as usize]
+                    .as_ref()
+                    .and_then(|g| g.step(n))
+                    .is_some_and(|d| n > 0 && period.contains(d))
+            })
+            .filter_map(|(_, id, _)| scope.amounts.get(&*id).copied().flatten())
             .collect();
         let average = (!amounts.is_empty())
             .then(|| amounts.iter().sum::<Decimal>() / Decimal::from(amounts.len() as u32));

@@ -13,6 +13,7 @@ use crate::pipeline::Pipeline;
 use crate::text::trim;
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset, NaiveDate};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -186,8 +187,46 @@ impl<T> Commands<T> {
     }
 }
 
-/// Each prospect's stage events, by id.
-pub type StageEventsById = HashMap<String, Vec<StageEvent>, foldhash::fast::RandomState>;
+/// Each prospect's stage events, by id: the ids once each (numbered), the
+/// events of all side by side, each prospect's in journal order.
+#[derive(Default)]
+pub struct StageEventsById {
+    ids: crate::ids::Ids,
+    /// The events of the prospect numbered `n` are `events[starts[n]..starts[n + 1]]`.
+    starts: Vec<u32>,
+    events: Vec<StageEvent>,
+}
+
+impl StageEventsById {
+    /// The number of `id`, when it has events.
+    pub fn number(&self, id: &str) -> Option<u32> {
+        self.ids.find(id).filter(|&n| !self.of(n).is_empty())
+    }
+
+    /// The events of the prospect numbered `n`.
+    pub fn of(&self, n: u32) -> &[StageEvent] {
+        let n = n as usize;
+        &self.events[self.starts[n] as usize..self.starts[n + 1] as usize]
+    }
+
+    /// The events of `id`; none when it has none.
+    pub fn get(&self, id: &str) -> Option<&[StageEvent]> {
+        self.number(id).map(|n| self.of(n))
+    }
+
+    /// Every prospect with events: its number, its id and its events.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, Cow<'_, str>, &[StageEvent])> {
+        (0..self.ids.len() as u32)
+            .map(|n| (n, self.of(n)))
+            .filter(|(_, ev)| !ev.is_empty())
+            .map(|(n, ev)| (n, self.ids.get(n), ev))
+    }
+
+    /// How many numbers there are (some without events).
+    pub fn numbers(&self) -> usize {
+        self.ids.len()
+    }
+}
 
 /// A stage change for one prospect: when, which stage (`None`: removed by an undone add), and where it is recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -666,17 +705,31 @@ impl Journal {
         if let (_, Some(start)) = commands.finish() {
             events.truncate(start);
         }
-        let mut lists: Vec<Vec<StageEvent>> = vec![Vec::new(); ids.len()];
+        // A counting sort by number keeps journal order within each prospect.
+        let mut starts = vec![0u32; ids.len() + 1];
+        for (n, _) in &events {
+            starts[*n as usize + 1] += 1;
+        }
+        for n in 0..ids.len() {
+            starts[n + 1] += starts[n];
+        }
+        let mut next = starts.clone();
+        let blank = StageEvent {
+            date: NaiveDate::MIN,
+            stage: None,
+            line: 0,
+        };
+        let mut placed = vec![blank; events.len()];
         for (n, ev) in events {
-            lists[n as usize].push(ev);
+            let at = &mut next[n as usize];
+            placed[*at as usize] = ev;
+            *at += 1;
         }
-        let mut out = StageEventsById::default();
-        out.reserve(ids.len());
-        for (n, list) in lists.into_iter().enumerate() {
-            if !list.is_empty() {
-                out.insert(ids.get(n as u32).to_string(), list);
-            }
-        }
+        let out = StageEventsById {
+            ids,
+            starts,
+            events: placed,
+        };
         Ok((out, scan))
     }
 
@@ -880,13 +933,17 @@ mod tests {
             let n = if seed % 3 == 0 { 4 } else { 300 };
             std::fs::write(&path, journal(n, seed)).unwrap();
             let (held, _) = Journal::read(&path, &p).unwrap();
-            let want: StageEventsById = held
+            let want: HashMap<String, Vec<StageEvent>> = held
                 .effective_stage_events(&p)
                 .into_iter()
                 .map(|(id, ev)| (id.to_string(), ev))
                 .collect();
             let (got, scan) = Journal::effective_stage_events_at(&path, &p).unwrap();
             assert_eq!(scan.entries as usize, held.entries.len());
+            let got: HashMap<String, Vec<StageEvent>> = got
+                .iter()
+                .map(|(_, id, ev)| (id.into_owned(), ev.to_vec()))
+                .collect();
             assert_eq!(got, want, "seed {seed}");
             let want: HashMap<String, StageEvent> = held
                 .last_stages(&p)
