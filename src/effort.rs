@@ -17,7 +17,7 @@ use crate::render;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 // ------------------------------------------------------------------ figures
 
@@ -124,7 +124,7 @@ fn median(mut v: Vec<i64>) -> Option<Decimal> {
 /// Which prospects the figures cover.
 pub struct Scope {
     /// The register's prospects that pass the filters, with their amounts.
-    pub amounts: HashMap<String, Option<Decimal>, foldhash::fast::RandomState>,
+    pub amounts: Amounts,
     /// No filter is set: prospects the journal or the log knows but the register no longer holds count too.
     pub all: bool,
     /// The filters, as the person typed them, for the title.
@@ -134,7 +134,31 @@ pub struct Scope {
 
 impl Scope {
     fn includes(&self, id: &str) -> bool {
-        self.all || self.amounts.contains_key(id)
+        self.all || self.amounts.ids.find(id).is_some()
+    }
+}
+
+/// Prospects' amounts by id: the ids once each, the amounts by number.
+#[derive(Default)]
+pub struct Amounts {
+    ids: crate::ids::Ids,
+    amounts: Vec<Option<Decimal>>,
+}
+
+impl Amounts {
+    /// Sets `id`'s amount (a later row with the same id replaces it).
+    pub fn insert(&mut self, id: &str, amount: Option<Decimal>) {
+        let (n, new) = self.ids.insert(id);
+        if new {
+            self.amounts.push(amount);
+        } else {
+            self.amounts[n as usize] = amount;
+        }
+    }
+
+    /// `id`'s amount; none when it has none or is not here.
+    pub fn get(&self, id: &str) -> Option<Decimal> {
+        self.amounts[self.ids.find(id)? as usize]
     }
 }
 
@@ -328,7 +352,7 @@ impl Effort {
                     .and_then(|g| g.step(n))
                     .is_some_and(|d| n > 0 && period.contains(d))
             })
-            .filter_map(|(_, id, _)| scope.amounts.get(&*id).copied().flatten())
+            .filter_map(|(_, id, _)| scope.amounts.get(&id))
             .collect();
         let average = (!amounts.is_empty())
             .then(|| amounts.iter().sum::<Decimal>() / Decimal::from(amounts.len() as u32));

@@ -5,7 +5,7 @@ use crate::cli::Global;
 use crate::context::Context;
 use crate::dates::Period;
 use crate::diag::Diagnostic;
-use crate::effort::{Effort, Plan, Scope, Target};
+use crate::effort::{Amounts, Effort, Plan, Scope, Target};
 use crate::error::{Exit, invalid, usage};
 use crate::filter::Filter;
 use crate::journal::Journal;
@@ -13,7 +13,6 @@ use crate::output::{self, Format, OutputArgs};
 use crate::prospect::Prospect;
 use crate::render::warn_skipped;
 use anyhow::Result;
-use std::collections::HashMap;
 
 /// Measure the sales effort: hours per meeting, quote and signature, conversions, and what a target takes.
 ///
@@ -81,10 +80,10 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     };
     let period = period(&ctx, a.from.as_deref(), a.to.as_deref())?;
     let filter = Filter::new(p, &[], a.owner.as_deref(), a.product.as_deref(), None)?;
-    let mut amounts = HashMap::default();
+    let mut amounts = Amounts::default();
     let skipped = Prospect::scan(p, |x| {
         if filter.accepts(p, x) {
-            amounts.insert(x.id.clone(), x.amount);
+            amounts.insert(&x.id, x.amount);
         }
     })?;
     let scope = Scope {
