@@ -130,7 +130,7 @@ impl Calibration {
             if !included(&id) {
                 continue;
             }
-            let known: Vec<&StageEvent> = ev.iter().filter(|e| e.date <= as_of).collect();
+            let known: Vec<StageEvent> = ev.filter(|e| e.date <= as_of).collect();
             let Some(last) = known.iter().max_by_key(|e| (e.date, e.line)) else {
                 continue;
             };

@@ -170,9 +170,9 @@ struct Progress {
 }
 
 impl Progress {
-    fn of(p: &Pipeline, events: &[StageEvent]) -> Option<Progress> {
+    fn of(p: &Pipeline, events: impl Iterator<Item = StageEvent> + Clone) -> Option<Progress> {
         let entered = events
-            .iter()
+            .clone()
             .filter(|e| e.stage.is_some())
             .map(|e| e.date)
             .min()?;

@@ -188,37 +188,77 @@ impl<T> Commands<T> {
 }
 
 /// Each prospect's stage events, by id: the ids once each (numbered), the
-/// events of all side by side, each prospect's in journal order.
+/// events of all side by side in 16 bytes each, each prospect's in journal
+/// order.
 #[derive(Default)]
 pub struct StageEventsById {
     ids: crate::ids::Ids,
     /// The events of the prospect numbered `n` are `events[starts[n]..starts[n + 1]]`.
     starts: Vec<u32>,
-    events: Vec<StageEvent>,
+    events: Vec<KeptEvent>,
 }
+
+/// A [`StageEvent`] as kept: its stage numbered in 16 bits (`NO_STAGE` for none).
+#[derive(Debug, Clone, Copy)]
+pub struct KeptEvent {
+    date: NaiveDate,
+    stage: u16,
+    line: u64,
+}
+
+const NO_STAGE: u16 = u16::MAX;
+
+impl KeptEvent {
+    fn of(e: StageEvent) -> KeptEvent {
+        let stage = e.stage.map_or(NO_STAGE, |s| {
+            u16::try_from(s)
+                .ok()
+                .filter(|&s| s != NO_STAGE)
+                .expect("fewer stages")
+        });
+        KeptEvent {
+            date: e.date,
+            stage,
+            line: e.line,
+        }
+    }
+
+    fn event(self) -> StageEvent {
+        StageEvent {
+            date: self.date,
+            stage: (self.stage != NO_STAGE).then_some(usize::from(self.stage)),
+            line: self.line,
+        }
+    }
+}
+
+/// A prospect's events, oldest first in journal order.
+pub type Events<'a> = std::iter::Map<std::slice::Iter<'a, KeptEvent>, fn(&KeptEvent) -> StageEvent>;
 
 impl StageEventsById {
     /// The number of `id`, when it has events.
     pub fn number(&self, id: &str) -> Option<u32> {
-        self.ids.find(id).filter(|&n| !self.of(n).is_empty())
+        self.ids.find(id).filter(|&n| self.of(n).len() > 0)
     }
 
     /// The events of the prospect numbered `n`.
-    pub fn of(&self, n: u32) -> &[StageEvent] {
+    pub fn of(&self, n: u32) -> Events<'_> {
         let n = n as usize;
-        &self.events[self.starts[n] as usize..self.starts[n + 1] as usize]
+        self.events[self.starts[n] as usize..self.starts[n + 1] as usize]
+            .iter()
+            .map(|e| e.event())
     }
 
     /// The events of `id`; none when it has none.
-    pub fn get(&self, id: &str) -> Option<&[StageEvent]> {
+    pub fn get(&self, id: &str) -> Option<Events<'_>> {
         self.number(id).map(|n| self.of(n))
     }
 
     /// Every prospect with events: its number, its id and its events.
-    pub fn iter(&self) -> impl Iterator<Item = (u32, Cow<'_, str>, &[StageEvent])> {
+    pub fn iter(&self) -> impl Iterator<Item = (u32, Cow<'_, str>, Events<'_>)> {
         (0..self.ids.len() as u32)
             .map(|n| (n, self.of(n)))
-            .filter(|(_, ev)| !ev.is_empty())
+            .filter(|(_, ev)| ev.len() > 0)
             .map(|(n, ev)| (n, self.ids.get(n), ev))
     }
 
@@ -680,7 +720,7 @@ impl Journal {
         let mut ids = crate::ids::Ids::default();
         // The stage events of the commands kept, in journal order; each
         // command notes where its events start, to drop them if undone.
-        let mut events: Vec<(u32, StageEvent)> = Vec::new();
+        let mut events: Vec<(u32, KeptEvent)> = Vec::new();
         let mut commands = Commands::new();
         let scan = Journal::scan(path, p, |e| {
             let (_, undo) = commands.entry(e, |dropped| {
@@ -699,7 +739,7 @@ impl Journal {
                     stage: Some(stage),
                     line: e.line,
                 };
-                events.push((n, ev));
+                events.push((n, KeptEvent::of(ev)));
             }
         })?;
         if let (_, Some(start)) = commands.finish() {
@@ -714,9 +754,9 @@ impl Journal {
             starts[n + 1] += starts[n];
         }
         let mut next = starts.clone();
-        let blank = StageEvent {
+        let blank = KeptEvent {
             date: NaiveDate::MIN,
-            stage: None,
+            stage: NO_STAGE,
             line: 0,
         };
         let mut placed = vec![blank; events.len()];
@@ -942,7 +982,7 @@ mod tests {
             assert_eq!(scan.entries as usize, held.entries.len());
             let got: HashMap<String, Vec<StageEvent>> = got
                 .iter()
-                .map(|(_, id, ev)| (id.into_owned(), ev.to_vec()))
+                .map(|(_, id, ev)| (id.into_owned(), ev.collect()))
                 .collect();
             assert_eq!(got, want, "seed {seed}");
             let want: HashMap<String, StageEvent> = held

@@ -94,7 +94,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             // The stage's date goes back to when the earlier stage was entered.
             let earlier = events
                 .get(e.id.as_str())
-                .and_then(|ev| ev.iter().rev().find(|x| x.line < e.line))
+                .and_then(|mut ev| ev.rfind(|x| x.line < e.line))
                 .map(|x| x.date);
             let since_journaled = entries
                 .iter()
