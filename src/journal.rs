@@ -705,7 +705,7 @@ impl Journal {
     /// The stage history of every prospect in the journal at `path` as it
     /// stands once `pipe undo` is taken into account: the changes an undo
     /// took back, and the undo's own entries, are left out. Read as the
-    /// journal streams past: only the stage entries are kept, 40 bytes each,
+    /// journal streams past: only the stage entries are kept, 24 bytes each,
     /// and an undo drops the latest command's entries kept as it comes.
     pub fn effective_stage_events_at(path: &Path, p: &Pipeline) -> Result<(StageEventsById, Scan)> {
         Journal::effective_stage_events_of(path, p, |_| true)
