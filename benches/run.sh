@@ -97,6 +97,13 @@ for rows in "${ROWS[@]}"; do
         measure "pipe report products" "$REF_PRODUCTS" "$PIPE" --today $TODAY report products
         measure "pipe report owners" "$REF_STAGES" "$PIPE" --today $TODAY report owners
         measure "pipe report funnel --as-of 2026-06-30" "$REF_STAGES" "$PIPE" --today $TODAY report funnel --as-of 2026-06-30
+        measure "pipe report forecast" "$REF_STAGES" "$PIPE" --today $TODAY report forecast
+        measure "pipe report delays" "$REF_STAGES" "$PIPE" --today $TODAY report delays
+        measure "pipe report movement" "$REF_STAGES" "$PIPE" --today $TODAY report movement
+        measure "pipe report calibration" "$REF_STAGES" "$PIPE" --today $TODAY report calibration
+    fi
+    if "$PIPE" effort --help >/dev/null 2>&1; then
+        measure "pipe effort" "$REF_STAGES" "$PIPE" --today $TODAY effort
     fi
     if "$PIPE" alerts --help >/dev/null 2>&1; then
         measure "pipe alerts" "$DUCK_STAGES" "$PIPE" --today $TODAY alerts
