@@ -745,30 +745,17 @@ impl Journal {
         if let (_, Some(start)) = commands.finish() {
             events.truncate(start);
         }
-        // A counting sort by number keeps journal order within each prospect.
-        let mut starts = vec![0u32; ids.len() + 1];
-        for (n, _) in &events {
-            starts[*n as usize + 1] += 1;
-        }
-        for n in 0..ids.len() {
-            starts[n + 1] += starts[n];
-        }
-        let mut next = starts.clone();
         let blank = KeptEvent {
             date: NaiveDate::MIN,
             stage: NO_STAGE,
             line: 0,
         };
-        let mut placed = vec![blank; events.len()];
-        for (n, ev) in events {
-            let at = &mut next[n as usize];
-            placed[*at as usize] = ev;
-            *at += 1;
-        }
+        // Grouped by prospect, each prospect's in journal order.
+        let (starts, events) = crate::grouped::by_number(events, ids.len(), blank);
         let out = StageEventsById {
             ids,
             starts,
-            events: placed,
+            events,
         };
         Ok((out, scan))
     }

@@ -17,6 +17,7 @@ mod effort;
 mod error;
 mod field;
 mod filter;
+mod grouped;
 mod hours;
 mod ids;
 mod journal;

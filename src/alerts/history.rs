@@ -135,30 +135,16 @@ impl Builder {
     /// `new_of[i]` (the ids' [`crate::ids::Ids::renumber_by_value`]: the register's rows
     /// usually come in id order, and then look their facts up in memory order).
     pub fn finish(mut self, new_of: &[u32]) -> History {
-        let n = new_of.len();
-        // A counting sort by id keeps journal order within each prospect.
-        let mut starts = vec![0u32; n + 1];
         for (i, _) in &mut self.facts {
             *i = new_of[*i as usize];
-            starts[*i as usize + 1] += 1;
         }
-        for i in 0..n {
-            starts[i + 1] += starts[i];
-        }
-        let mut next = starts.clone();
-        let mut facts = vec![
-            Fact::Stage {
-                date: NaiveDate::MIN,
-                from: None,
-                to: None,
-            };
-            self.facts.len()
-        ];
-        for (i, f) in self.facts {
-            let at = &mut next[i as usize];
-            facts[*at as usize] = f;
-            *at += 1;
-        }
+        let blank = Fact::Stage {
+            date: NaiveDate::MIN,
+            from: None,
+            to: None,
+        };
+        // Grouped by prospect, each prospect's in journal order.
+        let (starts, facts) = crate::grouped::by_number(self.facts, new_of.len(), blank);
         History { starts, facts }
     }
 }

@@ -230,23 +230,9 @@ impl HistoryBuilder {
         }
         drop(new_of);
         let n = ids.len();
-        // A counting sort by id keeps journal order within each prospect.
-        let mut starts = vec![0u32; n + 1];
-        for (i, _) in &self.events {
-            starts[*i as usize + 1] += 1;
-        }
-        for i in 0..n {
-            starts[i + 1] += starts[i];
-        }
-        let mut next = starts.clone();
+        // Grouped by prospect, each prospect's in journal order.
         let blank = Ev::new(NaiveDate::MIN, None, None);
-        let mut events = vec![blank; self.events.len()];
-        for (i, e) in self.events {
-            let at = &mut next[i as usize];
-            events[*at as usize] = e;
-            *at += 1;
-        }
-        drop(next);
+        let (starts, mut events) = crate::grouped::by_number(self.events, n, blank);
         for i in 0..n {
             let mine = &mut events[starts[i] as usize..starts[i + 1] as usize];
             // Mostly in date order already: a journal is written as time goes.
