@@ -399,10 +399,16 @@ impl Briefs {
         })
     }
 
+    /// The record of the prospect numbered `n`, when it has stage events.
+    fn record(&self, n: Option<u32>) -> Option<&Brief> {
+        let b = self.briefs.get(n? as usize)?;
+        (b.first != NaiveDate::MAX).then_some(b)
+    }
+
     /// What the stage events of the prospect numbered `n` say of the day.
     fn stages_on(&self, n: Option<u32>, then: &Then) -> Option<StagesOn> {
+        let b = self.record(n)?;
         let n = n? as usize;
-        let b = self.briefs.get(n).filter(|b| b.first != NaiveDate::MAX)?;
         let stage = |s: u8| (s != NONE).then_some(s as usize);
         Some(StagesOn {
             last: (b.last_to != UNSET).then(|| (b.last, stage(b.last_to))),
@@ -418,18 +424,12 @@ impl Briefs {
             (Some(pushes), Some(n)) => pushes.get(&n).map_or(0, |&c| u64::from(c)),
             _ => 0,
         };
-        let Some(b) = n.and_then(|i| self.briefs.get(i as usize)) else {
+        let Some(b) = self.record(n) else {
             return Answers {
                 pushes,
                 ..Answers::default()
             };
         };
-        if b.first == NaiveDate::MAX {
-            return Answers {
-                pushes,
-                ..Answers::default()
-            };
-        }
         let stage = |s: u8| (s != NONE).then_some(s as usize);
         Answers {
             first: Some(b.first),
