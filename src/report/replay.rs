@@ -127,6 +127,26 @@ impl<'a> Log<'a> {
             .filter(|c| pushed_later(&c.from, &c.to))
             .count()
     }
+
+    /// What the stage events say of `day`; none without stage events.
+    pub fn stages_on(&self, day: NaiveDate) -> Option<StagesOn> {
+        self.has_stages().then(|| StagesOn {
+            last: self.last_stage_on(day).map(|e| (e.date, e.to)),
+            first_from: self.first_stage().and_then(|e| e.from),
+        })
+    }
+
+    /// The value `field` had at the end of `day`, as the journal writes it,
+    /// when a change after the day makes it differ from the row's: the last
+    /// change on or before the day's `to`, else the first one after's `from`.
+    pub fn value_on(&self, day: NaiveDate, field: Field) -> Option<&'a str> {
+        let mut changes = self.changes.iter().filter(|c| c.field == field);
+        let first_after = changes.clone().find(|c| c.date > day)?;
+        Some(match changes.rfind(|c| c.date <= day) {
+            Some(c) => c.to.as_str(),
+            None => first_after.from.as_str(),
+        })
+    }
 }
 
 /// Whether a change of a decision date from `from` to `to` (as the journal
@@ -317,28 +337,6 @@ impl History {
         let log = self.log(x.id.as_str());
         let stages = log.and_then(|l| l.stages_on(day));
         state_from(x, day, p, stages, |field| log?.value_on(day, field))
-    }
-}
-
-impl<'a> Log<'a> {
-    /// What the stage events say of `day`; none without stage events.
-    pub fn stages_on(&self, day: NaiveDate) -> Option<StagesOn> {
-        self.has_stages().then(|| StagesOn {
-            last: self.last_stage_on(day).map(|e| (e.date, e.to)),
-            first_from: self.first_stage().and_then(|e| e.from),
-        })
-    }
-
-    /// The value `field` had at the end of `day`, as the journal writes it,
-    /// when a change after the day makes it differ from the row's: the last
-    /// change on or before the day's `to`, else the first one after's `from`.
-    pub fn value_on(&self, day: NaiveDate, field: Field) -> Option<&'a str> {
-        let mut changes = self.changes.iter().filter(|c| c.field == field);
-        let first_after = changes.clone().find(|c| c.date > day)?;
-        Some(match changes.rfind(|c| c.date <= day) {
-            Some(c) => c.to.as_str(),
-            None => first_after.from.as_str(),
-        })
     }
 }
 
