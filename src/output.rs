@@ -506,9 +506,14 @@ pub fn csv_writer_to<W: Write>(excel: bool, mut out: W) -> std::io::Result<csv::
     if excel {
         out.write_all("\u{feff}".as_bytes())?;
     }
-    Ok(csv::WriterBuilder::new()
-        .delimiter(if excel { b';' } else { b',' })
-        .from_writer(out))
+    Ok(csv_builder(excel).from_writer(out))
+}
+
+/// A CSV writer's settings: `;` between cells for Excel, else `,`.
+pub fn csv_builder(excel: bool) -> csv::WriterBuilder {
+    let mut b = csv::WriterBuilder::new();
+    b.delimiter(if excel { b';' } else { b',' });
+    b
 }
 
 #[cfg(test)]

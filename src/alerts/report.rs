@@ -1,5 +1,7 @@
 //! A list of alerts as a value, and its renderers: a table and Markdown for
-//! people (in the pipeline's locale), CSV and JSON for programs.
+//! people (in the pipeline's locale), CSV and JSON for programs. The
+//! [`Writer`] renders alerts as they are raised, so that a run never holds
+//! them all.
 
 use super::Alert;
 use crate::field::Field;
@@ -10,7 +12,7 @@ use crate::render;
 use crate::words::{self, pick};
 use anyhow::Result;
 use chrono::NaiveDate;
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 
 pub struct Report<'p> {
     pub p: &'p Pipeline,
@@ -23,17 +25,36 @@ pub struct Report<'p> {
 }
 
 impl Report<'_> {
-    /// Writes the report in `format` as it goes: a million alerts are never
-    /// laid out whole in memory.
+    /// Writes the report in `format`, alert by alert.
     pub fn write(&self, format: Format, excel: bool, out: &mut dyn Write) -> Result<()> {
-        match format {
-            Format::Csv => self.write_csv(excel, out),
-            Format::Json => self.write_json(out),
-            Format::Md => self.write_markdown(out),
-            Format::Table | Format::Html => self.write_table(out),
+        let mut w = Writer::new(self.head(), format, excel)?;
+        for a in &self.alerts {
+            w.push(a)?;
         }
+        w.finish(out)
     }
 
+    fn head(&self) -> Head<'_> {
+        Head {
+            p: self.p,
+            today: self.today,
+            owner: self.owner.clone(),
+            held: self.held,
+        }
+    }
+}
+
+/// What a report says besides its alerts.
+pub struct Head<'p> {
+    pub p: &'p Pipeline,
+    pub today: NaiveDate,
+    /// Whose alerts these are, when the report is one salesperson's.
+    pub owner: Option<String>,
+    /// How many open alerts were already reported and are not repeated (`--new-only`).
+    pub held: usize,
+}
+
+impl Head<'_> {
     /// `Alertes au 27/11/2026 — Élodie Garnier`.
     pub fn title(&self) -> String {
         let mut t = format!(
@@ -53,14 +74,8 @@ impl Report<'_> {
     }
 
     /// `9 alertes, dont 2 critiques`, and what was held back.
-    fn summary(&self) -> Vec<String> {
+    fn summary(&self, n: usize, critical: usize) -> Vec<String> {
         let p = self.p;
-        let n = self.alerts.len();
-        let critical = self
-            .alerts
-            .iter()
-            .filter(|a| a.severity == Severity::Critical)
-            .count();
         let mut notes = Vec::new();
         notes.push(match (p.locale, n) {
             (Locale::Fr, 0) => "Aucune alerte.".to_string(),
@@ -113,150 +128,351 @@ impl Report<'_> {
         ]
     }
 
-    fn people_row(&self, a: &Alert) -> Vec<String> {
+    fn people_row(&self, a: &Alert) -> [String; 4] {
         let p = self.p;
         let two = |a: &str, b: &str| match (a.is_empty(), b.is_empty()) {
             (_, true) => a.to_string(),
             (true, false) => b.to_string(),
             (false, false) => format!("{a}\n{b}"),
         };
-        vec![
+        [
             two(a.rule().key(), words::severity(p, a.severity)),
             two(a.id(), a.name()),
             two(a.owner(), a.stage_label(p)),
             a.message(p, self.today),
         ]
     }
+}
 
-    /// The title, the table (the finding keeps at least 45 % of the width),
-    /// and the summary. The columns are sized from every alert first, then
-    /// the rows are laid out and written a block at a time.
-    fn write_table(&self, out: &mut dyn Write) -> Result<()> {
-        writeln!(out, "{}", self.title())?;
-        if !self.alerts.is_empty() {
-            let headers = self.people_headers();
-            let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-            let mut widths = Widths::new(&headers);
-            for a in &self.alerts {
-                widths.add(&self.people_row(a));
+/// The CSV's stable English headers.
+const CSV_HEADERS: [&str; 10] = [
+    "id",
+    "name",
+    "owner",
+    "stage",
+    "rule",
+    "severity",
+    "value",
+    "threshold",
+    "message",
+    "suggested_stage",
+];
+
+/// Writes a report whose alerts come one at a time, in register order, and
+/// go out critical first: each alert is written as it comes into its
+/// severity's spool (memory, then a temporary file past a few megabytes),
+/// and the spools are copied out in order once every alert is known. A
+/// million alerts are never held in memory, and nothing goes out until the
+/// last one is in, so a run that fails half-way prints no half report.
+pub struct Writer<'p> {
+    head: Head<'p>,
+    format: Format,
+    excel: bool,
+    /// Critical alerts, then warnings.
+    groups: [Spool; 2],
+    /// The table's column widths, grown alert by alert.
+    widths: Option<Widths>,
+    /// One JSON object, before it goes to its spool.
+    json: Vec<u8>,
+}
+
+/// The alerts of one severity, written out.
+struct Spool {
+    out: Out,
+    count: usize,
+}
+
+type SpoolFile = std::io::BufWriter<tempfile::SpooledTempFile>;
+
+enum Out {
+    Bytes(SpoolFile),
+    Csv(Box<csv::Writer<SpoolFile>>),
+}
+
+impl Spool {
+    fn new(in_memory: usize, csv: Option<bool>) -> Spool {
+        let file =
+            std::io::BufWriter::with_capacity(1 << 16, tempfile::spooled_tempfile(in_memory));
+        Spool {
+            out: match csv {
+                Some(excel) => Out::Csv(Box::new(output::csv_builder(excel).from_writer(file))),
+                None => Out::Bytes(file),
+            },
+            count: 0,
+        }
+    }
+
+    fn bytes(&mut self) -> &mut SpoolFile {
+        match &mut self.out {
+            Out::Bytes(f) => f,
+            Out::Csv(_) => unreachable!("only a CSV report spools CSV records"),
+        }
+    }
+
+    /// The spool, to be read from its start.
+    fn into_reader(self) -> Result<std::io::BufReader<tempfile::SpooledTempFile>> {
+        let file = match self.out {
+            Out::Bytes(f) => f,
+            Out::Csv(w) => w.into_inner().map_err(|e| e.into_error())?,
+        };
+        let mut file = file.into_inner().map_err(|e| e.into_error())?;
+        file.seek(SeekFrom::Start(0))?;
+        Ok(std::io::BufReader::with_capacity(1 << 16, file))
+    }
+}
+
+/// How much of each spool stays in memory before it goes to a temporary file.
+const IN_MEMORY: usize = 4 << 20;
+
+impl<'p> Writer<'p> {
+    pub fn new(head: Head<'p>, format: Format, excel: bool) -> Result<Writer<'p>> {
+        Writer::spooling(head, format, excel, IN_MEMORY)
+    }
+
+    pub(super) fn spooling(
+        head: Head<'p>,
+        format: Format,
+        excel: bool,
+        in_memory: usize,
+    ) -> Result<Writer<'p>> {
+        let widths = match format {
+            Format::Table | Format::Html => {
+                let headers = head.people_headers();
+                let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+                Some(Widths::new(&headers))
             }
-            let table = BlockTable::new(&headers, &widths, (3, 45), render::width());
-            let blocks = self.alerts.chunks(TABLE_BLOCK);
-            let count = blocks.len();
-            for (k, block) in blocks.enumerate() {
-                let rows = block.iter().map(|a| self.people_row(a)).collect();
-                table.write_block(rows, k == 0, k + 1 == count, out)?;
+            _ => None,
+        };
+        let csv = matches!(format, Format::Csv).then_some(excel);
+        Ok(Writer {
+            head,
+            format,
+            excel,
+            groups: [Spool::new(in_memory, csv), Spool::new(in_memory, csv)],
+            widths,
+            json: Vec::new(),
+        })
+    }
+
+    /// How many alerts came.
+    pub fn len(&self) -> usize {
+        self.groups.iter().map(|g| g.count).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Takes the next alert: they come in register order, and in rule order within a row.
+    pub fn push(&mut self, a: &Alert) -> Result<()> {
+        // Exhaustive: a new severity needs its place decided here.
+        let group = match a.severity {
+            Severity::Critical => &mut self.groups[0],
+            Severity::Warning => &mut self.groups[1],
+        };
+        let (p, today) = (self.head.p, self.head.today);
+        let count = group.count;
+        match self.format {
+            Format::Csv => {
+                let suggested = a.suggestion().map_or("", |s| p.stages[s.stage].id.as_str());
+                let Out::Csv(w) = &mut group.out else {
+                    unreachable!("a CSV report spools CSV records")
+                };
+                render::write_safe_record(
+                    w,
+                    [
+                        a.id(),
+                        a.name(),
+                        a.owner(),
+                        a.stage_key(p),
+                        a.rule().key(),
+                        a.severity.key(),
+                        &a.value().plain,
+                        &a.threshold(p, today).plain,
+                        &a.message(p, today),
+                        suggested,
+                    ],
+                )?;
+            }
+            Format::Json => {
+                self.json.clear();
+                serde_json::to_writer_pretty(&mut self.json, &json_item(p, today, a))?;
+                // Indented one level, as an item of the array.
+                let out = group.bytes();
+                if count > 0 {
+                    out.write_all(b",\n")?;
+                }
+                for (k, line) in self.json.split(|&b| b == b'\n').enumerate() {
+                    if k > 0 {
+                        out.write_all(b"\n")?;
+                    }
+                    out.write_all(b"  ")?;
+                    out.write_all(line)?;
+                }
+            }
+            Format::Md => {
+                let row = self.head.people_row(a);
+                group
+                    .bytes()
+                    .write_all(output::markdown_row(row.iter().map(String::as_str)).as_bytes())?;
+            }
+            Format::Table | Format::Html => {
+                let row = self.head.people_row(a);
+                if let Some(w) = &mut self.widths {
+                    w.add(&row);
+                }
+                // Each cell as its length, then its bytes, to be read back in blocks.
+                let out = group.bytes();
+                for cell in &row {
+                    let len = u32::try_from(cell.len()).unwrap_or(u32::MAX);
+                    out.write_all(&len.to_le_bytes())?;
+                    out.write_all(&cell.as_bytes()[..len as usize])?;
+                }
             }
         }
-        for n in self.summary() {
-            writeln!(out, "{n}")?;
-        }
+        group.count += 1;
         Ok(())
     }
 
-    fn write_markdown(&self, out: &mut dyn Write) -> Result<()> {
-        if self.alerts.is_empty() {
-            writeln!(out, "### {}", self.title())?;
-            for n in self.summary() {
-                write!(out, "\n{n}\n")?;
+    /// Writes the report: the alerts, critical first, and its summary.
+    pub fn finish(self, out: &mut dyn Write) -> Result<()> {
+        let critical = self.groups[0].count;
+        let n = self.len();
+        let summary = self.head.summary(n, critical);
+        let title = self.head.title();
+        match self.format {
+            Format::Csv => {
+                let mut w = output::csv_writer_to(self.excel, &mut *out)?;
+                render::write_safe_record(&mut w, CSV_HEADERS)?;
+                w.flush()?;
+                drop(w);
+                for g in self.groups {
+                    std::io::copy(&mut g.into_reader()?, out)?;
+                }
             }
-            return Ok(());
-        }
-        let headers = self.people_headers();
-        out.write_all(output::markdown_title(&self.title()).as_bytes())?;
-        out.write_all(output::markdown_row(headers.iter().map(String::as_str)).as_bytes())?;
-        out.write_all(b"| --- | --- | --- | --- |\n")?;
-        for a in &self.alerts {
-            let row = self.people_row(a);
-            out.write_all(output::markdown_row(row.iter().map(String::as_str)).as_bytes())?;
-        }
-        for n in self.summary() {
-            out.write_all(output::markdown_note(&n).as_bytes())?;
+            Format::Json => {
+                if n == 0 {
+                    out.write_all(b"[]\n")?;
+                    return Ok(());
+                }
+                out.write_all(b"[\n")?;
+                let mut any = false;
+                for g in self.groups {
+                    if g.count == 0 {
+                        continue;
+                    }
+                    if any {
+                        out.write_all(b",\n")?;
+                    }
+                    any = true;
+                    std::io::copy(&mut g.into_reader()?, out)?;
+                }
+                out.write_all(b"\n]\n")?;
+            }
+            Format::Md => {
+                if n == 0 {
+                    writeln!(out, "### {title}")?;
+                    for s in summary {
+                        write!(out, "\n{s}\n")?;
+                    }
+                    return Ok(());
+                }
+                let headers = self.head.people_headers();
+                out.write_all(output::markdown_title(&title).as_bytes())?;
+                out.write_all(output::markdown_row(headers.iter().map(String::as_str)).as_bytes())?;
+                out.write_all(b"| --- | --- | --- | --- |\n")?;
+                for g in self.groups {
+                    std::io::copy(&mut g.into_reader()?, out)?;
+                }
+                for s in summary {
+                    out.write_all(output::markdown_note(&s).as_bytes())?;
+                }
+            }
+            Format::Table | Format::Html => {
+                // The columns are sized from every alert, then the rows are
+                // laid out and written a block at a time.
+                writeln!(out, "{title}")?;
+                if n > 0 {
+                    let headers = self.head.people_headers();
+                    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+                    let widths = self.widths.unwrap_or_else(|| Widths::new(&headers));
+                    let table = BlockTable::new(&headers, &widths, (3, 45), render::width());
+                    let count = n.div_ceil(TABLE_BLOCK);
+                    let mut block = Vec::with_capacity(TABLE_BLOCK);
+                    let mut k = 0;
+                    for g in self.groups {
+                        let rows = g.count;
+                        let mut r = g.into_reader()?;
+                        for _ in 0..rows {
+                            block.push(read_row(&mut r)?);
+                            if block.len() == TABLE_BLOCK {
+                                table.write_block(
+                                    std::mem::take(&mut block),
+                                    k == 0,
+                                    k + 1 == count,
+                                    out,
+                                )?;
+                                k += 1;
+                            }
+                        }
+                    }
+                    if !block.is_empty() {
+                        table.write_block(block, k == 0, true, out)?;
+                    }
+                }
+                for s in summary {
+                    writeln!(out, "{s}")?;
+                }
+            }
         }
         Ok(())
     }
+}
 
-    /// What programs read: plain values under stable English headers, one
-    /// line per alert.
-    fn write_csv(&self, excel: bool, out: &mut dyn Write) -> Result<()> {
-        let mut w = output::csv_writer_to(excel, out)?;
-        let headers = [
-            "id",
-            "name",
-            "owner",
-            "stage",
-            "rule",
-            "severity",
-            "value",
-            "threshold",
-            "message",
-            "suggested_stage",
-        ];
-        render::write_safe_record(&mut w, headers)?;
-        let p = self.p;
-        for a in &self.alerts {
-            let suggested = a.suggestion().map_or("", |s| p.stages[s.stage].id.as_str());
-            render::write_safe_record(
-                &mut w,
-                [
-                    a.id(),
-                    a.name(),
-                    a.owner(),
-                    a.stage_key(p),
-                    a.rule().key(),
-                    a.severity.key(),
-                    &a.value().plain,
-                    &a.threshold(p, self.today).plain,
-                    &a.message(p, self.today),
-                    suggested,
-                ],
-            )?;
-        }
-        w.flush()?;
-        Ok(())
+/// A table row as [`Writer::push`] spooled it.
+fn read_row(r: &mut impl Read) -> Result<Vec<String>> {
+    let mut row = Vec::with_capacity(4);
+    for _ in 0..4 {
+        let mut len = [0; 4];
+        r.read_exact(&mut len)?;
+        let mut cell = vec![0; u32::from_le_bytes(len) as usize];
+        r.read_exact(&mut cell)?;
+        row.push(String::from_utf8(cell)?);
     }
+    Ok(row)
+}
 
-    /// A JSON array, one object per alert, written alert by alert.
-    fn write_json(&self, out: &mut dyn Write) -> Result<()> {
-        /// One alert in JSON; its keys in this order.
-        #[derive(serde::Serialize)]
-        struct Item<'a> {
-            id: &'a str,
-            name: &'a str,
-            owner: &'a str,
-            stage: &'a str,
-            stage_label: &'a str,
-            rule: &'static str,
-            severity: &'static str,
-            value: serde_json::Value,
-            threshold: serde_json::Value,
-            message: String,
-            suggested_stage: Option<&'a str>,
-            line: u64,
-        }
-        struct Items<'r>(&'r Report<'r>);
-        impl serde::Serialize for Items<'_> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let (p, today) = (self.0.p, self.0.today);
-                s.collect_seq(self.0.alerts.iter().map(|a| Item {
-                    id: a.id(),
-                    name: a.name(),
-                    owner: a.owner(),
-                    stage: a.stage_key(p),
-                    stage_label: a.stage_label(p),
-                    rule: a.rule().key(),
-                    severity: a.severity.key(),
-                    value: a.value().json(),
-                    threshold: a.threshold(p, today).json(),
-                    message: a.message(p, today),
-                    suggested_stage: a.suggestion().map(|s| p.stages[s.stage].id.as_str()),
-                    line: a.line,
-                }))
-            }
-        }
-        serde_json::to_writer_pretty(&mut *out, &Items(self))?;
-        out.write_all(b"\n")?;
-        Ok(())
+/// One alert in JSON; its keys in this order.
+#[derive(serde::Serialize)]
+struct Item<'a> {
+    id: &'a str,
+    name: &'a str,
+    owner: &'a str,
+    stage: &'a str,
+    stage_label: &'a str,
+    rule: &'static str,
+    severity: &'static str,
+    value: serde_json::Value,
+    threshold: serde_json::Value,
+    message: String,
+    suggested_stage: Option<&'a str>,
+    line: u64,
+}
+
+fn json_item<'a>(p: &'a Pipeline, today: NaiveDate, a: &'a Alert) -> Item<'a> {
+    Item {
+        id: a.id(),
+        name: a.name(),
+        owner: a.owner(),
+        stage: a.stage_key(p),
+        stage_label: a.stage_label(p),
+        rule: a.rule().key(),
+        severity: a.severity.key(),
+        value: a.value().json(),
+        threshold: a.threshold(p, today).json(),
+        message: a.message(p, today),
+        suggested_stage: a.suggestion().map(|s| p.stages[s.stage].id.as_str()),
+        line: a.line,
     }
 }
 

@@ -476,3 +476,76 @@ fn alerts_as_raised_are_sorted_as_by_the_general_sort() {
         assert_eq!(names(&shuffled), names(&expected));
     }
 }
+
+/// The writer takes alerts as raised and writes them critical first, the
+/// same whether its spools stay in memory or go to temporary files, and the
+/// same as the report of the sorted alerts.
+#[test]
+fn the_writer_orders_alerts_as_raised_whether_they_spill_to_disk_or_not() {
+    use crate::alerts::report::{Head, Report, Writer};
+    use crate::output::Format;
+    let p = pipeline();
+    let x = prospect(&p, "new");
+    let one = evaluate(&p, &x, &[], d("2026-12-01"), 2).remove(0);
+    let mut raised = Vec::new();
+    for n in 0..1500u64 {
+        let mut a = one.clone();
+        let name = format!("Ann \"{n}\", née\nLeroy");
+        a.who = std::rc::Rc::new(Who::new(&format!("P-{n}"), &name, "Zoé", ""));
+        a.line = n + 2;
+        a.severity = if n % 7 == 3 || n % 11 == 0 {
+            Severity::Critical
+        } else {
+            Severity::Warning
+        };
+        raised.push(a);
+    }
+    let mut sorted = raised.clone();
+    sort(&mut sorted);
+    let today = d("2026-12-01");
+    let head = || Head {
+        p: &p,
+        today,
+        owner: None,
+        held: 0,
+    };
+    for format in [Format::Csv, Format::Json, Format::Md, Format::Table] {
+        for excel in [false, true] {
+            let report = Report {
+                p: &p,
+                today,
+                owner: None,
+                alerts: sorted.clone(),
+                held: 0,
+            };
+            let mut whole = Vec::new();
+            report.write(format, excel, &mut whole).unwrap();
+            for in_memory in [0, 1000, usize::MAX] {
+                let mut w = Writer::spooling(head(), format, excel, in_memory).unwrap();
+                for a in &raised {
+                    w.push(a).unwrap();
+                }
+                assert_eq!(w.len(), raised.len());
+                let mut spooled = Vec::new();
+                w.finish(&mut spooled).unwrap();
+                assert!(
+                    spooled == whole,
+                    "{format:?}, excel {excel}, {in_memory} bytes in memory"
+                );
+            }
+            if format == Format::Json {
+                let items: serde_json::Value = serde_json::from_slice(&whole).unwrap();
+                let lines: Vec<u64> = items
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| i["line"].as_u64().unwrap())
+                    .collect();
+                let expected: Vec<u64> = sorted.iter().map(|a| a.line).collect();
+                assert_eq!(lines, expected);
+                assert_eq!(items[0]["severity"], "critical");
+                assert_eq!(items[1499]["severity"], "warning");
+            }
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! `pipe alerts`: check every prospect against the pipeline's standards and
 //! list what breaks them; made for cron, which mails whatever it prints.
 
-use crate::alerts::report::Report;
+use crate::alerts::report::{Head, Report, Writer};
 use crate::alerts::state::{self, State};
 use crate::alerts::{self, Alert, Filter};
 use crate::cli::Global;
@@ -112,59 +112,92 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             if journal_errors == 1 { "y" } else { "ies" }
         );
     }
-    let mut raised = Vec::new();
-    validation::scan_register(p, &mut index, |row| {
-        raised.extend(alerts::raise_row(p, row, &history, ctx.today))
-    })?
-    .map_err(|d| invalid(d.to_string()))?;
-    if a.state.is_some() {
-        alerts::number_repeats(p, &mut raised);
-    }
     let filter = Filter {
         owner: a.owner.as_deref().map(fold),
         rules: a.rules.clone(),
         severity: a.severity,
     };
-    let mut open: Vec<Alert> = raised
-        .into_iter()
-        .filter(|x| filter.accepts_alert(x))
-        .collect();
-    alerts::sort(&mut open);
-    let fail = a
-        .fail_on
-        .is_some_and(|s| open.iter().any(|x| x.severity >= s));
-
-    let (shown, held, next_state) = match &a.state {
-        Some(path) => {
-            let old = read_state(path)?;
-            let out = state::update(p, &old, open, &filter, ctx.today);
-            let changed = out.state != old || !path.exists();
-            (out.report, out.held, changed.then_some(out.state))
+    let mut next_state = None;
+    let mut worst = None;
+    if a.state.is_none() && a.split_by.is_none() {
+        // The common run, cron's: each alert is written as it is raised,
+        // into its severity's spool, and none is kept.
+        let head = Head {
+            p,
+            today: ctx.today,
+            owner: None,
+            held: 0,
+        };
+        let mut report = Writer::new(head, format, a.output.excel)?;
+        let mut failed = None;
+        validation::scan_register(p, &mut index, |row| {
+            let mut found = alerts::raise_row(p, row, &history, ctx.today);
+            // In rule order within the row, as [`alerts::sort`] leaves them.
+            found.sort_by_key(Alert::rule);
+            for x in found.iter().filter(|x| filter.accepts_alert(x)) {
+                worst = worst.max(Some(x.severity));
+                if failed.is_none() {
+                    failed = report.push(x).err();
+                }
+            }
+        })?
+        .map_err(|d| invalid(d.to_string()))?;
+        if let Some(e) = failed {
+            return Err(e.context("cannot set the alerts aside while the register is read"));
         }
-        None => (open, Vec::new(), None),
-    };
-
-    match (&a.split_by, &a.out_dir) {
-        (Some(SplitBy::Owner), Some(dir)) => {
-            split_by_owner(&ctx, dir, format, a.output.excel, a.verbose, shown, held)?
+        let nothing = report.is_empty();
+        // A file is always written, so that it never shows yesterday's alerts.
+        if !nothing || a.verbose || a.output.output.is_some() {
+            a.output
+                .write_with(!nothing || a.verbose, |out| report.finish(out))?;
         }
-        _ => {
-            let nothing = shown.is_empty();
-            let report = Report {
-                p,
-                today: ctx.today,
-                owner: None,
-                alerts: shown,
-                held: held.len(),
-            };
-            // A file is always written, so that it never shows yesterday's alerts.
-            if !nothing || a.verbose || a.output.output.is_some() {
-                a.output.write_with(!nothing || a.verbose, |out| {
-                    report.write(format, a.output.excel, out)
-                })?;
+    } else {
+        let mut raised = Vec::new();
+        validation::scan_register(p, &mut index, |row| {
+            raised.extend(alerts::raise_row(p, row, &history, ctx.today))
+        })?
+        .map_err(|d| invalid(d.to_string()))?;
+        if a.state.is_some() {
+            alerts::number_repeats(p, &mut raised);
+        }
+        let mut open: Vec<Alert> = raised
+            .into_iter()
+            .filter(|x| filter.accepts_alert(x))
+            .collect();
+        alerts::sort(&mut open);
+        worst = open.iter().map(|x| x.severity).max();
+        let (shown, held) = match &a.state {
+            Some(path) => {
+                let old = read_state(path)?;
+                let out = state::update(p, &old, open, &filter, ctx.today);
+                let changed = out.state != old || !path.exists();
+                next_state = changed.then_some(out.state);
+                (out.report, out.held)
+            }
+            None => (open, Vec::new()),
+        };
+        match (&a.split_by, &a.out_dir) {
+            (Some(SplitBy::Owner), Some(dir)) => {
+                split_by_owner(&ctx, dir, format, a.output.excel, a.verbose, shown, held)?
+            }
+            _ => {
+                let nothing = shown.is_empty();
+                let report = Report {
+                    p,
+                    today: ctx.today,
+                    owner: None,
+                    alerts: shown,
+                    held: held.len(),
+                };
+                if !nothing || a.verbose || a.output.output.is_some() {
+                    a.output.write_with(!nothing || a.verbose, |out| {
+                        report.write(format, a.output.excel, out)
+                    })?;
+                }
             }
         }
     }
+    let fail = a.fail_on.is_some_and(|s| worst.is_some_and(|w| w >= s));
     if let (Some(path), Some(s)) = (&a.state, next_state) {
         crate::store::write_atomic(path, s.to_json().as_bytes())
             .with_context(|| format!("cannot write the alert state {}", path.display()))?;
