@@ -24,7 +24,7 @@ pub mod history;
 pub mod report;
 pub mod state;
 
-pub use history::{Fact, History};
+pub use history::{Fact, Look, Past, Short};
 
 /// A figure as a CSV cell and as JSON (the words that show it to people are
 /// in the alert's message).
@@ -454,8 +454,10 @@ struct Facts<'a> {
     p: &'a Pipeline,
     x: &'a Prospect,
     stage: &'a Stage,
-    history: &'a [Fact],
+    past: Look<'a>,
     today: NaiveDate,
+    /// Set when the journal's brief could not answer a rule (see [`Short`]).
+    short: std::cell::Cell<bool>,
 }
 
 impl<'a> Facts<'a> {
@@ -468,7 +470,9 @@ impl<'a> Facts<'a> {
     }
 }
 
-/// Every alert one prospect raises today, in [`Rule::ALL`] order.
+/// Every alert one prospect raises today, in [`Rule::ALL`] order, given its
+/// journal's facts (up to today).
+#[cfg(test)]
 pub fn evaluate(
     p: &Pipeline,
     x: &Prospect,
@@ -476,12 +480,27 @@ pub fn evaluate(
     today: NaiveDate,
     line: u64,
 ) -> Vec<Alert> {
+    match evaluate_with(p, x, Look::Facts(history), today, line) {
+        Ok(found) => found,
+        Err(Short) => unreachable!("the facts answer every question the rules ask"),
+    }
+}
+
+/// [`evaluate`], with what the rules read of the journal as facts or as a brief.
+pub fn evaluate_with(
+    p: &Pipeline,
+    x: &Prospect,
+    past: Look<'_>,
+    today: NaiveDate,
+    line: u64,
+) -> Result<Vec<Alert>, Short> {
     let f = Facts {
         p,
         x,
         stage: &p.stages[x.stage],
-        history,
+        past,
         today,
+        short: std::cell::Cell::new(false),
     };
     let mut found: Vec<(&RuleSettings, Finding)> = Vec::new();
     found.extend(stale(&f));
@@ -492,11 +511,14 @@ pub fn evaluate(
     found.extend(no_next_action(&f));
     found.extend(snoozed_until_passed(&f));
     found.extend(decision_slipped(&f));
+    if f.short.get() {
+        return Err(Short);
+    }
     if found.is_empty() {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     let who = Rc::new(Who::new(&x.id, x.display_name(), &x.owner, ""));
-    found
+    Ok(found
         .into_iter()
         .map(|(s, finding)| Alert {
             severity: s.severity,
@@ -507,16 +529,18 @@ pub fn evaluate(
             line,
             repeat: 1,
         })
-        .collect()
+        .collect())
 }
 
-/// When the prospect entered its stage: the register's date, else the journal's.
+/// When the prospect entered its stage: the register's date, else the
+/// journal's (when the brief cannot tell, `f.short` is set).
 fn entered(f: &Facts) -> Option<NaiveDate> {
-    f.x.stage_since.or_else(|| {
-        f.history.iter().rev().find_map(|e| match *e {
-            Fact::Stage { date, to, .. } if to.map(usize::from) == Some(f.x.stage) => Some(date),
-            _ => None,
-        })
+    f.x.stage_since.or_else(|| match f.past.entered(f.x.stage) {
+        Ok(date) => date,
+        Err(Short) => {
+            f.short.set(true);
+            None
+        }
     })
 }
 
@@ -806,12 +830,20 @@ pub struct Slips {
 /// reopened from a won or lost stage. An undone push no longer counts.
 pub fn decision_slips(p: &Pipeline, history: &[Fact]) -> Slips {
     let mut slips = Slips::default();
-    let open = |s: Option<u16>| s.map(|i| p.stages[usize::from(i)].is_open());
     for e in history {
+        slips.add(p, e);
+    }
+    slips
+}
+
+impl Slips {
+    /// Takes the prospect's next fact, in journal order.
+    pub fn add(&mut self, p: &Pipeline, e: &Fact) {
+        let open = |s: Option<u16>| s.map(|i| p.stages[usize::from(i)].is_open());
         match *e {
             Fact::Stage { from, to, .. } => {
                 if open(from) == Some(false) && open(to) == Some(true) {
-                    slips = Slips::default();
+                    *self = Slips::default();
                 }
             }
             Fact::Decision {
@@ -821,18 +853,17 @@ pub fn decision_slips(p: &Pipeline, history: &[Fact]) -> Slips {
                 ..
             } => {
                 if to < from {
-                    slips.count = slips.count.saturating_sub(1);
+                    self.count = self.count.saturating_sub(1);
                 }
             }
             Fact::Decision { date, from, to, .. } => {
                 if to > from {
-                    slips.count += 1;
-                    slips.last = Some((date, from, to));
+                    self.count += 1;
+                    self.last = Some((date, from, to));
                 }
             }
         }
     }
-    slips
 }
 
 /// `decision_slipped`: the expected decision was pushed back `count` times or more.
@@ -841,7 +872,7 @@ fn decision_slipped<'a>(f: &Facts<'a>) -> Option<(&'a RuleSettings, Finding)> {
     if !f.stage.is_open() {
         return None;
     }
-    let slips = decision_slips(f.p, f.history);
+    let slips = f.past.slips(f.p);
     if slips.count < s.count {
         return None;
     }
@@ -884,15 +915,21 @@ pub fn invalid_row(p: &Pipeline, row: &RowCheck) -> Vec<Alert> {
         .collect()
 }
 
-/// The alerts one checked row raises today, given each prospect's journal facts (up to today).
-pub fn raise_row(p: &Pipeline, row: &RowCheck, history: &History, today: NaiveDate) -> Vec<Alert> {
+/// The alerts one checked row raises today, given what the rules read of
+/// each prospect's journal (up to today).
+pub fn raise_row(
+    p: &Pipeline,
+    row: &RowCheck,
+    past: &Past,
+    today: NaiveDate,
+) -> Result<Vec<Alert>, Short> {
     if row.rejected() {
-        return invalid_row(p, row);
+        return Ok(invalid_row(p, row));
     }
     let Some(x) = &row.prospect else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
-    evaluate(p, x, history.of(row.number), today, row.line)
+    evaluate_with(p, x, past.look(row.number), today, row.line)
 }
 
 /// Keys must tell alerts apart even on rows that share an id: repeats get `#2`, `#3`…

@@ -835,3 +835,68 @@ fn the_cron_script_sends_each_list_once() {
     assert_eq!((code, stdout.as_str()), (Some(3), ""));
     assert!(stderr.contains("pipe alerts a échoué (code 3)"), "{stderr}");
 }
+
+/// `stale` takes the date a prospect entered its stage from the journal when
+/// the register has none. A run keeps, per prospect, only its last entry
+/// into a stage up to today and which stages it entered; a prospect whose
+/// stage was entered, left, and entered again after today (an entry dated
+/// ahead) makes the run read the journal's full history again. Either way
+/// the alerts are those of the full history (`PIPE_HISTORY=full`).
+#[test]
+fn stale_finds_when_a_prospect_entered_its_stage_in_the_journal() {
+    let s = Sandbox::fixture("alerts-rules");
+    let mut register = s.read_string("prospects.csv");
+    // T1 left `new` for `working`, and goes back in January; T2 entered
+    // `new` on 20 November; T3 never entered `working` by today.
+    register.push_str("T1,new,,Tia,Back In January,ann,,,2026-12-31,\n");
+    register.push_str("T2,new,,Tom,Journal Only,ann,,,2026-12-31,\n");
+    register.push_str("T3,working,,Tim,No Entry,bob,,,2026-12-31,\n");
+    s.write("prospects.csv", register);
+    let mut journal = s.read_string("journal.csv");
+    for line in [
+        "2026-10-01T09:00:00+02:00,2026-10-01,T1,add,stage,,new,ann,,",
+        "2026-10-10T09:00:00+02:00,2026-10-10,T1,move,stage,new,working,ann,,",
+        "2026-11-20T09:00:00+01:00,2027-01-05,T1,move,stage,working,new,ann,,",
+        "2026-11-20T09:00:00+01:00,2026-11-20,T2,add,stage,,new,ann,,",
+        "2026-11-20T09:00:00+01:00,2026-11-20,T3,add,stage,,new,bob,,",
+        "2026-11-21T09:00:00+01:00,2027-02-01,T3,move,stage,new,working,bob,,",
+    ] {
+        journal.push_str(line);
+        journal.push('\n');
+    }
+    s.write("journal.csv", journal);
+    let stale = |today: &str, env: &[(&str, &str)]| {
+        let args = ["--today", today, "alerts", "--rule", "stale"];
+        let run = s
+            .command()
+            .envs(env.iter().copied())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(0), "{run:?}");
+        String::from_utf8(run.stdout).unwrap()
+    };
+    for today in ["2026-11-27", "2026-12-01"] {
+        let brief = stale(today, &[]);
+        let full = stale(today, &[("PIPE_HISTORY", "full")]);
+        assert_eq!(brief, full, "{today}");
+    }
+    let days = |today: &str| -> Vec<(String, String)> {
+        json(
+            &s,
+            &[
+                "--today", today, "alerts", "--rule", "stale", "--format", "json",
+            ],
+        )
+        .iter()
+        .filter(|a| a["id"].as_str().unwrap().starts_with('T'))
+        .map(|a| (a["id"].as_str().unwrap().into(), a["value"].to_string()))
+        .collect()
+    };
+    // T1 entered `new` on 1 October: 57 days by 27 November.
+    assert_eq!(days("2026-11-27"), [("T1".into(), "57".into())]);
+    assert_eq!(
+        days("2026-12-01"),
+        [("T1".into(), "61".into()), ("T2".into(), "11".into())]
+    );
+}

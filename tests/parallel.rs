@@ -260,8 +260,14 @@ fn every_fixture_gives_the_same_output_with_the_cache() {
 /// The reports of one day's state, which keep only a few answers per
 /// prospect from the journal (`src/report/brief.rs`), in every format, with
 /// periods, filters and past days; `delays`, which also counts the pushes
-/// of decision dates; and today's forecast, which reads nothing of it.
+/// of decision dates; today's forecast, which reads nothing of it; and
+/// `alerts`, whose rules keep a brief of their own (`src/alerts/history.rs`).
 const BRIEF_REPORTS: &[&[&str]] = &[
+    &["alerts"],
+    &["alerts", "--format", "csv"],
+    &["alerts", "--format", "json", "--severity", "critical"],
+    &["alerts", "--format", "md", "--rule", "stale"],
+    &["alerts", "--rule", "decision_slipped", "--format", "csv"],
     &["report", "funnel"],
     &["report", "funnel", "--format", "json"],
     &["report", "funnel", "--by", "amount", "--format", "md"],

@@ -45,6 +45,7 @@ impl Report<'_> {
 }
 
 /// What a report says besides its alerts.
+#[derive(Clone)]
 pub struct Head<'p> {
     pub p: &'p Pipeline,
     pub today: NaiveDate,
@@ -222,7 +223,7 @@ impl Spool {
 }
 
 /// How much of each spool stays in memory before it goes to a temporary file.
-const IN_MEMORY: usize = 4 << 20;
+const IN_MEMORY: usize = 512 << 10;
 
 impl<'p> Writer<'p> {
     pub fn new(head: Head<'p>, format: Format, excel: bool) -> Result<Writer<'p>> {

@@ -79,39 +79,6 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let ctx = Context::load(g)?;
     let p = &ctx.pipeline;
     let format = a.output.resolve(&Format::LISTS)?;
-    // One pass over the journal gives the index `pipe check` uses and the
-    // facts the rules look back on; the register then streams past, row by
-    // row, leaving only its alerts.
-    let file = p.register.journal.display().to_string();
-    let ((mut index, history), ids, scan) = digest::scan(
-        &p.register.journal,
-        p,
-        || {
-            (
-                validation::Index::new(file.clone()),
-                alerts::history::Builder::new(ctx.today),
-            )
-        },
-        |(index, history), s| {
-            index.take(s);
-            history.add(s);
-        },
-    )?;
-    // One numbering, in the ids' order, for the index and the history: a
-    // row looks its id up once, and both through memory in order.
-    let history = history.finish(&index.number_by_value(ids));
-    let journal_errors = scan
-        .diags
-        .iter()
-        .filter(|d| d.severity == DiagSeverity::Error)
-        .count();
-    if journal_errors > 0 {
-        eprintln!(
-            "pipe: warning: {} has {journal_errors} unreadable entr{}; decision_slipped counts the others\n  hint: `pipe check` lists them",
-            scan.file,
-            if journal_errors == 1 { "y" } else { "ies" }
-        );
-    }
     let filter = Filter {
         owner: a.owner.as_deref().map(fold),
         rules: a.rules.clone(),
@@ -128,20 +95,20 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             owner: None,
             held: 0,
         };
-        let mut report = Writer::new(head, format, a.output.excel)?;
-        let mut failed = None;
-        validation::scan_register(p, &mut index, |row| {
-            let mut found = alerts::raise_row(p, row, &history, ctx.today);
-            // In rule order within the row, as [`alerts::sort`] leaves them.
-            found.sort_by_key(Alert::rule);
-            for x in found.iter().filter(|x| filter.accepts_alert(x)) {
-                worst = worst.max(Some(x.severity));
-                if failed.is_none() {
-                    failed = report.push(x).err();
+        let (report, failed) = raise_into(
+            &ctx,
+            || Ok((Writer::new(head.clone(), format, a.output.excel)?, None)),
+            |(report, failed): &mut (Writer, Option<anyhow::Error>), mut found| {
+                // In rule order within the row, as [`alerts::sort`] leaves them.
+                found.sort_by_key(Alert::rule);
+                for x in found.iter().filter(|x| filter.accepts_alert(x)) {
+                    worst = worst.max(Some(x.severity));
+                    if failed.is_none() {
+                        *failed = report.push(x).err();
+                    }
                 }
-            }
-        })?
-        .map_err(|d| invalid(d.to_string()))?;
+            },
+        )?;
         if let Some(e) = failed {
             return Err(e.context("cannot set the alerts aside while the register is read"));
         }
@@ -152,11 +119,11 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
                 .write_with(!nothing || a.verbose, |out| report.finish(out))?;
         }
     } else {
-        let mut raised = Vec::new();
-        validation::scan_register(p, &mut index, |row| {
-            raised.extend(alerts::raise_row(p, row, &history, ctx.today))
-        })?
-        .map_err(|d| invalid(d.to_string()))?;
+        let mut raised = raise_into(
+            &ctx,
+            || Ok(Vec::new()),
+            |raised, found| raised.extend(found),
+        )?;
         if a.state.is_some() {
             alerts::number_repeats(p, &mut raised);
         }
@@ -203,6 +170,79 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             .with_context(|| format!("cannot write the alert state {}", path.display()))?;
     }
     Ok(if fail { Exit::Alerts } else { Exit::Ok })
+}
+
+/// Reads the journal, then each register row, and hands each row's alerts
+/// to `each`, in register order, into what `start` makes. The rules read
+/// the journal's briefs; when one falls short, what was made is dropped and
+/// the run starts again from the full history.
+fn raise_into<S>(
+    ctx: &Context,
+    mut start: impl FnMut() -> Result<S>,
+    mut each: impl FnMut(&mut S, Vec<Alert>),
+) -> Result<S> {
+    let full = std::env::var_os("PIPE_HISTORY").is_some_and(|v| v == "full");
+    for full in [full, true] {
+        let mut sink = start()?;
+        if let Some((journal, errors)) = raise(ctx, full, &mut |found| each(&mut sink, found))? {
+            if errors > 0 {
+                eprintln!(
+                    "pipe: warning: {journal} has {errors} unreadable entr{}; decision_slipped counts the others\n  hint: `pipe check` lists them",
+                    if errors == 1 { "y" } else { "ies" }
+                );
+            }
+            return Ok(sink);
+        }
+    }
+    unreachable!("the full history answers every question the rules ask")
+}
+
+/// One pass over the journal gives the index `pipe check` uses and what the
+/// rules read of the prospects' past (briefs, or the `full` history); the
+/// register then streams past, row by row, each row's alerts going to
+/// `each`. Gives the journal's name and its count of unreadable entries, or
+/// `None` when a brief fell short and the run is to be made again in full.
+fn raise(
+    ctx: &Context,
+    full: bool,
+    each: &mut dyn FnMut(Vec<Alert>),
+) -> Result<Option<(String, usize)>> {
+    let p = &ctx.pipeline;
+    let file = p.register.journal.display().to_string();
+    let ((mut index, past), ids, scan) = digest::scan(
+        &p.register.journal,
+        p,
+        || {
+            (
+                validation::Index::new(file.clone()),
+                alerts::history::Gather::new(p, ctx.today, full),
+            )
+        },
+        |(index, past), s| {
+            index.take(s);
+            past.add(s);
+        },
+    )?;
+    // One numbering, in the ids' order, for the index and the past: a row
+    // looks its id up once, and both through memory in order.
+    let past = past.finish(&index.number_by_value(ids));
+    let errors = scan
+        .diags
+        .iter()
+        .filter(|d| d.severity == DiagSeverity::Error)
+        .count();
+    let mut short = false;
+    validation::scan_register(p, &mut index, |row| {
+        if short {
+            return;
+        }
+        match alerts::raise_row(p, row, &past, ctx.today) {
+            Ok(found) => each(found),
+            Err(alerts::Short) => short = true,
+        }
+    })?
+    .map_err(|d| invalid(d.to_string()))?;
+    Ok((!short).then_some((scan.file, errors)))
 }
 
 fn read_state(path: &Path) -> Result<State> {
