@@ -175,6 +175,8 @@ pub struct Writer<'p> {
     widths: Option<Widths>,
     /// One JSON object, before it goes to its spool.
     json: Vec<u8>,
+    /// The bytes of the table's cells spooled so far.
+    spooled: u64,
 }
 
 /// The alerts of one severity, written out.
@@ -252,6 +254,7 @@ impl<'p> Writer<'p> {
             groups: [Spool::new(in_memory, csv), Spool::new(in_memory, csv)],
             widths,
             json: Vec::new(),
+            spooled: 0,
         })
     }
 
@@ -328,6 +331,7 @@ impl<'p> Writer<'p> {
                     let len = u32::try_from(cell.len()).unwrap_or(u32::MAX);
                     out.write_all(&len.to_le_bytes())?;
                     out.write_all(&cell.as_bytes()[..len as usize])?;
+                    self.spooled += 4 + u64::from(len);
                 }
             }
         }
@@ -398,27 +402,11 @@ impl<'p> Writer<'p> {
                     let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
                     let widths = self.widths.unwrap_or_else(|| Widths::new(&headers));
                     let table = BlockTable::new(&headers, &widths, (3, 45), render::width());
-                    let count = n.div_ceil(TABLE_BLOCK);
-                    let mut block = Vec::with_capacity(TABLE_BLOCK);
-                    let mut k = 0;
-                    for g in self.groups {
-                        let rows = g.count;
-                        let mut r = g.into_reader()?;
-                        for _ in 0..rows {
-                            block.push(read_row(&mut r)?);
-                            if block.len() == TABLE_BLOCK {
-                                table.write_block(
-                                    std::mem::take(&mut block),
-                                    k == 0,
-                                    k + 1 == count,
-                                    out,
-                                )?;
-                                k += 1;
-                            }
-                        }
-                    }
-                    if !block.is_empty() {
-                        table.write_block(block, k == 0, true, out)?;
+                    let groups = self.groups.map(|g| (g.count, g.into_reader()));
+                    if crate::par::worth_it(self.spooled) {
+                        write_blocks_on_two_threads(&table, groups, n, out)?;
+                    } else {
+                        write_blocks(&table, groups, n, out)?;
                     }
                 }
                 for s in summary {
@@ -427,6 +415,106 @@ impl<'p> Writer<'p> {
             }
         }
         Ok(())
+    }
+}
+
+type Spooled = (usize, Result<std::io::BufReader<tempfile::SpooledTempFile>>);
+
+/// The table's rows, from the spools, a block at a time: the header above
+/// the first block, the bottom border under the last.
+fn write_blocks(
+    table: &BlockTable,
+    groups: [Spooled; 2],
+    n: usize,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let count = n.div_ceil(TABLE_BLOCK);
+    let mut block = Vec::with_capacity(TABLE_BLOCK);
+    let mut k = 0;
+    for (rows, reader) in groups {
+        let mut r = reader?;
+        for _ in 0..rows {
+            block.push(read_row(&mut r)?);
+            if block.len() == TABLE_BLOCK {
+                table.write_block(std::mem::take(&mut block), k == 0, k + 1 == count, out)?;
+                k += 1;
+            }
+        }
+    }
+    if !block.is_empty() {
+        table.write_block(block, k == 0, true, out)?;
+    }
+    Ok(())
+}
+
+/// A block of the table on its way out: its rows, or its lines once laid out.
+#[derive(Default)]
+struct Block {
+    rows: Vec<Vec<String>>,
+    first: bool,
+    last: bool,
+    laid: Vec<u8>,
+}
+
+impl crate::par::Batch for Block {
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.laid.clear();
+    }
+}
+
+/// [`write_blocks`], with the blocks laid out on two threads (comfy-table's
+/// layout is most of the work): a second thread reads the rows and lays out
+/// the blocks this one would not get to, and this one lays out the others
+/// and writes every block in order.
+fn write_blocks_on_two_threads(
+    table: &BlockTable,
+    groups: [Spooled; 2],
+    n: usize,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let count = n.div_ceil(TABLE_BLOCK);
+    let mut failed = None;
+    crate::par::pipelined(
+        |feed: &mut crate::par::Feed<Block>| -> Result<()> {
+            let mut block = Block::default();
+            let mut k = 0;
+            for (rows, reader) in groups {
+                let mut r = reader?;
+                for _ in 0..rows {
+                    block.rows.push(read_row(&mut r)?);
+                    let full = block.rows.len() == TABLE_BLOCK;
+                    if full || k * TABLE_BLOCK + block.rows.len() == n {
+                        (block.first, block.last) = (k == 0, k + 1 == count);
+                        if !feed.share() {
+                            let rows = std::mem::take(&mut block.rows);
+                            table.write_block(rows, block.first, block.last, &mut block.laid)?;
+                        }
+                        if !feed.pass(&mut block) {
+                            return Ok(());
+                        }
+                        k += 1;
+                    }
+                }
+            }
+            Ok(())
+        },
+        |block| {
+            if failed.is_some() {
+                return;
+            }
+            let written = if block.rows.is_empty() {
+                out.write_all(&block.laid)
+            } else {
+                let rows = std::mem::take(&mut block.rows);
+                table.write_block(rows, block.first, block.last, out)
+            };
+            failed = written.err();
+        },
+    )?;
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
     }
 }
 
