@@ -293,8 +293,17 @@ impl Alert {
 
     /// The finding in words, in the pipeline's locale.
     pub fn message(&self, p: &Pipeline, today: NaiveDate) -> String {
+        let mut out = String::new();
+        self.write_message(p, today, &mut out);
+        out
+    }
+
+    /// [`Alert::message`], appended to `out` (a report writes a great many).
+    pub fn write_message(&self, p: &Pipeline, today: NaiveDate, out: &mut String) {
+        use std::fmt::Write as _;
         let label = self.stage_label(p);
-        match &self.finding {
+        // Writing to a String cannot fail.
+        let _ = match &self.finding {
             Finding::Stale {
                 since,
                 days,
@@ -305,10 +314,13 @@ impl Alert {
                 let date = render::date(p, *since);
                 let term = words::counted_term(p, *limit, *business);
                 match p.locale {
-                    Locale::Fr => format!(
+                    Locale::Fr => write!(
+                        out,
                         "dans l'étape {label} depuis {days} (depuis le {date}) ; limite : {term}"
                     ),
-                    Locale::En => format!("in {label} for {days} (since {date}); limit: {term}"),
+                    Locale::En => {
+                        write!(out, "in {label} for {days} (since {date}); limit: {term}")
+                    }
                 }
             }
             Finding::DecisionOverdue {
@@ -318,21 +330,22 @@ impl Alert {
                 business,
             } => {
                 let (date, days) = (render::date(p, *close), words::days(p, *days, *business));
-                let message = match p.locale {
-                    Locale::Fr => format!("décision prévue le {date}, dépassée de {days}"),
-                    Locale::En => format!("decision expected on {date}, now {days} past"),
+                let _ = match p.locale {
+                    Locale::Fr => write!(out, "décision prévue le {date}, dépassée de {days}"),
+                    Locale::En => write!(out, "decision expected on {date}, now {days} past"),
                 };
-                message + &grace_words(p, *grace, *business)
+                write_grace(p, *grace, *business, out)
             }
             Finding::HorizonMismatch { close, suggestion } => {
                 let stage = self.stage.expect("a prospect's alert has a stage");
-                describe_mismatch(p, stage, *close, suggestion.as_deref(), today).message
+                let m = describe_mismatch(p, stage, *close, suggestion.as_deref(), today);
+                out.write_str(&m.message)
             }
             Finding::MissingField(fld) => {
                 let name = words::field(p, *fld);
                 match p.locale {
-                    Locale::Fr => format!("{name} est vide alors que l'étape {label} l'exige"),
-                    Locale::En => format!("{name} is empty, and {label} requires it"),
+                    Locale::Fr => write!(out, "{name} est vide alors que l'étape {label} l'exige"),
+                    Locale::En => write!(out, "{name} is empty, and {label} requires it"),
                 }
             }
             Finding::NextActionOverdue {
@@ -343,52 +356,62 @@ impl Alert {
             } => {
                 let name = words::field(p, Field::NextAction);
                 let (date, days) = (render::date(p, *due), words::days(p, *days, *business));
-                let message = match p.locale {
-                    Locale::Fr => format!("{name} : {date}, en retard de {days}"),
-                    Locale::En => format!("{name}: {date}, {days} late"),
+                let _ = match p.locale {
+                    Locale::Fr => write!(out, "{name} : {date}, en retard de {days}"),
+                    Locale::En => write!(out, "{name}: {date}, {days} late"),
                 };
-                message + &grace_words(p, *grace, *business)
+                write_grace(p, *grace, *business, out)
             }
             Finding::NoNextAction => {
                 let name = words::field(p, Field::NextAction);
                 match p.locale {
-                    Locale::Fr => format!(
+                    Locale::Fr => write!(
+                        out,
                         "{name} est vide : l'étape {label} demande une prochaine action datée"
                     ),
-                    Locale::En => format!("{name} is empty: {label} asks for a dated next action"),
+                    Locale::En => {
+                        write!(out, "{name} is empty: {label} asks for a dated next action")
+                    }
                 }
             }
             Finding::SnoozedUntilPassed { until } => {
                 let date = render::date(p, *until);
                 match p.locale {
-                    Locale::Fr => format!(
+                    Locale::Fr => write!(
+                        out,
                         "en veille jusqu'au {date} : la date est arrivée, l'affaire est à reprendre"
                     ),
-                    Locale::En => {
-                        format!("set aside until {date}: the day has come, take the deal up again")
-                    }
+                    Locale::En => write!(
+                        out,
+                        "set aside until {date}: the day has come, take the deal up again"
+                    ),
                 }
             }
             Finding::DecisionSlipped { slips, .. } => {
                 let times = words::times(p, slips.count);
-                let mut message = match p.locale {
-                    Locale::Fr => format!("décision repoussée {times}"),
-                    Locale::En => format!("decision pushed back {times}"),
+                let _ = match p.locale {
+                    Locale::Fr => write!(out, "décision repoussée {times}"),
+                    Locale::En => write!(out, "decision pushed back {times}"),
                 };
-                if let Some((on, from, to)) = slips.last {
-                    let (on, from, to) = (
-                        render::date(p, on),
-                        render::date(p, from),
-                        render::date(p, to),
-                    );
-                    message += &match p.locale {
-                        Locale::Fr => format!(" (dernier report le {on} : du {from} au {to})"),
-                        Locale::En => format!(" (last on {on}: from {from} to {to})"),
-                    };
+                match slips.last {
+                    Some((on, from, to)) => {
+                        let (on, from, to) = (
+                            render::date(p, on),
+                            render::date(p, from),
+                            render::date(p, to),
+                        );
+                        match p.locale {
+                            Locale::Fr => {
+                                write!(out, " (dernier report le {on} : du {from} au {to})")
+                            }
+                            Locale::En => write!(out, " (last on {on}: from {from} to {to})"),
+                        }
+                    }
+                    None => Ok(()),
                 }
-                message
             }
-            Finding::InvalidRow(e) => format!(
+            Finding::InvalidRow(e) => write!(
+                out,
                 "{}: {} ({})",
                 e.location,
                 e.message,
@@ -398,7 +421,7 @@ impl Alert {
                     "row rejected by `pipe check`"
                 )
             ),
-        }
+        };
     }
 
     /// The figure that broke the rule.
@@ -574,12 +597,16 @@ fn overdue(f: &Facts, s: &RuleSettings, date: NaiveDate) -> Option<i64> {
     (cal.past(date, s.grace, f.today) > 0).then(|| cal.count(date, f.today))
 }
 
-fn grace_words(p: &Pipeline, grace: Term, business: bool) -> String {
+/// ` (tolérance : 1 jour)`, appended to a message; nothing without a grace.
+fn write_grace(p: &Pipeline, grace: Term, business: bool, out: &mut String) -> std::fmt::Result {
     if grace.count == 0 {
-        return String::new();
+        return Ok(());
     }
     let g = words::counted_term(p, grace, business);
-    format!(" ({} {g})", pick(p, "tolérance :", "grace:"))
+    std::fmt::Write::write_fmt(
+        out,
+        format_args!(" ({} {g})", pick(p, "tolérance :", "grace:")),
+    )
 }
 
 /// `decision_overdue`: an open deal whose expected decision date has passed.

@@ -175,6 +175,8 @@ pub struct Writer<'p> {
     widths: Option<Widths>,
     /// One JSON object, before it goes to its spool.
     json: Vec<u8>,
+    /// One alert's message, before it goes to its spool.
+    message: String,
     /// The bytes of the table's cells spooled so far.
     spooled: u64,
 }
@@ -254,6 +256,7 @@ impl<'p> Writer<'p> {
             groups: [Spool::new(in_memory, csv), Spool::new(in_memory, csv)],
             widths,
             json: Vec::new(),
+            message: String::new(),
             spooled: 0,
         })
     }
@@ -279,6 +282,8 @@ impl<'p> Writer<'p> {
         match self.format {
             Format::Csv => {
                 let suggested = a.suggestion().map_or("", |s| p.stages[s.stage].id.as_str());
+                self.message.clear();
+                a.write_message(p, today, &mut self.message);
                 let Out::Csv(w) = &mut group.out else {
                     unreachable!("a CSV report spools CSV records")
                 };
@@ -293,14 +298,17 @@ impl<'p> Writer<'p> {
                         a.severity.key(),
                         &a.value().plain,
                         &a.threshold(p, today).plain,
-                        &a.message(p, today),
+                        &self.message,
                         suggested,
                     ],
                 )?;
             }
             Format::Json => {
                 self.json.clear();
-                serde_json::to_writer_pretty(&mut self.json, &json_item(p, today, a))?;
+                self.message.clear();
+                a.write_message(p, today, &mut self.message);
+                let item = json_item(p, today, a, &self.message);
+                serde_json::to_writer_pretty(&mut self.json, &item)?;
                 // Indented one level, as an item of the array.
                 let out = group.bytes();
                 if count > 0 {
@@ -543,12 +551,12 @@ struct Item<'a> {
     severity: &'static str,
     value: serde_json::Value,
     threshold: serde_json::Value,
-    message: String,
+    message: &'a str,
     suggested_stage: Option<&'a str>,
     line: u64,
 }
 
-fn json_item<'a>(p: &'a Pipeline, today: NaiveDate, a: &'a Alert) -> Item<'a> {
+fn json_item<'a>(p: &'a Pipeline, today: NaiveDate, a: &'a Alert, message: &'a str) -> Item<'a> {
     Item {
         id: a.id(),
         name: a.name(),
@@ -559,7 +567,7 @@ fn json_item<'a>(p: &'a Pipeline, today: NaiveDate, a: &'a Alert) -> Item<'a> {
         severity: a.severity.key(),
         value: a.value().json(),
         threshold: a.threshold(p, today).json(),
-        message: a.message(p, today),
+        message,
         suggested_stage: a.suggestion().map(|s| p.stages[s.stage].id.as_str()),
         line: a.line,
     }
