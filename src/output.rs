@@ -13,6 +13,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 pub mod blocks;
+pub mod spool;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {

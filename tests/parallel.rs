@@ -27,6 +27,8 @@ const COMMANDS: &[&[&str]] = &[
     &["check", "--format", "json"],
     &["list", "--format", "csv"],
     &["list", "--stage", "chaud", "--format", "csv"],
+    &["list"],
+    &["list", "--format", "md"],
     &["report", "funnel"],
     &["report", "funnel", "--format", "json"],
     &[

@@ -5,14 +5,14 @@
 
 use super::Alert;
 use crate::field::Field;
-use crate::output::blocks::{BlockTable, Widths};
-use crate::output::{self, Format};
+use crate::output::blocks::{BlockTable, Widths, spool_row, write_spooled};
+use crate::output::{self, Format, spool};
 use crate::pipeline::{Locale, Pipeline, Severity};
 use crate::render;
 use crate::words::{self, pick};
 use anyhow::Result;
 use chrono::NaiveDate;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::Write;
 
 pub struct Report<'p> {
     pub p: &'p Pipeline,
@@ -187,17 +187,14 @@ struct Spool {
     count: usize,
 }
 
-type SpoolFile = std::io::BufWriter<tempfile::SpooledTempFile>;
-
 enum Out {
-    Bytes(SpoolFile),
-    Csv(Box<csv::Writer<SpoolFile>>),
+    Bytes(spool::Spool),
+    Csv(Box<csv::Writer<spool::Spool>>),
 }
 
 impl Spool {
     fn new(in_memory: usize, csv: Option<bool>) -> Spool {
-        let file =
-            std::io::BufWriter::with_capacity(1 << 16, tempfile::spooled_tempfile(in_memory));
+        let file = spool::new(in_memory);
         Spool {
             out: match csv {
                 Some(excel) => Out::Csv(Box::new(output::csv_builder(excel).from_writer(file))),
@@ -207,7 +204,7 @@ impl Spool {
         }
     }
 
-    fn bytes(&mut self) -> &mut SpoolFile {
+    fn bytes(&mut self) -> &mut spool::Spool {
         match &mut self.out {
             Out::Bytes(f) => f,
             Out::Csv(_) => unreachable!("only a CSV report spools CSV records"),
@@ -215,23 +212,18 @@ impl Spool {
     }
 
     /// The spool, to be read from its start.
-    fn into_reader(self) -> Result<std::io::BufReader<tempfile::SpooledTempFile>> {
+    fn into_reader(self) -> Result<spool::Spooled> {
         let file = match self.out {
             Out::Bytes(f) => f,
             Out::Csv(w) => w.into_inner().map_err(|e| e.into_error())?,
         };
-        let mut file = file.into_inner().map_err(|e| e.into_error())?;
-        file.seek(SeekFrom::Start(0))?;
-        Ok(std::io::BufReader::with_capacity(1 << 16, file))
+        Ok(spool::rewind(file)?)
     }
 }
 
-/// How much of each spool stays in memory before it goes to a temporary file.
-const IN_MEMORY: usize = 512 << 10;
-
 impl<'p> Writer<'p> {
     pub fn new(head: Head<'p>, format: Format, excel: bool) -> Result<Writer<'p>> {
-        Writer::spooling(head, format, excel, IN_MEMORY)
+        Writer::spooling(head, format, excel, spool::IN_MEMORY)
     }
 
     pub(super) fn spooling(
@@ -333,14 +325,7 @@ impl<'p> Writer<'p> {
                 if let Some(w) = &mut self.widths {
                     w.add(&row);
                 }
-                // Each cell as its length, then its bytes, to be read back in blocks.
-                let out = group.bytes();
-                for cell in &row {
-                    let len = u32::try_from(cell.len()).unwrap_or(u32::MAX);
-                    out.write_all(&len.to_le_bytes())?;
-                    out.write_all(&cell.as_bytes()[..len as usize])?;
-                    self.spooled += 4 + u64::from(len);
-                }
+                self.spooled += spool_row(group.bytes(), &row)?;
             }
         }
         group.count += 1;
@@ -410,12 +395,11 @@ impl<'p> Writer<'p> {
                     let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
                     let widths = self.widths.unwrap_or_else(|| Widths::new(&headers));
                     let table = BlockTable::new(&headers, &widths, (3, 45), render::width());
-                    let groups = self.groups.map(|g| (g.count, g.into_reader()));
-                    if crate::par::worth_it(self.spooled) {
-                        write_blocks_on_two_threads(&table, groups, n, out)?;
-                    } else {
-                        write_blocks(&table, groups, n, out)?;
+                    let mut parts = Vec::new();
+                    for g in self.groups {
+                        parts.push((g.count, g.into_reader()?));
                     }
+                    write_spooled(&table, parts, self.spooled, out)?;
                 }
                 for s in summary {
                     writeln!(out, "{s}")?;
@@ -424,119 +408,6 @@ impl<'p> Writer<'p> {
         }
         Ok(())
     }
-}
-
-type Spooled = (usize, Result<std::io::BufReader<tempfile::SpooledTempFile>>);
-
-/// The table's rows, from the spools, a block at a time: the header above
-/// the first block, the bottom border under the last.
-fn write_blocks(
-    table: &BlockTable,
-    groups: [Spooled; 2],
-    n: usize,
-    out: &mut dyn Write,
-) -> Result<()> {
-    let count = n.div_ceil(TABLE_BLOCK);
-    let mut block = Vec::with_capacity(TABLE_BLOCK);
-    let mut k = 0;
-    for (rows, reader) in groups {
-        let mut r = reader?;
-        for _ in 0..rows {
-            block.push(read_row(&mut r)?);
-            if block.len() == TABLE_BLOCK {
-                table.write_block(std::mem::take(&mut block), k == 0, k + 1 == count, out)?;
-                k += 1;
-            }
-        }
-    }
-    if !block.is_empty() {
-        table.write_block(block, k == 0, true, out)?;
-    }
-    Ok(())
-}
-
-/// A block of the table on its way out: its rows, or its lines once laid out.
-#[derive(Default)]
-struct Block {
-    rows: Vec<Vec<String>>,
-    first: bool,
-    last: bool,
-    laid: Vec<u8>,
-}
-
-impl crate::par::Batch for Block {
-    fn clear(&mut self) {
-        self.rows.clear();
-        self.laid.clear();
-    }
-}
-
-/// [`write_blocks`], with the blocks laid out on two threads (comfy-table's
-/// layout is most of the work): a second thread reads the rows and lays out
-/// the blocks this one would not get to, and this one lays out the others
-/// and writes every block in order.
-fn write_blocks_on_two_threads(
-    table: &BlockTable,
-    groups: [Spooled; 2],
-    n: usize,
-    out: &mut dyn Write,
-) -> Result<()> {
-    let count = n.div_ceil(TABLE_BLOCK);
-    let mut failed = None;
-    crate::par::pipelined(
-        |feed: &mut crate::par::Feed<Block>| -> Result<()> {
-            let mut block = Block::default();
-            let mut k = 0;
-            for (rows, reader) in groups {
-                let mut r = reader?;
-                for _ in 0..rows {
-                    block.rows.push(read_row(&mut r)?);
-                    let full = block.rows.len() == TABLE_BLOCK;
-                    if full || k * TABLE_BLOCK + block.rows.len() == n {
-                        (block.first, block.last) = (k == 0, k + 1 == count);
-                        if !feed.share() {
-                            let rows = std::mem::take(&mut block.rows);
-                            table.write_block(rows, block.first, block.last, &mut block.laid)?;
-                        }
-                        if !feed.pass(&mut block) {
-                            return Ok(());
-                        }
-                        k += 1;
-                    }
-                }
-            }
-            Ok(())
-        },
-        |block| {
-            if failed.is_some() {
-                return;
-            }
-            let written = if block.rows.is_empty() {
-                out.write_all(&block.laid)
-            } else {
-                let rows = std::mem::take(&mut block.rows);
-                table.write_block(rows, block.first, block.last, out)
-            };
-            failed = written.err();
-        },
-    )?;
-    match failed {
-        Some(e) => Err(e.into()),
-        None => Ok(()),
-    }
-}
-
-/// A table row as [`Writer::push`] spooled it.
-fn read_row(r: &mut impl Read) -> Result<Vec<String>> {
-    let mut row = Vec::with_capacity(4);
-    for _ in 0..4 {
-        let mut len = [0; 4];
-        r.read_exact(&mut len)?;
-        let mut cell = vec![0; u32::from_le_bytes(len) as usize];
-        r.read_exact(&mut cell)?;
-        row.push(String::from_utf8(cell)?);
-    }
-    Ok(row)
 }
 
 /// One alert in JSON; its keys in this order.
@@ -572,9 +443,6 @@ fn json_item<'a>(p: &'a Pipeline, today: NaiveDate, a: &'a Alert, message: &'a s
         line: a.line,
     }
 }
-
-/// How many alerts the table lays out at a time.
-const TABLE_BLOCK: usize = 512;
 
 fn s(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }

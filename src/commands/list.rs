@@ -5,7 +5,8 @@ use crate::context::Context;
 use crate::error::Exit;
 use crate::field::Field;
 use crate::filter::FilterArgs;
-use crate::output::{self, Cell, Format, Grid, OutputArgs};
+use crate::output::blocks::{BlockTable, Widths, read_row, spool_row, write_spooled};
+use crate::output::{self, Format, OutputArgs, spool};
 use crate::pipeline::Pipeline;
 use crate::prospect::Prospect;
 use crate::register::Reader;
@@ -41,19 +42,45 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             })?;
             skipped
         }
-        // For people: a table sized from every row.
+        // For people: a table sized from every row, the rows set aside
+        // while the register streams past.
         _ => {
-            let mut rows = Vec::new();
-            let skipped = Prospect::scan(p, |x| {
-                if filter.accepts(p, x) {
-                    rows.push(x.clone());
+            // Opened first: a register that cannot be read writes nothing.
+            let reader = Reader::open(p)?;
+            let headers = short_headers(p);
+            let mut widths = Widths::new(&headers);
+            let mut spool = spool::new(spool::IN_MEMORY);
+            let (mut rows, mut bytes) = (0, 0);
+            let mut failed = None;
+            let skipped = Prospect::scan_from(reader, p, |x| {
+                if failed.is_some() || !filter.accepts(p, x) {
+                    return;
+                }
+                let row = short_row(&ctx, x);
+                widths.add(&row);
+                match spool_row(&mut spool, &row) {
+                    Ok(b) => bytes += b,
+                    Err(e) => failed = Some(e),
+                }
+                rows += 1;
+            })?;
+            if let Some(e) = failed {
+                return Err(anyhow::Error::new(e).context("cannot set the rows aside"));
+            }
+            let spooled = spool::rewind(spool)?;
+            let note = format!("{rows} prospect{}", if rows == 1 { "" } else { "s" });
+            a.output.write_with(true, |out| {
+                if format == Format::Md {
+                    write_markdown(&headers, rows, spooled, &note, out)
+                } else {
+                    widths.keep_whole(&NUMBERS);
+                    let table = BlockTable::new(&headers, &widths, (WIDE, 20), render::width())
+                        .align_right(&NUMBERS);
+                    write_spooled(&table, vec![(rows, spooled)], bytes, out)?;
+                    writeln!(out, "{note}")?;
+                    Ok(())
                 }
             })?;
-            let bytes = match format {
-                Format::Md => short_grid(&ctx, &rows).to_markdown().into_bytes(),
-                _ => short_grid(&ctx, &rows).to_table().into_bytes(),
-            };
-            a.output.emit(&bytes)?;
             skipped
         }
     };
@@ -113,14 +140,13 @@ fn write_rows(
 }
 
 /// The columns people look at, under the register's own headers.
-fn short_grid(ctx: &Context, rows: &[Prospect]) -> Grid {
-    let p = &ctx.pipeline;
+fn short_headers(p: &Pipeline) -> [&str; 7] {
     let h = |f: Field| p.register.header(f);
     let days = match p.locale {
         crate::pipeline::Locale::Fr => "Jours",
         crate::pipeline::Locale::En => "Days",
     };
-    let mut g = Grid::new(&[
+    [
         h(Field::Id),
         h(Field::Stage),
         days,
@@ -128,31 +154,57 @@ fn short_grid(ctx: &Context, rows: &[Prospect]) -> Grid {
         h(Field::Owner),
         h(Field::Amount),
         h(Field::ExpectedClose),
-    ]);
-    for x in rows {
-        let since = x
-            .stage_since
+    ]
+}
+
+/// The company (or name) gives up width first when the table is too wide,
+/// down to a fifth of it.
+const WIDE: usize = 3;
+
+/// The days in the stage and the amount, right-aligned.
+const NUMBERS: [usize; 2] = [2, 5];
+
+/// A prospect's cells under [`short_headers`].
+fn short_row(ctx: &Context, x: &Prospect) -> [String; 7] {
+    let p = &ctx.pipeline;
+    [
+        x.id.clone(),
+        p.stages[x.stage].label.clone(),
+        x.stage_since
             .map(|d| (ctx.today - d).num_days().to_string())
-            .unwrap_or_default();
-        g.push(vec![
-            Cell::text(&x.id),
-            Cell::text(&p.stages[x.stage].label),
-            Cell::number(since.clone(), since),
-            Cell::text(x.display_name()),
-            Cell::text(&x.owner),
-            Cell::number(
-                x.amount.map(|v| render::money(p, v)).unwrap_or_default(),
-                x.amount.map(|v| v.to_string()).unwrap_or_default(),
-            ),
-            Cell::text(render::opt_date(p, x.expected_close)),
-        ]);
+            .unwrap_or_default(),
+        x.display_name().to_string(),
+        x.owner.clone(),
+        x.amount.map(|v| render::money(p, v)).unwrap_or_default(),
+        render::opt_date(p, x.expected_close),
+    ]
+}
+
+/// The rows as a Markdown table, the numbers right-aligned, and the count under it.
+fn write_markdown(
+    headers: &[&str],
+    rows: usize,
+    mut spooled: spool::Spooled,
+    note: &str,
+    out: &mut dyn Write,
+) -> Result<()> {
+    out.write_all(output::markdown_row(headers.iter().copied()).as_bytes())?;
+    let aligns: Vec<&str> = (0..headers.len())
+        .map(|i| {
+            if rows > 0 && NUMBERS.contains(&i) {
+                "---:"
+            } else {
+                "---"
+            }
+        })
+        .collect();
+    writeln!(out, "| {} |", aligns.join(" | "))?;
+    for _ in 0..rows {
+        let row = read_row(&mut spooled, headers.len())?;
+        out.write_all(output::markdown_row(row.iter().map(String::as_str)).as_bytes())?;
     }
-    g.notes.push(format!(
-        "{} prospect{}",
-        rows.len(),
-        if rows.len() == 1 { "" } else { "s" }
-    ));
-    g
+    out.write_all(output::markdown_note(note).as_bytes())?;
+    Ok(())
 }
 
 /// Every field, with plain values, for programs and spreadsheets.

@@ -6,9 +6,14 @@
 //! the widest content of each column, and each block of rows is laid out by
 //! comfy-table with those widths fixed. The blocks join into one table: the
 //! first block prints the header, the last one the bottom border.
+//!
+//! The rows wait in a spool ([`super::spool`]) while the widths are learnt
+//! ([`spool_row`]), then come back a block at a time ([`write_spooled`]).
 
-use comfy_table::{ColumnConstraint, Table, Width};
-use std::io::{self, Write};
+use super::spool::Spooled;
+use anyhow::Result;
+use comfy_table::{CellAlignment, ColumnConstraint, Table, Width};
+use std::io::{self, Read, Write};
 use unicode_width::UnicodeWidthStr;
 
 /// How wide a cell's content is on screen: its widest line.
@@ -44,11 +49,25 @@ impl Widths {
     }
 }
 
+impl Widths {
+    /// These columns' cells are not to be broken (numbers): their longest
+    /// word is their whole content.
+    pub fn keep_whole(&mut self, columns: &[usize]) {
+        for &i in columns {
+            if i < self.word.len() {
+                self.word[i] = self.word[i].max(self.content[i]);
+            }
+        }
+    }
+}
+
 /// A table with its column widths fixed, ready to print blocks of rows.
 pub struct BlockTable {
     headers: Vec<String>,
     /// Each column's width, padding included.
     widths: Vec<u16>,
+    /// The columns whose cells are right-aligned (numbers).
+    right: Vec<usize>,
 }
 
 /// Cells are padded by one space on each side.
@@ -65,7 +84,14 @@ impl BlockTable {
         BlockTable {
             headers: headers.iter().map(|h| h.to_string()).collect(),
             widths: layout(content, wide, usize::from(width)),
+            right: Vec::new(),
         }
+    }
+
+    /// Right-aligns the cells of these columns.
+    pub fn align_right(mut self, columns: &[usize]) -> BlockTable {
+        self.right = columns.to_vec();
+        self
     }
 
     /// Prints one block: the header above the first, the bottom border under the last.
@@ -89,6 +115,11 @@ impl BlockTable {
                 .iter()
                 .map(|&w| ColumnConstraint::Absolute(Width::Fixed(w))),
         );
+        for &c in &self.right {
+            if let Some(col) = t.column_mut(c) {
+                col.set_cell_alignment(CellAlignment::Right);
+            }
+        }
         let lines: Vec<String> = t.lines().collect();
         let from = usize::from(!first);
         let to = lines.len() - usize::from(!last);
@@ -97,6 +128,143 @@ impl BlockTable {
             out.write_all(b"\n")?;
         }
         Ok(())
+    }
+}
+
+/// How many rows a block holds.
+const BLOCK: usize = 512;
+
+/// Sets a row aside: each cell as its length (4 bytes), then its text.
+/// Gives the bytes written.
+pub fn spool_row<S: AsRef<str>>(out: &mut impl Write, row: &[S]) -> io::Result<u64> {
+    let mut written = 0;
+    for cell in row {
+        let cell = cell.as_ref().as_bytes();
+        let len =
+            u32::try_from(cell.len()).map_err(|_| io::Error::other("a cell of 4 GB or more"))?;
+        out.write_all(&len.to_le_bytes())?;
+        out.write_all(cell)?;
+        written += 4 + u64::from(len);
+    }
+    Ok(written)
+}
+
+/// A row of `columns` cells as [`spool_row`] set it aside.
+pub fn read_row(r: &mut impl Read, columns: usize) -> Result<Vec<String>> {
+    let mut row = Vec::with_capacity(columns);
+    for _ in 0..columns {
+        let mut len = [0; 4];
+        r.read_exact(&mut len)?;
+        let mut cell = vec![0; u32::from_le_bytes(len) as usize];
+        r.read_exact(&mut cell)?;
+        row.push(String::from_utf8(cell)?);
+    }
+    Ok(row)
+}
+
+/// The rows of `parts` (each a count of rows and their spool), in order, as
+/// the table's blocks: the header above the first, the bottom border under
+/// the last; a table without rows is its header. On two threads when the
+/// spools hold `bytes` enough for it to pay ([`crate::par::worth_it`]).
+pub fn write_spooled(
+    table: &BlockTable,
+    parts: Vec<(usize, Spooled)>,
+    bytes: u64,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let n: usize = parts.iter().map(|(rows, _)| rows).sum();
+    if n == 0 {
+        return Ok(table.write_block(Vec::new(), true, true, out)?);
+    }
+    if crate::par::worth_it(bytes) {
+        return write_on_two_threads(table, parts, n, out);
+    }
+    let count = n.div_ceil(BLOCK);
+    let columns = table.headers.len();
+    let mut block = Vec::with_capacity(BLOCK);
+    let mut k = 0;
+    for (rows, mut r) in parts {
+        for _ in 0..rows {
+            block.push(read_row(&mut r, columns)?);
+            if block.len() == BLOCK {
+                table.write_block(std::mem::take(&mut block), k == 0, k + 1 == count, out)?;
+                k += 1;
+            }
+        }
+    }
+    if !block.is_empty() {
+        table.write_block(block, k == 0, true, out)?;
+    }
+    Ok(())
+}
+
+/// A block of the table on its way out: its rows, or its lines once laid out.
+#[derive(Default)]
+struct Block {
+    rows: Vec<Vec<String>>,
+    first: bool,
+    last: bool,
+    laid: Vec<u8>,
+}
+
+impl crate::par::Batch for Block {
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.laid.clear();
+    }
+}
+
+/// [`write_spooled`] with the blocks laid out on two threads (comfy-table's
+/// layout is most of the work): a second thread reads the rows back and
+/// lays out the blocks this one would not get to, and this one lays out
+/// the others and writes every block in order.
+fn write_on_two_threads(
+    table: &BlockTable,
+    parts: Vec<(usize, Spooled)>,
+    n: usize,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let count = n.div_ceil(BLOCK);
+    let columns = table.headers.len();
+    let mut failed = None;
+    crate::par::pipelined(
+        |feed: &mut crate::par::Feed<Block>| -> Result<()> {
+            let mut block = Block::default();
+            let mut k = 0;
+            for (rows, mut r) in parts {
+                for _ in 0..rows {
+                    block.rows.push(read_row(&mut r, columns)?);
+                    if block.rows.len() == BLOCK || k * BLOCK + block.rows.len() == n {
+                        (block.first, block.last) = (k == 0, k + 1 == count);
+                        if !feed.share() {
+                            let rows = std::mem::take(&mut block.rows);
+                            table.write_block(rows, block.first, block.last, &mut block.laid)?;
+                        }
+                        if !feed.pass(&mut block) {
+                            return Ok(());
+                        }
+                        k += 1;
+                    }
+                }
+            }
+            Ok(())
+        },
+        |block| {
+            if failed.is_some() {
+                return;
+            }
+            let written = if block.rows.is_empty() {
+                out.write_all(&block.laid)
+            } else {
+                let rows = std::mem::take(&mut block.rows);
+                table.write_block(rows, block.first, block.last, out)
+            };
+            failed = written.err();
+        },
+    )?;
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
     }
 }
 
@@ -243,5 +411,62 @@ mod tests {
             }
             assert_eq!(String::from_utf8(got).unwrap(), want, "blocks of {size}");
         }
+    }
+
+    /// Rows set aside in spools (in memory, and in a temporary file) come
+    /// back as the table comfy-table prints whole, on one thread or two.
+    #[test]
+    fn spooled_rows_come_back_as_the_whole_table() {
+        let headers = ["Réf", "Company", "Amount"];
+        let rows: Vec<Vec<String>> = (0..1300)
+            .map(|i| {
+                vec![
+                    format!("P-{i:05}"),
+                    format!("Fonderie {}\nde l'Est", "é".repeat(i % 40)),
+                    format!("{} €", i * 7),
+                ]
+            })
+            .collect();
+        let mut widths = Widths::new(&headers);
+        for r in &rows {
+            widths.add(r);
+        }
+        widths.keep_whole(&[2]);
+        let table = BlockTable::new(&headers, &widths, (1, 30), 70).align_right(&[2]);
+        let mut want = Vec::new();
+        table
+            .write_block(rows.clone(), true, true, &mut want)
+            .unwrap();
+        assert!(String::from_utf8_lossy(&want).contains(&format!(" {} € │", 1299 * 7)));
+        for in_memory in [0, 1 << 20] {
+            for bytes in [0, u64::MAX] {
+                let (a, b) = rows.split_at(700);
+                let mut parts = Vec::new();
+                let mut total = 0;
+                for part in [a, b] {
+                    let mut s = crate::output::spool::new(in_memory);
+                    for r in part {
+                        total += spool_row(&mut s, r).unwrap();
+                    }
+                    parts.push((part.len(), crate::output::spool::rewind(s).unwrap()));
+                }
+                assert!(total > 50_000);
+                let mut got = Vec::new();
+                write_spooled(&table, parts, bytes, &mut got).unwrap();
+                assert!(
+                    got == want,
+                    "{in_memory} bytes in memory, {bytes} said spooled"
+                );
+            }
+        }
+        let mut empty = Vec::new();
+        write_spooled(&table, Vec::new(), 0, &mut empty).unwrap();
+        // Without rows, the header alone.
+        let empty = String::from_utf8(empty).unwrap();
+        assert!(
+            empty.contains("│ Réf ") && empty.ends_with("┘\n"),
+            "{empty}"
+        );
+        assert_eq!(empty.lines().count(), 4, "{empty}");
     }
 }
