@@ -938,3 +938,47 @@ fn every_fixture_takes_an_addition_alike_on_one_thread_and_two() {
         write_both_ways(s, &["add", "--company", "Fresh Co", "--name", "Ann"], what);
     });
 }
+
+/// Alerts are set aside in a temporary file past 512 KiB: where `TMPDIR`
+/// cannot be written, the run prints nothing, names the folder and exits
+/// with the code of I/O errors; with a `TMPDIR` it can write, it prints
+/// the same alerts run after run and leaves no file there.
+#[test]
+fn alerts_set_aside_on_disk_or_fail_plainly() {
+    // Each severity's alerts take more than 512 KiB.
+    let s = generated(8_000, 5);
+    let args = ["--today", "2026-11-27", "alerts", "--format", "csv"];
+    let missing = s.path("no-such-folder");
+    let run = s
+        .command()
+        .env("TMPDIR", &missing)
+        .args(args)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr).to_string();
+    assert_eq!(run.status.code(), Some(6), "{err}");
+    assert!(run.stdout.is_empty());
+    assert!(
+        err.contains(&format!("in a temporary file in {}", missing.display()))
+            && err.contains("hint: set TMPDIR to a folder where `pipe` can write"),
+        "{err}"
+    );
+    std::fs::create_dir(s.path("tmp")).unwrap();
+    let run = s
+        .command()
+        .env("TMPDIR", s.path("tmp"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0));
+    assert!(run.stdout.len() > 1 << 20, "{} bytes", run.stdout.len());
+    let again = s
+        .command()
+        .env("TMPDIR", s.path("tmp"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(run.stdout == again.stdout, "two runs differ");
+    // The temporary files are gone with the run.
+    assert_eq!(std::fs::read_dir(s.path("tmp")).unwrap().count(), 0);
+}

@@ -110,7 +110,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             },
         )?;
         if let Some(e) = failed {
-            return Err(e.context("cannot set the alerts aside while the register is read"));
+            return Err(crate::output::spool::failed("the alerts", &e));
         }
         let nothing = report.is_empty();
         // A file is always written, so that it never shows yesterday's alerts.

@@ -65,7 +65,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
                 rows += 1;
             })?;
             if let Some(e) = failed {
-                return Err(anyhow::Error::new(e).context("cannot set the rows aside"));
+                return Err(spool::failed("the rows", &e));
             }
             let spooled = spool::rewind(spool)?;
             let note = format!("{rows} prospect{}", if rows == 1 { "" } else { "s" });

@@ -27,3 +27,16 @@ pub fn rewind(spool: Spool) -> io::Result<Spooled> {
     file.seek(SeekFrom::Start(0))?;
     Ok(BufReader::with_capacity(1 << 16, file))
 }
+
+/// A spool that could not be written (no room, or a `TMPDIR` that cannot
+/// be written to), for the person at the terminal; `what` is what was set
+/// aside.
+pub fn failed(what: &str, e: &dyn std::fmt::Display) -> anyhow::Error {
+    crate::error::failure(
+        crate::error::Exit::Io,
+        format!(
+            "cannot set {what} aside in a temporary file in {}: {e}\n  hint: set TMPDIR to a folder where `pipe` can write, with room for the output",
+            std::env::temp_dir().display()
+        ),
+    )
+}
