@@ -503,12 +503,8 @@ fn sync_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Replaces a whole file atomically (temporary file, sync, rename): for reports and state files.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomic_with(path, |w| Ok(w.write_all(bytes)?))
-}
-
-/// Like [`write_atomic`], with the bytes written by `fill` as they come
+/// Replaces a whole file atomically (temporary file, sync, rename), for
+/// reports and state files, with the bytes written by `fill` as they come
 /// (through a buffer): a long report never has to be held whole. When `fill`
 /// fails, the temporary file is removed and `path` is untouched.
 pub fn write_atomic_with(
@@ -589,7 +585,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("report.html");
-        write_atomic(&path, b"x").unwrap();
+        write_atomic_with(&path, |w| Ok(w.write_all(b"x")?)).unwrap();
         // The same permissions as a file any program creates there (0666 less the umask).
         let plain = dir.path().join("plain");
         fs::File::create(&plain).unwrap();

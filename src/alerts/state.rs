@@ -16,7 +16,7 @@ use crate::pipeline::Pipeline;
 use crate::pipeline::{Rule, Severity};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 pub const FORMAT: &str = "pipe-alerts-state/1";
 
@@ -64,10 +64,11 @@ impl State {
         Ok(s)
     }
 
-    pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("the state serialises");
-        s.push('\n');
-        s
+    /// The state as the file holds it, written as it goes (a state of a
+    /// million alerts is not laid out whole in memory first).
+    pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self)?;
+        out.write_all(b"\n")
     }
 }
 
@@ -93,7 +94,9 @@ pub fn update(
     today: NaiveDate,
 ) -> Outcome {
     let known: HashMap<&str, &Seen> = state.alerts.iter().map(|s| (s.key.as_str(), s)).collect();
-    let mut next: BTreeMap<String, Seen> = BTreeMap::new();
+    // The records, today's first: sorted by key once all are in, the first
+    // of each key kept (today's over a recorded one).
+    let mut next: Vec<Seen> = Vec::with_capacity(current.len());
     let mut report = Vec::new();
     let mut held = Vec::new();
     for a in current {
@@ -105,8 +108,8 @@ pub fn update(
                 .realert_after
                 .is_some_and(|t| today >= t.after(s.last_reported)),
         };
-        let record = Seen {
-            key: key.clone(),
+        next.push(Seen {
+            key,
             rule: a.rule().key().into(),
             id: a.id().into(),
             owner: a.owner().into(),
@@ -116,26 +119,24 @@ pub fn update(
                 Some(s) if !due => s.last_reported,
                 _ => today,
             },
-        };
-        next.insert(key, record);
+        });
         if due {
             report.push(a);
         } else {
             held.push(a);
         }
     }
-    for s in &state.alerts {
-        if next.contains_key(&s.key) || covers(filter, s) {
-            continue;
-        }
-        next.insert(s.key.clone(), s.clone());
-    }
+    drop(known);
+    next.extend(state.alerts.iter().filter(|s| !covers(filter, s)).cloned());
+    // Stable: of equal keys, today's record comes first, then the file's in its order.
+    next.sort_by(|a, b| a.key.cmp(&b.key));
+    next.dedup_by(|later, first| later.key == first.key);
     Outcome {
         report,
         held,
         state: State {
             format: FORMAT.into(),
-            alerts: next.into_values().collect(),
+            alerts: next,
         },
     }
 }

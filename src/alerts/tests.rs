@@ -549,3 +549,50 @@ fn the_writer_orders_alerts_as_raised_whether_they_spill_to_disk_or_not() {
         }
     }
 }
+
+/// The new state holds one record per key, in key order: today's record
+/// for an alert raised again (keeping when it was first reported), the
+/// first of a key the file repeats, the records the filter does not cover,
+/// and none of those it covers that cleared.
+#[test]
+fn the_new_state_keeps_one_record_a_key_in_key_order() {
+    use crate::alerts::state::{self, FORMAT, Seen, State};
+    let p = pipeline();
+    let x = prospect(&p, "new");
+    let today = d("2026-12-01");
+    let raised = evaluate(&p, &x, &[], today, 2);
+    assert!(!raised.is_empty());
+    let key = raised[0].key(&p);
+    let seen = |key: &str, owner: &str, first: &str| Seen {
+        key: key.into(),
+        rule: "stale".into(),
+        id: "P-9".into(),
+        owner: owner.into(),
+        severity: "warning".into(),
+        first_reported: d(first),
+        last_reported: d(first),
+    };
+    let old = State {
+        format: FORMAT.into(),
+        alerts: vec![
+            seen("zz|bob", "Bob", "2026-11-02"),
+            seen(&key, "Zoé", "2026-11-15"),
+            seen("aa|cleared", "Zoé", "2026-11-03"),
+            seen("zz|bob", "Bob", "2026-11-04"),
+        ],
+    };
+    let filter = Filter {
+        owner: Some(crate::text::fold("zoe")),
+        ..Filter::default()
+    };
+    let out = state::update(&p, &old, raised.clone(), &filter, today);
+    let keys: Vec<&str> = out.state.alerts.iter().map(|s| s.key.as_str()).collect();
+    let mut want: Vec<String> = raised.iter().map(|a| a.key(&p)).collect();
+    want.push("zz|bob".into());
+    want.sort();
+    assert_eq!(keys, want);
+    let record = |k: &str| out.state.alerts.iter().find(|s| s.key == k).unwrap();
+    assert_eq!(record(&key).first_reported, d("2026-11-15"));
+    assert_eq!(record("zz|bob").first_reported, d("2026-11-02"));
+    assert_eq!(out.report.len() + out.held.len(), raised.len());
+}

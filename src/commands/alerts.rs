@@ -166,7 +166,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     }
     let fail = a.fail_on.is_some_and(|s| worst.is_some_and(|w| w >= s));
     if let (Some(path), Some(s)) = (&a.state, next_state) {
-        crate::store::write_atomic(path, s.to_json().as_bytes())
+        crate::store::write_atomic_with(path, |out| Ok(s.write_json(out)?))
             .with_context(|| format!("cannot write the alert state {}", path.display()))?;
     }
     Ok(if fail { Exit::Alerts } else { Exit::Ok })
