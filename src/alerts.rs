@@ -961,10 +961,19 @@ pub fn raise_row(
 
 /// Keys must tell alerts apart even on rows that share an id: repeats get `#2`, `#3`…
 pub fn number_repeats(p: &Pipeline, alerts: &mut [Alert]) {
-    let mut seen: hashbrown::HashMap<String, u32, foldhash::fast::RandomState> =
-        hashbrown::HashMap::default();
+    let mut repeats = Repeats::default();
     for a in alerts.iter_mut() {
-        let n = seen.entry(a.base_key(p)).or_insert(0);
+        repeats.number(p, a);
+    }
+}
+
+/// [`number_repeats`], alert by alert in the order they are raised.
+#[derive(Default)]
+pub struct Repeats(hashbrown::HashMap<String, u32, foldhash::fast::RandomState>);
+
+impl Repeats {
+    pub fn number(&mut self, p: &Pipeline, a: &mut Alert) {
+        let n = self.0.entry(a.base_key(p)).or_insert(0);
         *n += 1;
         a.repeat = *n;
     }

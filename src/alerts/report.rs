@@ -253,6 +253,11 @@ impl<'p> Writer<'p> {
         })
     }
 
+    /// Says how many open alerts were already reported and held back (`--new-only`).
+    pub fn set_held(&mut self, held: usize) {
+        self.head.held = held;
+    }
+
     /// How many alerts came.
     pub fn len(&self) -> usize {
         self.groups.iter().map(|g| g.count).sum()

@@ -93,51 +93,87 @@ pub fn update(
     filter: &Filter,
     today: NaiveDate,
 ) -> Outcome {
-    let known: HashMap<&str, &Seen> = state.alerts.iter().map(|s| (s.key.as_str(), s)).collect();
-    // The records, today's first: sorted by key once all are in, the first
-    // of each key kept (today's over a recorded one).
-    let mut next: Vec<Seen> = Vec::with_capacity(current.len());
+    let mut u = Update::new(state, today);
     let mut report = Vec::new();
     let mut held = Vec::new();
     for a in current {
-        let key = a.key(p);
-        let seen = known.get(key.as_str());
-        let due = match seen {
-            None => true,
-            Some(s) => a
-                .realert_after
-                .is_some_and(|t| today >= t.after(s.last_reported)),
-        };
-        next.push(Seen {
-            key,
-            rule: a.rule().key().into(),
-            id: a.id().into(),
-            owner: a.owner().into(),
-            severity: a.severity.key().into(),
-            first_reported: seen.map_or(today, |s| s.first_reported),
-            last_reported: match seen {
-                Some(s) if !due => s.last_reported,
-                _ => today,
-            },
-        });
-        if due {
+        if u.take(p, &a) {
             report.push(a);
         } else {
             held.push(a);
         }
     }
-    drop(known);
-    next.extend(state.alerts.iter().filter(|s| !covers(filter, s)).cloned());
-    // Stable: of equal keys, today's record comes first, then the file's in its order.
-    next.sort_by(|a, b| a.key.cmp(&b.key));
-    next.dedup_by(|later, first| later.key == first.key);
     Outcome {
         report,
         held,
-        state: State {
+        state: u.finish(filter),
+    }
+}
+
+/// [`update`], alert by alert as they are raised: none is kept, only its record.
+pub struct Update<'s> {
+    state: &'s State,
+    today: NaiveDate,
+    known: HashMap<&'s str, &'s Seen>,
+    /// The records, today's first: sorted by key once all are in, the
+    /// first of each key kept (today's over a recorded one).
+    next: Vec<Seen>,
+    /// How many open alerts were already reported and are held back.
+    pub held: usize,
+}
+
+impl<'s> Update<'s> {
+    pub fn new(state: &'s State, today: NaiveDate) -> Update<'s> {
+        Update {
+            state,
+            today,
+            known: state.alerts.iter().map(|s| (s.key.as_str(), s)).collect(),
+            next: Vec::new(),
+            held: 0,
+        }
+    }
+
+    /// Records an open alert (its repeats numbered); whether to report it today.
+    pub fn take(&mut self, p: &Pipeline, a: &Alert) -> bool {
+        let key = a.key(p);
+        let seen = self.known.get(key.as_str());
+        let due = match seen {
+            None => true,
+            Some(s) => a
+                .realert_after
+                .is_some_and(|t| self.today >= t.after(s.last_reported)),
+        };
+        self.next.push(Seen {
+            key,
+            rule: a.rule().key().into(),
+            id: a.id().into(),
+            owner: a.owner().into(),
+            severity: a.severity.key().into(),
+            first_reported: seen.map_or(self.today, |s| s.first_reported),
+            last_reported: match seen {
+                Some(s) if !due => s.last_reported,
+                _ => self.today,
+            },
+        });
+        self.held += usize::from(!due);
+        due
+    }
+
+    /// The state to remember: today's records, and those the filter does not cover.
+    pub fn finish(self, filter: &Filter) -> State {
+        let Update {
+            state, next, known, ..
+        } = self;
+        drop(known);
+        let mut next = next;
+        next.extend(state.alerts.iter().filter(|s| !covers(filter, s)).cloned());
+        // Stable: of equal keys, today's record comes first, then the file's in its order.
+        next.sort_by(|a, b| a.key.cmp(&b.key));
+        next.dedup_by(|later, first| later.key == first.key);
+        State {
             format: FORMAT.into(),
             alerts: next,
-        },
+        }
     }
 }
 

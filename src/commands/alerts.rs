@@ -86,24 +86,56 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     };
     let mut next_state = None;
     let mut worst = None;
-    if a.state.is_none() && a.split_by.is_none() {
+    if a.split_by.is_none() {
         // The common run, cron's: each alert is written as it is raised,
-        // into its severity's spool, and none is kept.
+        // into its severity's spool, and none is kept (with `--new-only`,
+        // only its record for the state file).
+        let old = match &a.state {
+            Some(path) => Some(read_state(path)?),
+            None => None,
+        };
         let head = Head {
             p,
             today: ctx.today,
             owner: None,
             held: 0,
         };
-        let (report, failed) = raise_into(
+        type Sink<'a> = (
+            Writer<'a>,
+            Option<anyhow::Error>,
+            Option<(state::Update<'a>, alerts::Repeats)>,
+        );
+        let (mut report, failed, remembered) = raise_into(
             &ctx,
-            || Ok((Writer::new(head.clone(), format, a.output.excel)?, None)),
-            |(report, failed): &mut (Writer, Option<anyhow::Error>), mut found| {
+            || {
+                let remember = old.as_ref().map(|old| {
+                    (
+                        state::Update::new(old, ctx.today),
+                        alerts::Repeats::default(),
+                    )
+                });
+                Ok((
+                    Writer::new(head.clone(), format, a.output.excel)?,
+                    None,
+                    remember,
+                ))
+            },
+            |(report, failed, remember): &mut Sink, mut found| {
                 // In rule order within the row, as [`alerts::sort`] leaves them.
                 found.sort_by_key(Alert::rule);
-                for x in found.iter().filter(|x| filter.accepts_alert(x)) {
+                for x in &mut found {
+                    if let Some((_, repeats)) = remember {
+                        repeats.number(p, x);
+                    }
+                    if !filter.accepts_alert(x) {
+                        continue;
+                    }
                     worst = worst.max(Some(x.severity));
-                    if failed.is_none() {
+                    let due = match remember {
+                        Some((update, _)) => update.take(p, x),
+                        None => true,
+                    };
+                    if due && failed.is_none() {
                         *failed = report.push(x).err();
                     }
                 }
@@ -111,6 +143,14 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         )?;
         if let Some(e) = failed {
             return Err(crate::output::spool::failed("the alerts", &e));
+        }
+        if let (Some((update, repeats)), Some(old), Some(path)) = (remembered, &old, &a.state) {
+            drop(repeats);
+            report.set_held(update.held);
+            let next = update.finish(&filter);
+            if next != *old || !path.exists() {
+                next_state = Some(next);
+            }
         }
         let nothing = report.is_empty();
         // A file is always written, so that it never shows yesterday's alerts.
