@@ -77,139 +77,131 @@ fn parse_rule(s: &str) -> Result<Rule, String> {
 
 pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let ctx = Context::load(g)?;
-    let p = &ctx.pipeline;
     let format = a.output.resolve(&Format::LISTS)?;
     let filter = Filter {
         owner: a.owner.as_deref().map(fold),
         rules: a.rules.clone(),
         severity: a.severity,
     };
-    let mut next_state = None;
-    let mut worst = None;
-    if a.split_by.is_none() {
-        // The common run, cron's: each alert is written as it is raised,
-        // into its severity's spool, and none is kept (with `--new-only`,
-        // only its record for the state file).
-        let old = match &a.state {
-            Some(path) => Some(read_state(path)?),
-            None => None,
-        };
-        let head = Head {
-            p,
-            today: ctx.today,
-            owner: None,
-            held: 0,
-        };
-        type Sink<'a> = (
-            Writer<'a>,
-            Option<anyhow::Error>,
-            Option<(state::Update<'a>, alerts::Repeats)>,
-        );
-        let (mut report, failed, remembered) = raise_into(
-            &ctx,
-            || {
-                let remember = old.as_ref().map(|old| {
-                    (
-                        state::Update::new(old, ctx.today),
-                        alerts::Repeats::default(),
-                    )
-                });
-                Ok((
-                    Writer::new(head.clone(), format, a.output.excel)?,
-                    None,
-                    remember,
-                ))
-            },
-            |(report, failed, remember): &mut Sink, mut found| {
-                // In rule order within the row, as [`alerts::sort`] leaves them.
-                found.sort_by_key(Alert::rule);
-                for x in &mut found {
-                    if let Some((_, repeats)) = remember {
-                        repeats.number(p, x);
-                    }
-                    if !filter.accepts_alert(x) {
-                        continue;
-                    }
-                    worst = worst.max(Some(x.severity));
-                    let due = match remember {
-                        Some((update, _)) => update.take(p, x),
-                        None => true,
-                    };
-                    if due && failed.is_none() {
-                        *failed = report.push(x).err();
-                    }
-                }
-            },
-        )?;
-        if let Some(e) = failed {
-            return Err(crate::output::spool::failed("the alerts", &e));
-        }
-        if let (Some((update, repeats)), Some(old), Some(path)) = (remembered, &old, &a.state) {
-            drop(repeats);
-            report.set_held(update.held);
-            let next = update.finish(&filter);
-            if next != *old || !path.exists() {
-                next_state = Some(next);
-            }
-        }
-        let nothing = report.is_empty();
-        // A file is always written, so that it never shows yesterday's alerts.
-        if !nothing || a.verbose || a.output.output.is_some() {
-            a.output
-                .write_with(!nothing || a.verbose, |out| report.finish(out))?;
-        }
-    } else {
-        let mut raised = raise_into(
-            &ctx,
-            || Ok(Vec::new()),
-            |raised, found| raised.extend(found),
-        )?;
-        if a.state.is_some() {
-            alerts::number_repeats(p, &mut raised);
-        }
-        let mut open: Vec<Alert> = raised
-            .into_iter()
-            .filter(|x| filter.accepts_alert(x))
-            .collect();
-        alerts::sort(&mut open);
-        worst = open.iter().map(|x| x.severity).max();
-        let (shown, held) = match &a.state {
-            Some(path) => {
-                let old = read_state(path)?;
-                let out = state::update(p, &old, open, &filter, ctx.today);
-                let changed = out.state != old || !path.exists();
-                next_state = changed.then_some(out.state);
-                (out.report, out.held)
-            }
-            None => (open, Vec::new()),
-        };
-        match (&a.split_by, &a.out_dir) {
-            (Some(SplitBy::Owner), Some(dir)) => {
-                split_by_owner(&ctx, dir, format, a.output.excel, a.verbose, shown, held)?
-            }
-            _ => {
-                let nothing = shown.is_empty();
-                let report = Report {
-                    p,
-                    today: ctx.today,
-                    owner: None,
-                    alerts: shown,
-                    held: held.len(),
-                };
-                if !nothing || a.verbose || a.output.output.is_some() {
-                    a.output.write_with(!nothing || a.verbose, |out| {
-                        report.write(format, a.output.excel, out)
-                    })?;
-                }
-            }
-        }
-    }
+    let (worst, next_state) = match (&a.split_by, &a.out_dir) {
+        (Some(SplitBy::Owner), Some(dir)) => split(&ctx, &a, &filter, format, dir)?,
+        _ => streamed(&ctx, &a, &filter, format)?,
+    };
     let fail = a.fail_on.is_some_and(|s| worst.is_some_and(|w| w >= s));
     if let (Some(path), Some(s)) = (&a.state, next_state) {
         crate::store::write_atomic_with(path, |out| Ok(s.write_json(out)?))
             .with_context(|| format!("cannot write the alert state {}", path.display()))?;
     }
     Ok(if fail { Exit::Alerts } else { Exit::Ok })
+}
+
+/// The worst severity among the open alerts, and the state to write (when it changed).
+type Ran = (Option<Severity>, Option<State>);
+
+/// One report, alert by alert: each alert is written into its severity's
+/// spool as it is raised and none is kept (with `--new-only`, only its
+/// record for the state file).
+fn streamed(ctx: &Context, a: &Args, filter: &Filter, format: Format) -> Result<Ran> {
+    let p = &ctx.pipeline;
+    let mut worst = None;
+    let mut next_state = None;
+    let old = match &a.state {
+        Some(path) => Some(read_state(path)?),
+        None => None,
+    };
+    let head = Head {
+        p,
+        today: ctx.today,
+        owner: None,
+        held: 0,
+    };
+    type Sink<'a> = (
+        Writer<'a>,
+        Option<anyhow::Error>,
+        Option<(state::Update<'a>, alerts::Repeats)>,
+    );
+    let (mut report, failed, remembered) = raise_into(
+        ctx,
+        || {
+            let remember = old.as_ref().map(|old| {
+                (
+                    state::Update::new(old, ctx.today),
+                    alerts::Repeats::default(),
+                )
+            });
+            Ok((
+                Writer::new(head.clone(), format, a.output.excel)?,
+                None,
+                remember,
+            ))
+        },
+        |(report, failed, remember): &mut Sink, mut found| {
+            // In rule order within the row, as [`alerts::sort`] leaves them.
+            found.sort_by_key(Alert::rule);
+            for x in &mut found {
+                if let Some((_, repeats)) = remember {
+                    repeats.number(p, x);
+                }
+                if !filter.accepts_alert(x) {
+                    continue;
+                }
+                worst = worst.max(Some(x.severity));
+                let due = match remember {
+                    Some((update, _)) => update.take(p, x),
+                    None => true,
+                };
+                if due && failed.is_none() {
+                    *failed = report.push(x).err();
+                }
+            }
+        },
+    )?;
+    if let Some(e) = failed {
+        return Err(crate::output::spool::failed("the alerts", &e));
+    }
+    if let (Some((update, repeats)), Some(old), Some(path)) = (remembered, &old, &a.state) {
+        drop(repeats);
+        report.set_held(update.held);
+        let next = update.finish(filter);
+        if next != *old || !path.exists() {
+            next_state = Some(next);
+        }
+    }
+    let nothing = report.is_empty();
+    // A file is always written, so that it never shows yesterday's alerts.
+    if !nothing || a.verbose || a.output.output.is_some() {
+        a.output
+            .write_with(!nothing || a.verbose, |out| report.finish(out))?;
+    }
+    Ok((worst, next_state))
+}
+
+/// `--split-by owner`: every open alert kept, then one file per salesperson.
+fn split(ctx: &Context, a: &Args, filter: &Filter, format: Format, dir: &Path) -> Result<Ran> {
+    let p = &ctx.pipeline;
+    let mut next_state = None;
+    let mut raised = raise_into(ctx, || Ok(Vec::new()), |raised, found| raised.extend(found))?;
+    if a.state.is_some() {
+        alerts::number_repeats(p, &mut raised);
+    }
+    let mut open: Vec<Alert> = raised
+        .into_iter()
+        .filter(|x| filter.accepts_alert(x))
+        .collect();
+    alerts::sort(&mut open);
+    let worst = open.iter().map(|x| x.severity).max();
+    let (shown, held) = match &a.state {
+        Some(path) => {
+            let old = read_state(path)?;
+            let out = state::update(p, &old, open, filter, ctx.today);
+            let changed = out.state != old || !path.exists();
+            next_state = changed.then_some(out.state);
+            (out.report, out.held)
+        }
+        None => (open, Vec::new()),
+    };
+    split_by_owner(ctx, dir, format, a.output.excel, a.verbose, shown, held)?;
+    Ok((worst, next_state))
 }
 
 /// Reads the journal, then each register row, and hands each row's alerts
