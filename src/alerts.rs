@@ -218,7 +218,7 @@ pub struct Alert {
     /// The row's line in the register, for ordering.
     pub line: u64,
     /// 1, or 2, 3… for the alerts whose key an earlier alert has (rows that
-    /// share an id); set by [`number_repeats`].
+    /// share an id); set by [`Repeats`].
     pub repeat: u32,
 }
 
@@ -262,7 +262,7 @@ impl Alert {
         }
     }
 
-    /// The key before [`number_repeats`] tells repeats apart.
+    /// The key before [`Repeats`] tells repeats apart.
     fn base_key(&self, p: &Pipeline) -> String {
         let rule = self.rule().key();
         match &self.finding {
@@ -959,15 +959,8 @@ pub fn raise_row(
     evaluate_with(p, x, past.look(row.number), today, row.line)
 }
 
-/// Keys must tell alerts apart even on rows that share an id: repeats get `#2`, `#3`…
-pub fn number_repeats(p: &Pipeline, alerts: &mut [Alert]) {
-    let mut repeats = Repeats::default();
-    for a in alerts.iter_mut() {
-        repeats.number(p, a);
-    }
-}
-
-/// [`number_repeats`], alert by alert in the order they are raised.
+/// Keys must tell alerts apart even on rows that share an id: repeats get
+/// `#2`, `#3`…, numbered alert by alert in the order they are raised.
 #[derive(Default)]
 pub struct Repeats(hashbrown::HashMap<String, u32, foldhash::fast::RandomState>);
 
@@ -979,30 +972,12 @@ impl Repeats {
     }
 }
 
-/// Critical first, then in register order, then in rule order; alerts that
+/// The order of a report (the tests' reference for [`report::Writer`]'s):
+/// critical first, then in register order, then in rule order; alerts that
 /// tie keep their order.
-pub fn sort(alerts: &mut Vec<Alert>) {
-    // As raised, alerts already come in register order and, within a row, in
-    // rule order: what is left is to put the critical ones first, keeping
-    // the order of each group. The smaller group is taken out and put back,
-    // without the buffer and the comparisons of a general sort.
-    if !alerts.is_sorted_by_key(|a| (a.line, a.rule())) {
-        alerts.sort_by_key(|a| (std::cmp::Reverse(a.severity), a.line, a.rule()));
-        return;
-    }
-    // Exhaustive: a new severity needs its place decided here.
-    let critical = |a: &Alert| match a.severity {
-        Severity::Critical => true,
-        Severity::Warning => false,
-    };
-    let first = alerts.iter().filter(|a| critical(a)).count();
-    if first <= alerts.len() - first {
-        let head: Vec<Alert> = alerts.extract_if(.., |a| critical(a)).collect();
-        alerts.splice(0..0, head);
-    } else {
-        let tail: Vec<Alert> = alerts.extract_if(.., |a| !critical(a)).collect();
-        alerts.extend(tail);
-    }
+#[cfg(test)]
+pub fn sort(alerts: &mut [Alert]) {
+    alerts.sort_by_key(|a| (std::cmp::Reverse(a.severity), a.line, a.rule()));
 }
 
 /// Which alerts a run looks at: `--owner`, `--rule` and `--severity`.

@@ -1,7 +1,6 @@
-//! A list of alerts as a value, and its renderers: a table and Markdown for
-//! people (in the pipeline's locale), CSV and JSON for programs. The
-//! [`Writer`] renders alerts as they are raised, so that a run never holds
-//! them all.
+//! A report of alerts, written as they are raised ([`Writer`]): a table and
+//! Markdown for people (in the pipeline's locale), CSV and JSON for
+//! programs. A run never holds the alerts.
 
 use super::Alert;
 use crate::field::Field;
@@ -13,36 +12,6 @@ use crate::words::{self, pick};
 use anyhow::Result;
 use chrono::NaiveDate;
 use std::io::Write;
-
-pub struct Report<'p> {
-    pub p: &'p Pipeline,
-    pub today: NaiveDate,
-    /// Whose alerts these are, when the report is one salesperson's.
-    pub owner: Option<String>,
-    pub alerts: Vec<Alert>,
-    /// How many open alerts were already reported and are not repeated (`--new-only`).
-    pub held: usize,
-}
-
-impl Report<'_> {
-    /// Writes the report in `format`, alert by alert.
-    pub fn write(&self, format: Format, excel: bool, out: &mut dyn Write) -> Result<()> {
-        let mut w = Writer::new(self.head(), format, excel)?;
-        for a in &self.alerts {
-            w.push(a)?;
-        }
-        w.finish(out)
-    }
-
-    fn head(&self) -> Head<'_> {
-        Head {
-            p: self.p,
-            today: self.today,
-            owner: self.owner.clone(),
-            held: self.held,
-        }
-    }
-}
 
 /// What a report says besides its alerts.
 #[derive(Clone)]
@@ -251,6 +220,11 @@ impl<'p> Writer<'p> {
             message: String::new(),
             spooled: 0,
         })
+    }
+
+    /// Says whose alerts these are (`--split-by owner`).
+    pub fn set_owner(&mut self, owner: String) {
+        self.head.owner = Some(owner);
     }
 
     /// Says how many open alerts were already reported and held back (`--new-only`).

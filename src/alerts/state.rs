@@ -72,45 +72,11 @@ impl State {
     }
 }
 
-/// What a run reports, what it holds back, and what it remembers.
-#[derive(Debug)]
-pub struct Outcome {
-    /// New alerts, and those due again after `realert_after`.
-    pub report: Vec<Alert>,
-    /// Open alerts already reported and not yet due again.
-    pub held: Vec<Alert>,
-    pub state: State,
-}
-
-/// Decides which of today's alerts to report. Alerts the filter leaves out
-/// keep their record untouched, so runs with different filters can share a
+/// Decides which of today's alerts to report, alert by alert as they are
+/// raised: none is kept, only its record. Alerts the filter leaves out keep
+/// their record untouched, so runs with different filters can share a
 /// file; a recorded alert the filter covers that is no longer raised has
 /// cleared, and is forgotten.
-pub fn update(
-    p: &Pipeline,
-    state: &State,
-    current: Vec<Alert>,
-    filter: &Filter,
-    today: NaiveDate,
-) -> Outcome {
-    let mut u = Update::new(state, today);
-    let mut report = Vec::new();
-    let mut held = Vec::new();
-    for a in current {
-        if u.take(p, &a) {
-            report.push(a);
-        } else {
-            held.push(a);
-        }
-    }
-    Outcome {
-        report,
-        held,
-        state: u.finish(filter),
-    }
-}
-
-/// [`update`], alert by alert as they are raised: none is kept, only its record.
 pub struct Update<'s> {
     state: &'s State,
     today: NaiveDate,

@@ -360,7 +360,10 @@ fn repeated_keys_are_numbered_in_order() {
         one.clone(),
         other.clone(),
     ];
-    number_repeats(&p, &mut alerts);
+    let mut repeats = Repeats::default();
+    for a in &mut alerts {
+        repeats.number(&p, a);
+    }
     let (k, o) = (one.key(&p), other.key(&p));
     assert_eq!(k, "stale|P-1|new|2026-11-20");
     let keys: Vec<String> = alerts.iter().map(|a| a.key(&p)).collect();
@@ -416,73 +419,12 @@ fn alerts_sort_critical_first_then_by_line_then_by_rule() {
     assert_eq!(names, ["d", "f", "b", "e", "c", "a"]);
 }
 
-/// The split that sorts alerts as raised gives what the general sort gives,
-/// whichever group is smaller; alerts not in raised order take the general sort.
-#[test]
-fn alerts_as_raised_are_sorted_as_by_the_general_sort() {
-    let p = pipeline();
-    let x = prospect(&p, "new");
-    let one = evaluate(&p, &x, &[], d("2026-12-01"), 2).remove(0);
-    let make = |n: usize, line: u64, finding: Finding, severity: Severity| {
-        let mut a = one.clone();
-        a.who = std::rc::Rc::new(Who::new("P-1", &n.to_string(), "", ""));
-        (a.line, a.finding, a.severity) = (line, finding, severity);
-        a
-    };
-    let findings = [
-        Finding::MissingField(Field::Amount),
-        Finding::MissingField(Field::Owner),
-        Finding::NoNextAction,
-    ];
-    // A small pseudo-random sequence, the same every run.
-    let mut seed = 7u64;
-    let mut next = move || {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (seed >> 33) as usize
-    };
-    for critical_in_ten in [0, 2, 5, 8, 10] {
-        let mut raised = Vec::new();
-        let mut line = 1;
-        for n in 0..300 {
-            line += (next() % 3) as u64;
-            let severity = if next() % 10 < critical_in_ten {
-                Severity::Critical
-            } else {
-                Severity::Warning
-            };
-            // Rules in order within a line, as `evaluate` raises them.
-            let f = findings[(n + next() % 2) % 3].clone();
-            raised.push(make(n, line, f, severity));
-        }
-        raised.sort_by_key(|a: &Alert| (a.line, a.rule()));
-        let mut expected = raised.clone();
-        expected.sort_by_key(|a| (std::cmp::Reverse(a.severity), a.line, a.rule()));
-        let names = |v: &[Alert]| v.iter().map(|a| a.name().to_string()).collect::<Vec<_>>();
-        let mut split = raised.clone();
-        sort(&mut split);
-        assert_eq!(
-            names(&split),
-            names(&expected),
-            "{critical_in_ten} in ten critical"
-        );
-        // Out of raised order: the general sort.
-        let mut shuffled = raised.clone();
-        shuffled.reverse();
-        let mut expected = shuffled.clone();
-        expected.sort_by_key(|a| (std::cmp::Reverse(a.severity), a.line, a.rule()));
-        sort(&mut shuffled);
-        assert_eq!(names(&shuffled), names(&expected));
-    }
-}
-
 /// The writer takes alerts as raised and writes them critical first, the
 /// same whether its spools stay in memory or go to temporary files, and the
-/// same as the report of the sorted alerts.
+/// same as when given the alerts in the report's order.
 #[test]
 fn the_writer_orders_alerts_as_raised_whether_they_spill_to_disk_or_not() {
-    use crate::alerts::report::{Head, Report, Writer};
+    use crate::alerts::report::{Head, Writer};
     use crate::output::Format;
     let p = pipeline();
     let x = prospect(&p, "new");
@@ -511,15 +453,12 @@ fn the_writer_orders_alerts_as_raised_whether_they_spill_to_disk_or_not() {
     };
     for format in [Format::Csv, Format::Json, Format::Md, Format::Table] {
         for excel in [false, true] {
-            let report = Report {
-                p: &p,
-                today,
-                owner: None,
-                alerts: sorted.clone(),
-                held: 0,
-            };
             let mut whole = Vec::new();
-            report.write(format, excel, &mut whole).unwrap();
+            let mut w = Writer::spooling(head(), format, excel, usize::MAX).unwrap();
+            for a in &sorted {
+                w.push(a).unwrap();
+            }
+            w.finish(&mut whole).unwrap();
             for in_memory in [0, 1000, usize::MAX] {
                 let mut w = Writer::spooling(head(), format, excel, in_memory).unwrap();
                 for a in &raised {
@@ -585,14 +524,28 @@ fn the_new_state_keeps_one_record_a_key_in_key_order() {
         owner: Some(crate::text::fold("zoe")),
         ..Filter::default()
     };
-    let out = state::update(&p, &old, raised.clone(), &filter, today);
-    let keys: Vec<&str> = out.state.alerts.iter().map(|s| s.key.as_str()).collect();
+    let mut update = state::Update::new(&old, today);
+    let due = raised.iter().filter(|a| update.take(&p, a)).count();
+    let held = update.held;
+    let next = update.finish(&filter);
+    let keys: Vec<&str> = next.alerts.iter().map(|s| s.key.as_str()).collect();
     let mut want: Vec<String> = raised.iter().map(|a| a.key(&p)).collect();
     want.push("zz|bob".into());
     want.sort();
     assert_eq!(keys, want);
-    let record = |k: &str| out.state.alerts.iter().find(|s| s.key == k).unwrap();
+    let record = |k: &str| next.alerts.iter().find(|s| s.key == k).unwrap();
     assert_eq!(record(&key).first_reported, d("2026-11-15"));
     assert_eq!(record("zz|bob").first_reported, d("2026-11-02"));
-    assert_eq!(out.report.len() + out.held.len(), raised.len());
+    // Reported on 15 November and still open past its `realert_after`: due again.
+    assert!(raised[0].realert_after.is_some());
+    assert_eq!((due, held), (raised.len(), 0));
+    assert_eq!(record(&key).last_reported, today);
+    // Reported again today: held back tomorrow, its dates kept.
+    let mut update = state::Update::new(&next, d("2026-12-02"));
+    assert!(!update.take(&p, &raised[0]));
+    assert_eq!(update.held, 1);
+    let after = update.finish(&Filter::default());
+    assert_eq!(after.alerts.len(), 1);
+    assert_eq!(after.alerts[0].first_reported, d("2026-11-15"));
+    assert_eq!(after.alerts[0].last_reported, today);
 }

@@ -1,7 +1,7 @@
 //! `pipe alerts`: check every prospect against the pipeline's standards and
 //! list what breaks them; made for cron, which mails whatever it prints.
 
-use crate::alerts::report::{Head, Report, Writer};
+use crate::alerts::report::{Head, Writer};
 use crate::alerts::state::{self, State};
 use crate::alerts::{self, Alert, Filter};
 use crate::cli::Global;
@@ -14,6 +14,8 @@ use crate::pipeline::{Rule, Severity, unknown_rule};
 use crate::text::fold;
 use crate::validation;
 use anyhow::{Context as _, Result};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::path::{Path, PathBuf};
 
 /// List the deals that are outside the pipeline's standards.
@@ -98,44 +100,50 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
 /// The worst severity among the open alerts, and the state to write (when it changed).
 type Ran = (Option<Severity>, Option<State>);
 
-/// One report, alert by alert: each alert is written into its severity's
-/// spool as it is raised and none is kept (with `--new-only`, only its
-/// record for the state file).
-fn streamed(ctx: &Context, a: &Args, filter: &Filter, format: Format) -> Result<Ran> {
+/// What takes the open alerts as they are raised, in register order: those
+/// to show, and (with `--new-only`) those already reported and held back.
+trait Shows {
+    fn show(&mut self, x: &Alert) -> Result<()>;
+    fn hold(&mut self, x: &Alert);
+}
+
+impl Shows for Writer<'_> {
+    fn show(&mut self, x: &Alert) -> Result<()> {
+        self.push(x)
+    }
+
+    fn hold(&mut self, _: &Alert) {}
+}
+
+/// Raises the alerts into what `fresh` makes: each open alert (the filters
+/// applied) is shown or, with `--new-only` and already reported, held; none
+/// is kept. Gives what took them, the worst severity open, and the state
+/// to remember (with `--new-only`), its held alerts counted.
+fn raise_open<'s, S: Shows>(
+    ctx: &Context,
+    filter: &Filter,
+    old: Option<&'s State>,
+    mut fresh: impl FnMut() -> Result<S>,
+) -> Result<(S, Option<Severity>, Option<state::Update<'s>>)> {
     let p = &ctx.pipeline;
     let mut worst = None;
-    let mut next_state = None;
-    let old = match &a.state {
-        Some(path) => Some(read_state(path)?),
-        None => None,
-    };
-    let head = Head {
-        p,
-        today: ctx.today,
-        owner: None,
-        held: 0,
-    };
-    type Sink<'a> = (
-        Writer<'a>,
+    type Sink<'s, S> = (
+        S,
         Option<anyhow::Error>,
-        Option<(state::Update<'a>, alerts::Repeats)>,
+        Option<(state::Update<'s>, alerts::Repeats)>,
     );
-    let (mut report, failed, remembered) = raise_into(
+    let (shows, failed, remembered) = raise_into(
         ctx,
         || {
-            let remember = old.as_ref().map(|old| {
+            let remember = old.map(|old| {
                 (
                     state::Update::new(old, ctx.today),
                     alerts::Repeats::default(),
                 )
             });
-            Ok((
-                Writer::new(head.clone(), format, a.output.excel)?,
-                None,
-                remember,
-            ))
+            Ok((fresh()?, None, remember))
         },
-        |(report, failed, remember): &mut Sink, mut found| {
+        |(shows, failed, remember): &mut Sink<'s, S>, mut found| {
             // In rule order within the row, as [`alerts::sort`] leaves them.
             found.sort_by_key(Alert::rule);
             for x in &mut found {
@@ -150,8 +158,10 @@ fn streamed(ctx: &Context, a: &Args, filter: &Filter, format: Format) -> Result<
                     Some((update, _)) => update.take(p, x),
                     None => true,
                 };
-                if due && failed.is_none() {
-                    *failed = report.push(x).err();
+                if !due {
+                    shows.hold(x);
+                } else if failed.is_none() {
+                    *failed = shows.show(x).err();
                 }
             }
         },
@@ -159,14 +169,39 @@ fn streamed(ctx: &Context, a: &Args, filter: &Filter, format: Format) -> Result<
     if let Some(e) = failed {
         return Err(crate::output::spool::failed("the alerts", &e));
     }
-    if let (Some((update, repeats)), Some(old), Some(path)) = (remembered, &old, &a.state) {
-        drop(repeats);
-        report.set_held(update.held);
-        let next = update.finish(filter);
-        if next != *old || !path.exists() {
-            next_state = Some(next);
-        }
+    Ok((shows, worst, remembered.map(|(update, _)| update)))
+}
+
+/// The state to write once the run is done: when it changed, or the file is new.
+fn changed(
+    update: Option<state::Update>,
+    old: Option<&State>,
+    filter: &Filter,
+    path: Option<&PathBuf>,
+) -> Option<State> {
+    let (update, old, path) = (update?, old?, path?);
+    let next = update.finish(filter);
+    (next != *old || !path.exists()).then_some(next)
+}
+
+/// One report, alert by alert: each alert is written into its severity's
+/// spool as it is raised and none is kept (with `--new-only`, only its
+/// record for the state file).
+fn streamed(ctx: &Context, a: &Args, filter: &Filter, format: Format) -> Result<Ran> {
+    let old = a.state.as_deref().map(read_state).transpose()?;
+    let head = Head {
+        p: &ctx.pipeline,
+        today: ctx.today,
+        owner: None,
+        held: 0,
+    };
+    let (mut report, worst, update) = raise_open(ctx, filter, old.as_ref(), || {
+        Writer::new(head.clone(), format, a.output.excel)
+    })?;
+    if let Some(u) = &update {
+        report.set_held(u.held);
     }
+    let next_state = changed(update, old.as_ref(), filter, a.state.as_ref());
     let nothing = report.is_empty();
     // A file is always written, so that it never shows yesterday's alerts.
     if !nothing || a.verbose || a.output.output.is_some() {
@@ -176,32 +211,101 @@ fn streamed(ctx: &Context, a: &Args, filter: &Filter, format: Format) -> Result<
     Ok((worst, next_state))
 }
 
-/// `--split-by owner`: every open alert kept, then one file per salesperson.
-fn split(ctx: &Context, a: &Args, filter: &Filter, format: Format, dir: &Path) -> Result<Ran> {
-    let p = &ctx.pipeline;
-    let mut next_state = None;
-    let mut raised = raise_into(ctx, || Ok(Vec::new()), |raised, found| raised.extend(found))?;
-    if a.state.is_some() {
-        alerts::number_repeats(p, &mut raised);
-    }
-    let mut open: Vec<Alert> = raised
-        .into_iter()
-        .filter(|x| filter.accepts_alert(x))
-        .collect();
-    alerts::sort(&mut open);
-    let worst = open.iter().map(|x| x.severity).max();
-    let (shown, held) = match &a.state {
-        Some(path) => {
-            let old = read_state(path)?;
-            let out = state::update(p, &old, open, filter, ctx.today);
-            let changed = out.state != old || !path.exists();
-            next_state = changed.then_some(out.state);
-            (out.report, out.held)
+/// `--split-by owner`, alert by alert: one report per salesperson (named
+/// after the file stem of the owner) and `_all`, each written into its
+/// spools as the alerts are raised.
+struct Split<'p> {
+    head: Head<'p>,
+    format: Format,
+    excel: bool,
+    all: Writer<'p>,
+    owners: HashMap<String, Owner<'p>>,
+    /// Alerts held back (`--new-only`), by file stem.
+    held: HashMap<String, usize>,
+}
+
+/// One salesperson's report, and the owner's name as its first alert in
+/// the report's order gives it (critical alerts come first).
+struct Owner<'p> {
+    first_critical: Option<String>,
+    first: String,
+    report: Writer<'p>,
+}
+
+impl Shows for Split<'_> {
+    fn show(&mut self, x: &Alert) -> Result<()> {
+        self.all.push(x)?;
+        let owner = match self.owners.entry(file_stem(x.owner())) {
+            Entry::Occupied(o) => o.into_mut(),
+            Entry::Vacant(v) => v.insert(Owner {
+                first_critical: None,
+                first: x.owner().to_string(),
+                report: Writer::new(self.head.clone(), self.format, self.excel)?,
+            }),
+        };
+        if x.severity == Severity::Critical && owner.first_critical.is_none() {
+            owner.first_critical = Some(x.owner().to_string());
         }
-        None => (open, Vec::new()),
+        owner.report.push(x)
+    }
+
+    fn hold(&mut self, x: &Alert) {
+        *self.held.entry(file_stem(x.owner())).or_default() += 1;
+    }
+}
+
+/// `--split-by owner`: one file per salesperson (`_unassigned` for deals
+/// without one) and `_all` with everything, each named after the owner:
+/// `elodie-garnier.csv`.
+fn split(ctx: &Context, a: &Args, filter: &Filter, format: Format, dir: &Path) -> Result<Ran> {
+    let old = a.state.as_deref().map(read_state).transpose()?;
+    let head = Head {
+        p: &ctx.pipeline,
+        today: ctx.today,
+        owner: None,
+        held: 0,
     };
-    split_by_owner(ctx, dir, format, a.output.excel, a.verbose, shown, held)?;
+    let (split, worst, update) = raise_open(ctx, filter, old.as_ref(), || {
+        Ok(Split {
+            head: head.clone(),
+            format,
+            excel: a.output.excel,
+            all: Writer::new(head.clone(), format, a.output.excel)?,
+            owners: HashMap::new(),
+            held: HashMap::new(),
+        })
+    })?;
+    let next_state = changed(update, old.as_ref(), filter, a.state.as_ref());
+    if split.all.is_empty() && !a.verbose {
+        return Ok((worst, next_state));
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    let ext = format.extension();
+    let mut owners: Vec<(String, Owner)> = split.owners.into_iter().collect();
+    owners.sort_by(|a, b| a.0.cmp(&b.0));
+    let written = owners.len();
+    for (stem, owner) in owners {
+        let mut report = owner.report;
+        report.set_owner(owner.first_critical.unwrap_or(owner.first));
+        report.set_held(split.held.get(&stem).copied().unwrap_or(0));
+        write_file(&dir.join(format!("{stem}.{ext}")), report)?;
+    }
+    let mut all = split.all;
+    all.set_held(split.held.values().sum());
+    write_file(&dir.join(format!("_all.{ext}")), all)?;
+    eprintln!(
+        "wrote {} file{} in {}",
+        written + 1,
+        if written == 0 { "" } else { "s" },
+        dir.display()
+    );
     Ok((worst, next_state))
+}
+
+fn write_file(path: &Path, report: Writer) -> Result<()> {
+    crate::store::write_atomic_with(path, |out| report.finish(out))
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Reads the journal, then each register row, and hands each row's alerts
@@ -289,68 +393,6 @@ fn read_state(path: &Path) -> Result<State> {
         Err(e) => Err(anyhow::Error::new(e)
             .context(format!("cannot read the alert state {}", path.display()))),
     }
-}
-
-/// One file per salesperson (`_unassigned` for deals without one) and `_all`
-/// with everything, each named after the owner: `elodie-garnier.csv`.
-fn split_by_owner(
-    ctx: &Context,
-    dir: &Path,
-    format: Format,
-    excel: bool,
-    verbose: bool,
-    shown: Vec<Alert>,
-    held: Vec<Alert>,
-) -> Result<()> {
-    let p = &ctx.pipeline;
-    if shown.is_empty() && !verbose {
-        return Ok(());
-    }
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the folder {}", dir.display()))?;
-    let ext = format.extension();
-    let mut groups: Vec<(String, String, Vec<Alert>)> = Vec::new();
-    for x in &shown {
-        let slug = file_stem(x.owner());
-        match groups.iter_mut().find(|(s, _, _)| *s == slug) {
-            Some((_, _, list)) => list.push(x.clone()),
-            None => groups.push((slug, x.owner().to_string(), vec![x.clone()])),
-        }
-    }
-    groups.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut written = 0;
-    for (slug, owner, list) in groups {
-        let held_here = held.iter().filter(|h| file_stem(h.owner()) == slug).count();
-        let report = Report {
-            p,
-            today: ctx.today,
-            owner: Some(owner),
-            alerts: list,
-            held: held_here,
-        };
-        write_file(&dir.join(format!("{slug}.{ext}")), &report, format, excel)?;
-        written += 1;
-    }
-    let all = Report {
-        p,
-        today: ctx.today,
-        owner: None,
-        alerts: shown,
-        held: held.len(),
-    };
-    write_file(&dir.join(format!("_all.{ext}")), &all, format, excel)?;
-    eprintln!(
-        "wrote {} file{} in {}",
-        written + 1,
-        if written == 0 { "" } else { "s" },
-        dir.display()
-    );
-    Ok(())
-}
-
-fn write_file(path: &Path, report: &Report, format: Format, excel: bool) -> Result<()> {
-    crate::store::write_atomic_with(path, |out| report.write(format, excel, out))
-        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// A file name for a salesperson: lower case ASCII letters, digits and `-`.
