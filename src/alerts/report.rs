@@ -16,15 +16,26 @@ use std::io::Write;
 /// What a report says besides its alerts.
 #[derive(Clone)]
 pub struct Head<'p> {
-    pub p: &'p Pipeline,
-    pub today: NaiveDate,
+    p: &'p Pipeline,
+    today: NaiveDate,
     /// Whose alerts these are, when the report is one salesperson's.
-    pub owner: Option<String>,
+    owner: Option<String>,
     /// How many open alerts were already reported and are not repeated (`--new-only`).
-    pub held: usize,
+    held: usize,
 }
 
-impl Head<'_> {
+impl<'p> Head<'p> {
+    /// Everyone's alerts, none held back (what [`Writer::set_owner`] and
+    /// [`Writer::set_held`] change).
+    pub fn new(p: &'p Pipeline, today: NaiveDate) -> Head<'p> {
+        Head {
+            p,
+            today,
+            owner: None,
+            held: 0,
+        }
+    }
+
     /// `Alertes au 27/11/2026 — Élodie Garnier`.
     pub fn title(&self) -> String {
         let mut t = format!(

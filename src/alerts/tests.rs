@@ -445,12 +445,7 @@ fn the_writer_orders_alerts_as_raised_whether_they_spill_to_disk_or_not() {
     let mut sorted = raised.clone();
     sort(&mut sorted);
     let today = d("2026-12-01");
-    let head = || Head {
-        p: &p,
-        today,
-        owner: None,
-        held: 0,
-    };
+    let head = || Head::new(&p, today);
     for format in [Format::Csv, Format::Json, Format::Md, Format::Table] {
         for excel in [false, true] {
             let mut whole = Vec::new();

@@ -189,12 +189,7 @@ fn changed(
 /// record for the state file).
 fn streamed(ctx: &Context, a: &Args, filter: &Filter, format: Format) -> Result<Ran> {
     let old = a.state.as_deref().map(read_state).transpose()?;
-    let head = Head {
-        p: &ctx.pipeline,
-        today: ctx.today,
-        owner: None,
-        held: 0,
-    };
+    let head = Head::new(&ctx.pipeline, ctx.today);
     let (mut report, worst, update) = raise_open(ctx, filter, old.as_ref(), || {
         Writer::new(head.clone(), format, a.output.excel)
     })?;
@@ -259,12 +254,7 @@ impl Shows for Split<'_> {
 /// `elodie-garnier.csv`.
 fn split(ctx: &Context, a: &Args, filter: &Filter, format: Format, dir: &Path) -> Result<Ran> {
     let old = a.state.as_deref().map(read_state).transpose()?;
-    let head = Head {
-        p: &ctx.pipeline,
-        today: ctx.today,
-        owner: None,
-        held: 0,
-    };
+    let head = Head::new(&ctx.pipeline, ctx.today);
     let (split, worst, update) = raise_open(ctx, filter, old.as_ref(), || {
         Ok(Split {
             head: head.clone(),
