@@ -602,11 +602,9 @@ fn write_grace(p: &Pipeline, grace: Term, business: bool, out: &mut String) -> s
     if grace.count == 0 {
         return Ok(());
     }
+    use std::fmt::Write as _;
     let g = words::counted_term(p, grace, business);
-    std::fmt::Write::write_fmt(
-        out,
-        format_args!(" ({} {g})", pick(p, "tolérance :", "grace:")),
-    )
+    write!(out, " ({} {g})", pick(p, "tolérance :", "grace:"))
 }
 
 /// `decision_overdue`: an open deal whose expected decision date has passed.

@@ -44,7 +44,7 @@ pub enum Fact {
 impl Fact {
     /// The fact an entry gives, if the rules read it.
     #[cfg(test)]
-    pub(crate) fn of(
+    fn of(
         p: &Pipeline,
         date: NaiveDate,
         kind: Kind,

@@ -202,7 +202,7 @@ impl Spool {
 }
 
 impl<'p> Writer<'p> {
-    pub fn new(head: Head<'p>, format: Format, excel: bool) -> Result<Writer<'p>> {
+    pub fn new(head: Head<'p>, format: Format, excel: bool) -> Writer<'p> {
         Writer::spooling(head, format, excel, spool::IN_MEMORY)
     }
 
@@ -211,7 +211,7 @@ impl<'p> Writer<'p> {
         format: Format,
         excel: bool,
         in_memory: usize,
-    ) -> Result<Writer<'p>> {
+    ) -> Writer<'p> {
         let widths = match format {
             Format::Table | Format::Html => {
                 let headers = head.people_headers();
@@ -221,7 +221,7 @@ impl<'p> Writer<'p> {
             _ => None,
         };
         let csv = matches!(format, Format::Csv).then_some(excel);
-        Ok(Writer {
+        Writer {
             head,
             format,
             excel,
@@ -230,7 +230,7 @@ impl<'p> Writer<'p> {
             json: Vec::new(),
             message: String::new(),
             spooled: 0,
-        })
+        }
     }
 
     /// Says whose alerts these are (`--split-by owner`).

@@ -449,13 +449,13 @@ fn the_writer_orders_alerts_as_raised_whether_they_spill_to_disk_or_not() {
     for format in [Format::Csv, Format::Json, Format::Md, Format::Table] {
         for excel in [false, true] {
             let mut whole = Vec::new();
-            let mut w = Writer::spooling(head(), format, excel, usize::MAX).unwrap();
+            let mut w = Writer::spooling(head(), format, excel, usize::MAX);
             for a in &sorted {
                 w.push(a).unwrap();
             }
             w.finish(&mut whole).unwrap();
             for in_memory in [0, 1000, usize::MAX] {
-                let mut w = Writer::spooling(head(), format, excel, in_memory).unwrap();
+                let mut w = Writer::spooling(head(), format, excel, in_memory);
                 for a in &raised {
                     w.push(a).unwrap();
                 }

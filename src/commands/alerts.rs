@@ -15,7 +15,6 @@ use crate::text::fold;
 use crate::validation;
 use anyhow::{Context as _, Result};
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::path::{Path, PathBuf};
 
 /// List the deals that are outside the pipeline's standards.
@@ -123,7 +122,7 @@ fn raise_open<'s, S: Shows>(
     ctx: &Context,
     filter: &Filter,
     old: Option<&'s State>,
-    mut fresh: impl FnMut() -> Result<S>,
+    mut fresh: impl FnMut() -> S,
 ) -> Result<(S, Option<Severity>, Option<state::Update<'s>>)> {
     let p = &ctx.pipeline;
     let mut worst = None;
@@ -141,7 +140,7 @@ fn raise_open<'s, S: Shows>(
                     alerts::Repeats::default(),
                 )
             });
-            Ok((fresh()?, None, remember))
+            Ok((fresh(), None, remember))
         },
         |(shows, failed, remember): &mut Sink<'s, S>, mut found| {
             // In rule order within the row, as [`alerts::sort`] leaves them.
@@ -230,14 +229,14 @@ struct Owner<'p> {
 impl Shows for Split<'_> {
     fn show(&mut self, x: &Alert) -> Result<()> {
         self.all.push(x)?;
-        let owner = match self.owners.entry(file_stem(x.owner())) {
-            Entry::Occupied(o) => o.into_mut(),
-            Entry::Vacant(v) => v.insert(Owner {
+        let owner = self
+            .owners
+            .entry(file_stem(x.owner()))
+            .or_insert_with(|| Owner {
                 first_critical: None,
                 first: x.owner().to_string(),
-                report: Writer::new(self.head.clone(), self.format, self.excel)?,
-            }),
-        };
+                report: Writer::new(self.head.clone(), self.format, self.excel),
+            });
         if x.severity == Severity::Critical && owner.first_critical.is_none() {
             owner.first_critical = Some(x.owner().to_string());
         }
@@ -255,15 +254,13 @@ impl Shows for Split<'_> {
 fn split(ctx: &Context, a: &Args, filter: &Filter, format: Format, dir: &Path) -> Result<Ran> {
     let old = a.state.as_deref().map(read_state).transpose()?;
     let head = Head::new(&ctx.pipeline, ctx.today);
-    let (split, worst, update) = raise_open(ctx, filter, old.as_ref(), || {
-        Ok(Split {
-            head: head.clone(),
-            format,
-            excel: a.output.excel,
-            all: Writer::new(head.clone(), format, a.output.excel)?,
-            owners: HashMap::new(),
-            held: HashMap::new(),
-        })
+    let (split, worst, update) = raise_open(ctx, filter, old.as_ref(), || Split {
+        head: head.clone(),
+        format,
+        excel: a.output.excel,
+        all: Writer::new(head.clone(), format, a.output.excel),
+        owners: HashMap::new(),
+        held: HashMap::new(),
     })?;
     let next_state = changed(update, old.as_ref(), filter, a.state.as_ref());
     if split.all.is_empty() && !a.verbose {

@@ -42,50 +42,60 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             })?;
             skipped
         }
-        // For people: a table sized from every row, the rows set aside
-        // while the register streams past.
-        _ => {
-            // Opened first: a register that cannot be read writes nothing.
-            let reader = Reader::open(p)?;
-            let headers = short_headers(p);
-            let mut widths = Widths::new(&headers);
-            let mut spool = spool::new(spool::IN_MEMORY);
-            let (mut rows, mut bytes) = (0, 0);
-            let mut failed = None;
-            let skipped = Prospect::scan_from(reader, p, |x| {
-                if failed.is_some() || !filter.accepts(p, x) {
-                    return;
-                }
-                let row = short_row(&ctx, x);
-                widths.add(&row);
-                match spool_row(&mut spool, &row) {
-                    Ok(b) => bytes += b,
-                    Err(e) => failed = Some(e),
-                }
-                rows += 1;
-            })?;
-            if let Some(e) = failed {
-                return Err(spool::failed("the rows", &e));
-            }
-            let spooled = spool::rewind(spool)?;
-            let note = format!("{rows} prospect{}", if rows == 1 { "" } else { "s" });
-            a.output.write_with(true, |out| {
-                if format == Format::Md {
-                    write_markdown(&headers, rows, spooled, &note, out)
-                } else {
-                    widths.keep_whole(&NUMBERS);
-                    let table = BlockTable::new(&headers, &widths, (WIDE, 20), render::width())
-                        .align_right(&NUMBERS);
-                    write_spooled(&table, vec![(rows, spooled)], bytes, out)?;
-                    writeln!(out, "{note}")?;
-                    Ok(())
-                }
-            })?;
-            skipped
-        }
+        // For people: a table sized from every row.
+        _ => write_for_people(&ctx, &a, &filter, format)?,
     };
     render::warn_skipped(skipped);
     Ok(Exit::Ok)
+}
+
+/// Every prospect the filter accepts, as a table or Markdown sized from
+/// every row: the rows' cells are set aside while the register streams
+/// past, then laid out. Returns how many rows could not be read.
+fn write_for_people(
+    ctx: &Context,
+    a: &Args,
+    filter: &crate::filter::Filter,
+    format: Format,
+) -> Result<u64> {
+    let p = &ctx.pipeline;
+    // Opened first: a register that cannot be read writes nothing.
+    let reader = Reader::open(p)?;
+    let headers = short_headers(p);
+    let mut widths = Widths::new(&headers);
+    let mut spool = spool::new(spool::IN_MEMORY);
+    let (mut rows, mut bytes) = (0, 0);
+    let mut failed = None;
+    let skipped = Prospect::scan_from(reader, p, |x| {
+        if failed.is_some() || !filter.accepts(p, x) {
+            return;
+        }
+        let row = short_row(ctx, x);
+        widths.add(&row);
+        match spool_row(&mut spool, &row) {
+            Ok(b) => bytes += b,
+            Err(e) => failed = Some(e),
+        }
+        rows += 1;
+    })?;
+    if let Some(e) = failed {
+        return Err(spool::failed("the rows", &e));
+    }
+    let spooled = spool::rewind(spool)?;
+    let note = format!("{rows} prospect{}", if rows == 1 { "" } else { "s" });
+    a.output.write_with(true, |out| {
+        if format == Format::Md {
+            write_markdown(&headers, rows, spooled, &note, out)
+        } else {
+            widths.keep_whole(&NUMBERS);
+            let table = BlockTable::new(&headers, &widths, (WIDE, 20), render::width())
+                .align_right(&NUMBERS);
+            write_spooled(&table, vec![(rows, spooled)], bytes, out)?;
+            writeln!(out, "{note}")?;
+            Ok(())
+        }
+    })?;
+    Ok(skipped)
 }
 
 /// Every prospect the filter accepts, as CSV or JSON, into `out` as the
