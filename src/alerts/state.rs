@@ -99,7 +99,7 @@ impl<'s> Update<'s> {
         }
     }
 
-    /// Records an open alert (its repeats numbered); whether to report it today.
+    /// Records an open alert (its repeats already numbered); whether to report it today.
     pub fn take(&mut self, p: &Pipeline, a: &Alert) -> bool {
         let key = a.key(p);
         let seen = self.known.get(key.as_str());
@@ -127,11 +127,14 @@ impl<'s> Update<'s> {
 
     /// The state to remember: today's records, and those the filter does not cover.
     pub fn finish(self, filter: &Filter) -> State {
+        // The look-up of the file's records goes before the records are sorted.
         let Update {
-            state, next, known, ..
+            state,
+            mut next,
+            known,
+            ..
         } = self;
         drop(known);
-        let mut next = next;
         next.extend(state.alerts.iter().filter(|s| !covers(filter, s)).cloned());
         // Stable: of equal keys, today's record comes first, then the file's in its order.
         next.sort_by(|a, b| a.key.cmp(&b.key));
