@@ -179,23 +179,48 @@ pub fn write_spooled(
     if crate::par::worth_it(bytes) {
         return write_on_two_threads(table, parts, n, out);
     }
-    let count = n.div_ceil(BLOCK);
-    let columns = table.headers.len();
-    let mut block = Vec::with_capacity(BLOCK);
-    let mut k = 0;
-    for (rows, mut r) in parts {
-        for _ in 0..rows {
-            block.push(read_row(&mut r, columns)?);
-            if block.len() == BLOCK {
-                table.write_block(std::mem::take(&mut block), k == 0, k + 1 == count, out)?;
-                k += 1;
-            }
-        }
-    }
-    if !block.is_empty() {
-        table.write_block(block, k == 0, true, out)?;
+    for block in blocks(parts, table.headers.len(), n) {
+        let (rows, first, last) = block?;
+        table.write_block(rows, first, last, out)?;
     }
     Ok(())
+}
+
+/// The rows of `parts` (`n` in all, of `columns` cells) read back a block at
+/// a time, each with whether it is the first and the last.
+fn blocks(
+    parts: Vec<(usize, Spooled)>,
+    columns: usize,
+    n: usize,
+) -> impl Iterator<Item = Result<(Vec<Vec<String>>, bool, bool)>> {
+    let mut parts = parts.into_iter();
+    let mut part: Option<(usize, Spooled)> = None;
+    let mut read = 0;
+    std::iter::from_fn(move || {
+        if read == n {
+            return None;
+        }
+        let first = read == 0;
+        let size = BLOCK.min(n - read);
+        let mut rows = Vec::with_capacity(size);
+        while rows.len() < size {
+            match &mut part {
+                Some((left, r)) if *left > 0 => {
+                    *left -= 1;
+                    match read_row(r, columns) {
+                        Ok(row) => rows.push(row),
+                        Err(e) => {
+                            read = n;
+                            return Some(Err(e));
+                        }
+                    }
+                }
+                _ => part = Some(parts.next()?),
+            }
+        }
+        read += size;
+        Some(Ok((rows, first, read == n)))
+    })
 }
 
 /// A block of the table on its way out: its rows, or its lines once laid out.
@@ -224,27 +249,20 @@ fn write_on_two_threads(
     n: usize,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let count = n.div_ceil(BLOCK);
-    let columns = table.headers.len();
     let mut failed = None;
     crate::par::pipelined(
         |feed: &mut crate::par::Feed<Block>| -> Result<()> {
             let mut block = Block::default();
-            let mut k = 0;
-            for (rows, mut r) in parts {
-                for _ in 0..rows {
-                    block.rows.push(read_row(&mut r, columns)?);
-                    if block.rows.len() == BLOCK || k * BLOCK + block.rows.len() == n {
-                        (block.first, block.last) = (k == 0, k + 1 == count);
-                        if !feed.share() {
-                            let rows = std::mem::take(&mut block.rows);
-                            table.write_block(rows, block.first, block.last, &mut block.laid)?;
-                        }
-                        if !feed.pass(&mut block) {
-                            return Ok(());
-                        }
-                        k += 1;
-                    }
+            for next in blocks(parts, table.headers.len(), n) {
+                let (rows, first, last) = next?;
+                (block.first, block.last) = (first, last);
+                if feed.share() {
+                    block.rows = rows;
+                } else {
+                    table.write_block(rows, first, last, &mut block.laid)?;
+                }
+                if !feed.pass(&mut block) {
+                    return Ok(());
                 }
             }
             Ok(())
