@@ -19,6 +19,7 @@ use hashbrown::HashTable;
 use std::borrow::Cow;
 use std::hash::BuildHasher;
 use std::io::{self, Read, Write};
+use std::sync::OnceLock;
 
 #[derive(Default, Clone)]
 pub struct Ids {
@@ -26,8 +27,15 @@ pub struct Ids {
     /// four bytes) then its bytes.
     bytes: Vec<u8>,
     /// Per number: where the id's length starts in `bytes`, or [`DENSE`]
-    /// plus its value when it has the dense shape.
+    /// plus its value when it has the dense shape. Kept once an id not of
+    /// the dense shape is numbered (`bytes` is then not empty): while every
+    /// id has the shape, the places are the array's inverse, made only when
+    /// a number is named ([`Ids::places`]), which most scans never do.
     starts: Vec<u32>,
+    /// How many ids are numbered.
+    count: u32,
+    /// The places made from the array, while every id has the dense shape.
+    named: OnceLock<Vec<u32>>,
     table: HashTable<Slot>,
     hasher: foldhash::quality::RandomState,
     /// The shape of the first id, when it has one.
@@ -170,12 +178,46 @@ impl Slot {
 
 impl Ids {
     pub fn len(&self) -> usize {
-        self.starts.len()
+        self.count as usize
+    }
+
+    /// Whether every id numbered has the dense shape, `starts` then not kept.
+    fn all_dense(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Each number's place, as `starts` holds them.
+    fn places(&self) -> &[u32] {
+        if self.all_dense() {
+            self.named.get_or_init(|| self.dense_places())
+        } else {
+            &self.starts
+        }
+    }
+
+    /// Each number's place when every id has the dense shape: the array's inverse.
+    fn dense_places(&self) -> Vec<u32> {
+        let mut starts = vec![0; self.len()];
+        if let Some(d) = &self.dense {
+            for (v, &n) in d.slots.iter().enumerate().filter(|(_, n)| **n > 0) {
+                starts[n as usize - 1] = DENSE | v as u32;
+            }
+        }
+        starts
+    }
+
+    /// The number the next new id gets.
+    fn next_number(&mut self) -> u32 {
+        let n = self.count;
+        self.count = n.checked_add(1).expect("fewer than 4 billion ids");
+        // The places made before no longer name every number.
+        self.named.take();
+        n
     }
 
     /// The id numbered `i`.
     pub fn get(&self, i: u32) -> Cow<'_, str> {
-        let start = self.starts[i as usize];
+        let start = self.places()[i as usize];
         match &self.dense {
             Some(d) if start & DENSE != 0 => Cow::Owned(d.text(start & !DENSE)),
             _ => Cow::Borrowed(
@@ -201,41 +243,46 @@ impl Ids {
 
     /// The number of `id`, given it if new; and whether it was new.
     pub fn insert(&mut self, id: &str) -> (u32, bool) {
-        if self.starts.is_empty() {
+        if self.count == 0 {
             self.dense = Dense::of(id.as_bytes());
         }
-        if let Some(d) = &mut self.dense
-            && let Some(v) = d.value(id.as_bytes())
-        {
-            if v >= d.slots.len() {
+        if let Some(v) = self.dense.as_ref().and_then(|d| d.value(id.as_bytes())) {
+            let slots = &mut self.dense.as_mut().expect("a shape").slots;
+            if v >= slots.len() {
                 // Just long enough: the vector's own growth leaves its spare
                 // room unwritten, so it costs no memory until used.
-                d.slots.resize(v + 1, 0);
+                slots.resize(v + 1, 0);
             }
-            return match d.slots[v] {
-                0 => {
-                    let n = next_number(&self.starts);
-                    self.starts.push(DENSE | v as u32);
-                    d.slots[v] = n + 1;
-                    (n, true)
-                }
-                n => (n - 1, false),
-            };
+            if slots[v] != 0 {
+                return (slots[v] - 1, false);
+            }
+            let n = self.next_number();
+            if !self.all_dense() {
+                self.starts.push(DENSE | v as u32);
+            }
+            self.dense.as_mut().expect("a shape").slots[v] = n + 1;
+            return (n, true);
+        }
+        if self.all_dense() {
+            // The first id not of the shape: from now on each number's place is kept.
+            self.starts = self.dense_places();
         }
         let hash = self.hasher.hash_one(id.as_bytes());
         let (bytes, hasher) = (&mut self.bytes, &self.hasher);
+        let n = self.count;
         match self.table.entry(
             hash,
             |s| s.is(id.as_bytes(), bytes),
             |s| hasher.hash_one(s.id(bytes)),
         ) {
-            hashbrown::hash_table::Entry::Occupied(e) => (e.get().n, false),
+            hashbrown::hash_table::Entry::Occupied(e) => return (e.get().n, false),
             hashbrown::hash_table::Entry::Vacant(e) => {
-                let (n, pos) = push(bytes, &mut self.starts, id);
+                let pos = push(bytes, &mut self.starts, id);
                 e.insert(Slot::new(n, id.as_bytes(), pos));
-                (n, true)
             }
         }
+        self.next_number();
+        (n, true)
     }
 
     /// Numbers the ids again in the order of their values: the ids of the
@@ -262,11 +309,14 @@ impl Ids {
         for slot in self.table.iter_mut() {
             slot.n = new_of[slot.n as usize];
         }
-        let mut starts = vec![0; self.starts.len()];
-        for (old, &start) in self.starts.iter().enumerate() {
-            starts[new_of[old] as usize] = start;
+        if !self.all_dense() {
+            let mut starts = vec![0; self.starts.len()];
+            for (old, &start) in self.starts.iter().enumerate() {
+                starts[new_of[old] as usize] = start;
+            }
+            self.starts = starts;
         }
-        self.starts = starts;
+        self.named.take();
         new_of
     }
 
@@ -276,7 +326,12 @@ impl Ids {
     pub fn store(&self, out: &mut impl Write) -> io::Result<()> {
         out.write_all(&(self.bytes.len() as u64).to_le_bytes())?;
         out.write_all(&self.bytes)?;
-        put_u32s(out, &self.starts)?;
+        if self.all_dense() && self.named.get().is_none() {
+            // Made for the while it takes to write them.
+            put_u32s(out, &self.dense_places())?;
+        } else {
+            put_u32s(out, self.places())?;
+        }
         match &self.dense {
             None => out.write_all(&[0]),
             Some(d) => {
@@ -306,7 +361,13 @@ impl Ids {
         if bytes.len() != len {
             return Err(bad("cut short"));
         }
-        let starts = get_u32s(src)?;
+        // Without an id of another shape, the places are the array's
+        // inverse: they are checked against it as they stream past, not kept.
+        let (starts, places) = if bytes.is_empty() {
+            (Vec::new(), Some(DensePlaces::read(src)?))
+        } else {
+            (get_u32s(src)?, None)
+        };
         let mut flag = [0u8];
         src.read_exact(&mut flag)?;
         let dense = match flag[0] {
@@ -368,15 +429,31 @@ impl Ids {
         // last id. (Which number goes with which id is the stored data's own,
         // which the cache checks by its hash: a look-up per id to check it
         // again would cost as much as hashing the ids anew.)
-        if let Some(d) = &dense {
-            let numbered = d.slots.iter().filter(|&&s| s != 0).count();
-            if numbered != dense_ids || d.slots.iter().any(|&s| s as usize > starts.len()) {
-                return Err(bad("an array that does not match the ids"));
+        let count = match &places {
+            Some(places) => places.count,
+            None => starts.len() as u64,
+        };
+        let count = u32::try_from(count)
+            .ok()
+            .filter(|&n| n < u32::MAX)
+            .ok_or_else(|| bad("too many"))?;
+        let matches = match (&dense, &places) {
+            (Some(d), None) => {
+                let numbered = d.slots.iter().filter(|&&s| s != 0).count();
+                numbered == dense_ids && d.slots.iter().all(|&s| s <= count)
             }
+            (Some(d), Some(places)) => places.match_array(&d.slots),
+            (None, Some(places)) => places.count == 0,
+            (None, None) => true,
+        };
+        if !matches {
+            return Err(bad("an array that does not match the ids"));
         }
         let mut ids = Ids {
             bytes,
             starts,
+            count,
+            named: OnceLock::new(),
             table: HashTable::new(),
             hasher: foldhash::quality::RandomState::default(),
             dense,
@@ -401,6 +478,54 @@ impl Ids {
             }
         }
         Ok(ids)
+    }
+}
+
+/// The places of ids all of the dense shape, as [`Ids::load`] reads them
+/// past: how many, and a sum of a hash of each (number, value) pair.
+struct DensePlaces {
+    count: u64,
+    sum: u64,
+}
+
+impl DensePlaces {
+    fn pair(n: u64, v: u64) -> u64 {
+        xxhash_rust::xxh3::xxh3_64(&(n << 32 | v).to_le_bytes())
+    }
+
+    fn read(src: &mut impl Read) -> io::Result<DensePlaces> {
+        let bad = || io::Error::new(io::ErrorKind::InvalidData, "ids: out of place");
+        let count = get_u64(src)?;
+        let (mut sum, mut n) = (0u64, 0u64);
+        let mut buf = vec![0u8; 64 * 1024];
+        while n < count {
+            let k = (count - n).min(buf.len() as u64 / 4) as usize;
+            src.read_exact(&mut buf[..k * 4])?;
+            for c in buf[..k * 4].chunks_exact(4) {
+                let start = u32::from_le_bytes(c.try_into().expect("four bytes"));
+                // Every place is in the array: no id has its text in the buffer.
+                if start & DENSE == 0 {
+                    return Err(bad());
+                }
+                sum = sum.wrapping_add(DensePlaces::pair(n, u64::from(start & !DENSE)));
+                n += 1;
+            }
+        }
+        Ok(DensePlaces { count, sum })
+    }
+
+    /// Whether the array numbers the same values the same way: each
+    /// number once (the count), each pair as read (the sum).
+    fn match_array(&self, slots: &[u32]) -> bool {
+        let (mut count, mut sum) = (0u64, 0u64);
+        for (v, &s) in slots.iter().enumerate().filter(|(_, s)| **s != 0) {
+            if u64::from(s) > self.count {
+                return false;
+            }
+            count += 1;
+            sum = sum.wrapping_add(DensePlaces::pair(u64::from(s - 1), v as u64));
+        }
+        count == self.count && sum == self.sum
     }
 }
 
@@ -443,17 +568,9 @@ fn get_u32s(src: &mut impl Read) -> io::Result<Vec<u32>> {
     Ok(out)
 }
 
-/// The number the next new id gets.
-fn next_number(starts: &[u32]) -> u32 {
-    u32::try_from(starts.len())
-        .ok()
-        .filter(|&n| n < u32::MAX)
-        .expect("fewer than 4 billion ids")
-}
-
-/// Appends a new id not of the dense shape to the buffer; its number and where it starts.
-fn push(bytes: &mut Vec<u8>, starts: &mut Vec<u32>, id: &str) -> (u32, usize) {
-    let n = next_number(starts);
+/// Appends a new id not of the dense shape to the buffer and its place to
+/// `starts`; where it starts.
+fn push(bytes: &mut Vec<u8>, starts: &mut Vec<u32>, id: &str) -> usize {
     let pos = bytes.len();
     let len = id.len();
     if len < 255 {
@@ -469,7 +586,7 @@ fn push(bytes: &mut Vec<u8>, starts: &mut Vec<u32>, id: &str) -> (u32, usize) {
             .filter(|&p| p < DENSE)
             .expect("ids under 2 GB"),
     );
-    (n, pos)
+    pos
 }
 
 /// The id whose length is at `pos`.
@@ -614,6 +731,62 @@ mod tests {
         let at = stored.windows(4).position(|w| w == b"bolt").unwrap();
         stored[at..at + 4].copy_from_slice(b"acme");
         assert!(Ids::load(&mut stored.as_slice()).is_err());
+    }
+
+    /// Ids all of one shape keep no places; they are made when a number is
+    /// named, and kept once an id of another shape comes.
+    #[test]
+    fn ids_of_one_shape_name_their_numbers_without_places() {
+        let mut ids = Ids::default();
+        let all: Vec<String> = (0..3000)
+            .map(|n| format!("P-{:05}", (n * 7919) % 50000))
+            .collect();
+        for id in &all {
+            ids.insert(id);
+        }
+        assert!(ids.starts.is_empty() && ids.named.get().is_none());
+        let mut stored = Vec::new();
+        ids.store(&mut stored).unwrap();
+        assert!(
+            ids.named.get().is_none(),
+            "storing makes the places only for a while"
+        );
+        let mut loaded = Ids::load(&mut stored.as_slice()).unwrap();
+        assert!(loaded.starts.is_empty() && loaded.named.get().is_none());
+        assert_eq!(loaded.len(), all.len());
+        for (n, id) in all.iter().enumerate() {
+            assert_eq!(loaded.find(id), Some(n as u32));
+            assert_eq!(loaded.get(n as u32), id.as_str());
+        }
+        // A new id is named at once; one of another shape keeps the places from then on.
+        assert_eq!(loaded.insert("P-49999"), (3000, true));
+        assert_eq!(loaded.get(3000), "P-49999");
+        assert_eq!(loaded.insert("acme"), (3001, true));
+        assert_eq!(loaded.insert("P-49998"), (3002, true));
+        assert_eq!(loaded.starts.len(), 3003);
+        for (n, id) in all.iter().enumerate() {
+            assert_eq!(loaded.get(n as u32), id.as_str());
+        }
+        assert_eq!(
+            (loaded.get(3001), loaded.get(3002)),
+            ("acme".into(), "P-49998".into())
+        );
+        // Renumbered, they still name their ids.
+        let new_of = ids.renumber_by_value();
+        for (old, id) in all.iter().enumerate() {
+            assert_eq!(ids.get(new_of[old]), id.as_str());
+            assert_eq!(ids.find(id), Some(new_of[old]));
+        }
+        // An array that numbers two ids the other way round does not load:
+        // the array ends the stored ids, one 4-byte slot per value up to the last.
+        let value = |id: &str| id[2..].parse::<usize>().unwrap();
+        let last = all.iter().map(|id| value(id)).max().unwrap();
+        let slot = |v: usize| stored.len() - (last + 1 - v) * 4;
+        let (first, second) = (slot(value(&all[0])), slot(value(&all[1])));
+        assert_eq!((stored[first], stored[second]), (1, 2));
+        let mut swapped = stored.clone();
+        swapped.swap(first, second);
+        assert!(Ids::load(&mut swapped.as_slice()).is_err());
     }
 
     #[test]
