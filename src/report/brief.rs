@@ -209,6 +209,23 @@ struct Fold {
 
 const NO_TEXT: u32 = u32::MAX;
 
+/// Writes `value` over the one at `at` when it fits there, else appends it
+/// to `text`; where it starts. A field's value before the day is replaced
+/// at each change until the day: written over, most take no more room.
+fn put(text: &mut Vec<u8>, at: u32, value: &str) -> u32 {
+    if at != NO_TEXT {
+        let i = at as usize;
+        let room = u32::from_le_bytes(text[i..i + 4].try_into().expect("4 bytes")) as usize;
+        if value.len() <= room {
+            let len = value.len() as u32;
+            text[i..i + 4].copy_from_slice(&len.to_le_bytes());
+            text[i + 4..i + 4 + value.len()].copy_from_slice(value.as_bytes());
+            return at;
+        }
+    }
+    push(text, value)
+}
+
 /// Appends `value` to `text`; where it starts.
 fn push(text: &mut Vec<u8>, value: &str) -> u32 {
     let at = u32::try_from(text.len()).expect("field values under 4 GB");
@@ -248,12 +265,12 @@ impl Then {
         // A later line of the same date comes after it in date order.
         if date <= day && (fold.before_text == NO_TEXT || date >= fold.before) {
             fold.before = date;
-            fold.before_text = push(&mut self.text, values.1);
+            fold.before_text = put(&mut self.text, fold.before_text, values.1);
         }
         // An earlier line of the same date comes before it.
         if date > day && (fold.after_text == NO_TEXT || date < fold.after) {
             fold.after = date;
-            fold.after_text = push(&mut self.text, values.0);
+            fold.after_text = put(&mut self.text, fold.after_text, values.0);
         }
     }
 
