@@ -29,7 +29,7 @@ pub struct Prospect {
 }
 
 /// How many prospects go from the parsing thread to the consuming one at a time.
-const BATCH: usize = 1024;
+const BATCH: usize = 512;
 
 /// Rows handed from the reading thread to the consuming one: read into
 /// prospects, or (every other batch) as their cells, for the consuming
