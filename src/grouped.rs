@@ -23,9 +23,52 @@ pub fn by_number<T: Copy>(items: Vec<(u32, T)>, n: usize, blank: T) -> (Vec<u32>
     (starts, out)
 }
 
+/// Moves each value of `values`, indexed by old number, to its new number
+/// `new_of[old]`, in place; the numbers past its end take `blank` first.
+/// It follows the permutation's cycles, one bit per number marking those
+/// placed: its reads and writes are random, slower than copying into a
+/// second array, but only one array is ever held.
+pub fn renumber_in_place<T: Copy>(values: &mut Vec<T>, new_of: &[u32], blank: T) {
+    values.resize(new_of.len(), blank);
+    let mut placed = vec![0u64; new_of.len().div_ceil(64)];
+    for start in 0..new_of.len() {
+        if placed[start / 64] >> (start % 64) & 1 != 0 {
+            continue;
+        }
+        // Each value carried to its place takes the one there along.
+        let mut carried = values[start];
+        let mut to = new_of[start] as usize;
+        while to != start {
+            std::mem::swap(&mut carried, &mut values[to]);
+            placed[to / 64] |= 1 << (to % 64);
+            to = new_of[to] as usize;
+        }
+        values[start] = carried;
+        placed[start / 64] |= 1 << (start % 64);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_move_to_their_new_numbers_in_place() {
+        let new_of = [3, 0, 4, 1, 2, 6, 5, 7];
+        let mut values = vec!['a', 'b', 'c', 'd', 'e'];
+        renumber_in_place(&mut values, &new_of, '-');
+        assert_eq!(values, ['b', 'd', 'e', 'a', 'c', '-', '-', '-']);
+        let mut copied = vec!['?'; 8];
+        for (old, v) in ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']
+            .into_iter()
+            .enumerate()
+        {
+            copied[new_of[old] as usize] = v;
+        }
+        let mut values: Vec<char> = "abcdefgh".chars().collect();
+        renumber_in_place(&mut values, &new_of, '-');
+        assert_eq!(values, copied);
+    }
 
     #[test]
     fn items_are_grouped_by_number_in_their_order() {

@@ -170,16 +170,11 @@ impl Index {
     /// ([`Ids::renumber_by_value`]) so that a register kept in id order looks
     /// its rows up in memory order; returns the new number of each old one,
     /// for what else the scan numbered. The problems tied to no row then come
-    /// in that order, not in the journal's.
+    /// in that order, not in the journal's. The index is renumbered in
+    /// place, not copied: a copy would hold it twice (12 MB at 1M ids).
     pub fn number_by_value(&mut self, mut ids: Ids) -> Vec<u32> {
         let new_of = ids.renumber_by_value();
-        // A copy, not a permutation in place: following the permutation's
-        // cycles reads and writes at random, three times slower.
-        let mut seen = vec![UNSEEN; ids.len()];
-        for (old, s) in self.seen.iter().enumerate() {
-            seen[new_of[old] as usize] = *s;
-        }
-        self.seen = seen;
+        crate::grouped::renumber_in_place(&mut self.seen, &new_of, UNSEEN);
         self.ids = ids;
         new_of
     }
