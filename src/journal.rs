@@ -72,19 +72,22 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn record(&self) -> [String; 10] {
-        [
-            format_at(self.at),
-            self.date.format(crate::dates::ISO).to_string(),
-            self.id.clone(),
-            self.kind.key().to_string(),
-            self.field.clone(),
-            self.from.clone(),
-            self.to.clone(),
-            self.by.clone(),
-            self.reason.clone(),
-            self.note.clone(),
-        ]
+    /// Writes the entry as a journal record, its text borrowed, not copied.
+    pub fn write<W: std::io::Write>(&self, w: &mut csv::Writer<W>) -> csv::Result<()> {
+        let at = format_at(self.at);
+        let date = self.date.format(crate::dates::ISO).to_string();
+        w.write_record([
+            at.as_str(),
+            date.as_str(),
+            &self.id,
+            self.kind.key(),
+            &self.field,
+            &self.from,
+            &self.to,
+            &self.by,
+            &self.reason,
+            &self.note,
+        ])
     }
 
     pub fn is_stage(&self) -> bool {

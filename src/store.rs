@@ -301,8 +301,9 @@ impl Commit<'_> {
             }
             sync_dir(dir)?;
         }
-        let records: Vec<Vec<String>> = self.entries.iter().map(|e| e.record().to_vec()).collect();
-        if let Err(e) = journal.append(journal_len, &records) {
+        if let Err(e) = journal.append_with(journal_len, |w| {
+            self.entries.iter().try_for_each(|e| e.write(w))
+        }) {
             journal.rollback(journal_len);
             if !self.edits.is_empty() {
                 fs::rename(&backup, reg).with_context(|| format!("the journal could not be written and the old register could not be restored: it is in {}", backup.display()))?;
@@ -435,19 +436,34 @@ impl AppendLog<'_> {
 
     /// Appends the records in one write and syncs them (and the folder, for a new file).
     pub fn append(&self, existing: Option<u64>, records: &[Vec<String>]) -> Result<()> {
-        if records.is_empty() {
-            return Ok(());
-        }
+        self.append_with(existing, |w| {
+            records.iter().try_for_each(|r| w.write_record(r))
+        })
+    }
+
+    /// [`AppendLog::append`] of the records `write` writes (nothing when it writes none).
+    pub fn append_with(
+        &self,
+        existing: Option<u64>,
+        write: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>,
+    ) -> Result<()> {
         let mut w = csv::WriterBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
             .from_writer(Vec::new());
+        write(&mut w)?;
+        let body = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+        if body.is_empty() {
+            return Ok(());
+        }
+        let mut bytes = Vec::with_capacity(body.len() + 128);
         if existing.is_none_or(|l| l == 0) {
-            w.write_record(self.header)?;
+            let mut h = csv::WriterBuilder::new()
+                .terminator(csv::Terminator::Any(b'\n'))
+                .from_writer(&mut bytes);
+            h.write_record(self.header)?;
+            h.flush()?;
         }
-        for r in records {
-            w.write_record(r)?;
-        }
-        let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+        bytes.extend_from_slice(&body);
         let mut f = OpenOptions::new()
             .create(true)
             .append(true)

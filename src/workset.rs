@@ -420,7 +420,7 @@ impl<'p> Workset<'p> {
     }
 
     /// Writes the changed rows and the journal entries; returns how many rows changed.
-    pub fn commit(self) -> Result<usize> {
+    pub fn commit(mut self) -> Result<usize> {
         let mut edits = Vec::new();
         let width = self.schema.headers.len();
         for row in &self.rows {
@@ -464,14 +464,27 @@ impl<'p> Workset<'p> {
         if n == 0 && self.entries.is_empty() {
             return Ok(0);
         }
-        Commit {
+        let commit = Commit {
             register: &self.p.register.path,
             stamp: self.stamp,
             edits,
             journal: &self.p.register.journal,
-            entries: self.entries,
+            entries: std::mem::take(&mut self.entries),
+        };
+        // The rows are not needed any more: a batch's thousands of rows are
+        // freed on another thread while the commit waits on the disk.
+        let rows = std::mem::take(&mut self.rows);
+        let by_id = self.by_id.take();
+        if rows.len() < 1024 {
+            return commit.run().map(|()| n);
         }
-        .run()?;
+        std::thread::scope(|s| {
+            // Without a thread, they are freed here when the closure is dropped.
+            let _ = std::thread::Builder::new()
+                .name("pipe-free".into())
+                .spawn_scoped(s, move || drop((rows, by_id)));
+            commit.run()
+        })?;
         Ok(n)
     }
 }
