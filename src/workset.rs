@@ -127,7 +127,7 @@ impl<'p> Workset<'p> {
     /// read (`history`, which moves need); not at all when `history_of` is empty.
     pub fn load_lean(
         p: &'p Pipeline,
-        keep: impl Fn(&str) -> bool + Sync,
+        keep: impl Fn(&str, u64) -> bool + Sync,
         history_of: &[String],
     ) -> Result<Workset<'p>> {
         let lock = store::lock(&p.register.path)?;
@@ -158,7 +158,7 @@ impl<'p> Workset<'p> {
     pub fn load_lean_locked(
         p: &'p Pipeline,
         lock: Lock,
-        keep: impl Fn(&str) -> bool + Sync,
+        keep: impl Fn(&str, u64) -> bool + Sync,
     ) -> Result<Workset<'p>> {
         let (mut reader, stamp, id_col) = Workset::open(p)?;
         // Hashes are collected in order and sorted once: a hash set's random
@@ -190,7 +190,7 @@ impl<'p> Workset<'p> {
         hashes.sort_unstable();
         if hashes.windows(2).any(|w| w[0] == w[1]) {
             drop(reader);
-            let mut ws = Workset::load_locked(p, lock, keep)?;
+            let mut ws = Workset::load_locked(p, lock, |id| keep(id, id_hash(id)))?;
             ws.highest = highest;
             return Ok(ws);
         }
@@ -532,15 +532,15 @@ impl Lean {
         row: &Row,
         id_col: usize,
         p: &Pipeline,
-        keep: &impl Fn(&str) -> bool,
+        keep: &impl Fn(&str, u64) -> bool,
     ) -> Result<()> {
-        use std::hash::BuildHasher;
         let cell = row.cell(id_col).map_err(|d| invalid(d.to_string()))?;
         let id = cell.trim();
-        self.hashes.push(ID_HASH.hash_one(id.as_bytes()));
+        let hash = id_hash(id);
+        self.hashes.push(hash);
         self.highest.observe(id);
         learn_styles(row, p, &mut self.styles);
-        if keep(id) {
+        if keep(id, hash) {
             self.rows.push(WorkRow::read(row)?);
         }
         Ok(())
@@ -563,7 +563,7 @@ fn lean_in_halves(
     lean: &mut Lean,
     id_col: usize,
     p: &Pipeline,
-    keep: &(impl Fn(&str) -> bool + Sync),
+    keep: &(impl Fn(&str, u64) -> bool + Sync),
 ) -> Result<()> {
     use std::sync::atomic::{AtomicBool, Ordering};
     let stop = AtomicBool::new(false);
@@ -636,6 +636,51 @@ fn lean_in_halves(
 /// The hash that tells ids apart in a lean load (fixed: a duplicate is found whatever the run).
 const ID_HASH: foldhash::quality::FixedState =
     foldhash::quality::FixedState::with_seed(0x70_69_70_65);
+
+/// The 64-bit hash a lean load takes of each row's id (to check them
+/// unique), which it hands to `keep` with the id.
+pub fn id_hash(id: &str) -> u64 {
+    use std::hash::BuildHasher;
+    ID_HASH.hash_one(id.as_bytes())
+}
+
+/// The ids a command wants kept from a lean load, looked up for every row
+/// of the register: first by the hash the load took of the row's id, in a
+/// table of numbers, then by text. A row not wanted costs one probe, not a
+/// string's hash and the comparisons with the ids its hash's group holds.
+#[derive(Default)]
+pub struct Wanted {
+    hashes: hashbrown::HashSet<u64, foldhash::fast::RandomState>,
+    ids: HashSet<String>,
+}
+
+impl Wanted {
+    pub fn insert(&mut self, id: &str) {
+        if self.ids.insert(id.to_string()) {
+            self.hashes.insert(id_hash(id));
+        }
+    }
+
+    /// Whether `id`, whose [`id_hash`] is `hash`, is wanted.
+    pub fn contains(&self, id: &str, hash: u64) -> bool {
+        self.hashes.contains(&hash) && self.ids.contains(id)
+    }
+
+    /// The ids wanted, in no order.
+    pub fn ids(&self) -> impl Iterator<Item = &String> {
+        self.ids.iter()
+    }
+}
+
+impl<'a> FromIterator<&'a str> for Wanted {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(ids: I) -> Wanted {
+        let mut wanted = Wanted::default();
+        for id in ids {
+            wanted.insert(id);
+        }
+        wanted
+    }
+}
 
 /// The highest numbered id seen: its number, the text before the digits and
 /// how many digits it has. Of ids with the same number, the first seen wins.

@@ -73,7 +73,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         return Err(refused("the id cannot be empty"));
     }
     // Keeps the row that already has the id asked for, if any.
-    let mut ws = Workset::load_lean(p, |id| Some(id) == given, &[])?;
+    let mut ws = Workset::load_lean(p, |id, _| Some(id) == given, &[])?;
     let id = match given {
         Some(id) if let Some(i) = ws.row_index(id) => {
             return Err(refused(format!(

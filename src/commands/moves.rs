@@ -6,9 +6,8 @@ use crate::context::{self, Context};
 use crate::error::{Exit, invalid, refused};
 use crate::moves::{MoveRequest, Moved, apply_move};
 use crate::render;
-use crate::workset::{EntryBase, Workset};
+use crate::workset::{EntryBase, Wanted, Workset};
 use anyhow::Result;
-use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -68,11 +67,9 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             line: 0,
         }],
     };
-    // Looked up for every row of the register: a fast hash.
-    let wanted: HashSet<String, foldhash::fast::RandomState> =
-        requests.iter().map(|r| r.id.clone()).collect();
-    let ids: Vec<String> = wanted.iter().cloned().collect();
-    let mut ws = Workset::load_lean(&ctx.pipeline, |id| wanted.contains(id), &ids)?;
+    let wanted: Wanted = requests.iter().map(|r| r.id.as_str()).collect();
+    let ids: Vec<String> = wanted.ids().cloned().collect();
+    let mut ws = Workset::load_lean(&ctx.pipeline, |id, h| wanted.contains(id, h), &ids)?;
     let base = EntryBase::new(&ctx, ctx.today, context::who(a.by.as_deref()))?;
     let mut done: Vec<Moved> = Vec::new();
     let mut refusals = Vec::new();

@@ -42,7 +42,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             .map(|s| ctx.parse_date("--on", s))
             .transpose()?
             .unwrap_or(ctx.today);
-    let mut ws = Workset::load_lean(&ctx.pipeline, |id| id == a.id, &[])?;
+    let mut ws = Workset::load_lean(&ctx.pipeline, |id, _| id == a.id, &[])?;
     ws.find(&a.id)?;
     let mut base = EntryBase::new(&ctx, date, context::who(a.by.as_deref()))?;
     base.reason = a.reason.unwrap_or_default();

@@ -8,9 +8,8 @@ use crate::moves::{MoveRequest, apply_move};
 use crate::output::{Format, OutputArgs};
 use crate::triage::{self, Report};
 use crate::validation;
-use crate::workset::{EntryBase, Workset};
+use crate::workset::{EntryBase, Wanted, Workset};
 use anyhow::Result;
-use std::collections::HashSet;
 
 /// List the prospects whose expected decision says they belong in another stage.
 ///
@@ -87,9 +86,9 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         eprintln!("nothing to move");
         return Ok(Exit::Ok);
     }
-    let wanted: HashSet<&str> = requests.iter().map(|r| r.id.as_str()).collect();
-    let ids: Vec<String> = wanted.iter().map(|id| id.to_string()).collect();
-    let mut ws = Workset::load_lean(p, |id| wanted.contains(id), &ids)?;
+    let wanted: Wanted = requests.iter().map(|r| r.id.as_str()).collect();
+    let ids: Vec<String> = wanted.ids().cloned().collect();
+    let mut ws = Workset::load_lean(p, |id, h| wanted.contains(id, h), &ids)?;
     let base = EntryBase::new(&ctx, ctx.today, context::who(a.by.as_deref()))?;
     let mut done = Vec::new();
     let mut refusals = Vec::new();

@@ -45,7 +45,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     };
     let entries = &entries[..];
     let ids: HashSet<String> = entries.iter().map(|e| e.id.clone()).collect();
-    let mut ws = Workset::load_lean_locked(p, lock, |id| ids.contains(id))?;
+    let mut ws = Workset::load_lean_locked(p, lock, |id, _| ids.contains(id))?;
     let mut base = EntryBase::new(&ctx, ctx.today, context::who(a.by.as_deref()))?;
     base.note = format!("undoes the change recorded at {}", format_at(entries[0].at));
     // Changes already taken back, and the undos' own entries, are not when a
