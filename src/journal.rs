@@ -72,13 +72,39 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// Writes the entry as a journal record, its text borrowed, not copied.
-    pub fn write<W: std::io::Write>(&self, w: &mut csv::Writer<W>) -> csv::Result<()> {
-        let at = format_at(self.at);
-        let date = self.date.format(crate::dates::ISO).to_string();
+    /// Writes the entries as journal records, their text borrowed, not
+    /// copied; the time stamp and the date are formatted once for the
+    /// entries in a row that share them (a command's entries share its time).
+    pub fn write_all<W: std::io::Write>(
+        entries: &[Entry],
+        w: &mut csv::Writer<W>,
+    ) -> csv::Result<()> {
+        let mut at = (None, String::new());
+        let mut date = (None, String::new());
+        for e in entries {
+            // The same instant in another offset is written otherwise.
+            let stamp = Some((e.at, *e.at.offset()));
+            if at.0 != stamp {
+                at = (stamp, format_at(e.at));
+            }
+            if date.0 != Some(e.date) {
+                date = (Some(e.date), e.date.format(crate::dates::ISO).to_string());
+            }
+            e.write(w, &at.1, &date.1)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the entry as a journal record with its time stamp and date as given.
+    fn write<W: std::io::Write>(
+        &self,
+        w: &mut csv::Writer<W>,
+        at: &str,
+        date: &str,
+    ) -> csv::Result<()> {
         w.write_record([
-            at.as_str(),
-            date.as_str(),
+            at,
+            date,
             &self.id,
             self.kind.key(),
             &self.field,

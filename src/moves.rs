@@ -248,11 +248,8 @@ fn move_row(
             |(_, v)| v.clone(),
         );
         if !value.is_empty() {
-            match to_stage
-                .lost_reasons
-                .iter()
-                .find(|r| fold(r) == fold(&value))
-            {
+            let folded = fold(&value);
+            match to_stage.lost_reasons.iter().find(|r| fold(r) == folded) {
                 Some(r) => {
                     sets.retain(|(c, _)| *c != col);
                     sets.push((col, r.clone()));

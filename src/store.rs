@@ -258,25 +258,29 @@ impl Commit<'_> {
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let mut staged = None;
-        if !self.edits.is_empty() {
-            let tmp = tempfile::Builder::new()
-                .prefix(".pipe-")
-                .suffix(".tmp")
-                .tempfile_in(dir)
-                .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-            let src = File::open(reg).with_context(|| format!("cannot read {}", reg.display()))?;
-            let len = src.metadata().map_or(0, |m| m.len());
-            // On a large register the disk works while the copy goes on.
-            let step = (len > SYNC_STEP && crate::par::worth_it(len)).then_some(SYNC_STEP);
-            let perms = fs::metadata(reg)?.permissions();
-            fs::set_permissions(tmp.path(), perms)?;
-            write_synced(tmp.as_file(), step, |mut out| {
-                splice(src, &mut out, &mut self.edits)
-            })
-            .with_context(|| format!("cannot write the new {} to disk", reg.display()))?;
-            staged = Some(tmp);
-        }
+        let entries = std::mem::take(&mut self.entries);
+        let render = || AppendLog::render(|w| journal::Entry::write_all(&entries, w));
+        // A batch's thousands of journal lines are written out on a second
+        // thread while this one writes the register.
+        let (staged, body) = std::thread::scope(|s| {
+            let rendering = (entries.len() >= 1024)
+                .then(|| {
+                    std::thread::Builder::new()
+                        .name("pipe-lines".into())
+                        .spawn_scoped(s, render)
+                        .ok()
+                })
+                .flatten();
+            let staged = self.stage(dir);
+            let body = match rendering {
+                Some(r) => r
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                None => render(),
+            };
+            (staged, body)
+        });
+        let (staged, body) = (staged?, body?);
         if stamp(reg).ok().as_ref() != Some(&self.stamp) {
             return Err(conflict(format!(
                 "{} changed on disk while `pipe` was working (saved from a spreadsheet?); nothing was written\n  hint: run the command again",
@@ -301,9 +305,7 @@ impl Commit<'_> {
             }
             sync_dir(dir)?;
         }
-        if let Err(e) = journal.append_with(journal_len, |w| {
-            self.entries.iter().try_for_each(|e| e.write(w))
-        }) {
+        if let Err(e) = journal.append_body(journal_len, &body) {
             journal.rollback(journal_len);
             if !self.edits.is_empty() {
                 fs::rename(&backup, reg).with_context(|| format!("the journal could not be written and the old register could not be restored: it is in {}", backup.display()))?;
@@ -318,6 +320,32 @@ impl Commit<'_> {
             let _ = fs::remove_file(&backup);
         }
         Ok(())
+    }
+
+    /// Writes the new register beside the old one in `dir` and syncs it,
+    /// when there are edits; the file to put in its place.
+    fn stage(&mut self, dir: &Path) -> Result<Option<tempfile::NamedTempFile>> {
+        let reg = self.register;
+        let mut staged = None;
+        if !self.edits.is_empty() {
+            let tmp = tempfile::Builder::new()
+                .prefix(".pipe-")
+                .suffix(".tmp")
+                .tempfile_in(dir)
+                .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+            let src = File::open(reg).with_context(|| format!("cannot read {}", reg.display()))?;
+            let len = src.metadata().map_or(0, |m| m.len());
+            // On a large register the disk works while the copy goes on.
+            let step = (len > SYNC_STEP && crate::par::worth_it(len)).then_some(SYNC_STEP);
+            let perms = fs::metadata(reg)?.permissions();
+            fs::set_permissions(tmp.path(), perms)?;
+            write_synced(tmp.as_file(), step, |mut out| {
+                splice(src, &mut out, &mut self.edits)
+            })
+            .with_context(|| format!("cannot write the new {} to disk", reg.display()))?;
+            staged = Some(tmp);
+        }
+        Ok(staged)
     }
 }
 
@@ -436,22 +464,23 @@ impl AppendLog<'_> {
 
     /// Appends the records in one write and syncs them (and the folder, for a new file).
     pub fn append(&self, existing: Option<u64>, records: &[Vec<String>]) -> Result<()> {
-        self.append_with(existing, |w| {
-            records.iter().try_for_each(|r| w.write_record(r))
-        })
+        let body = AppendLog::render(|w| records.iter().try_for_each(|r| w.write_record(r)))?;
+        self.append_body(existing, &body)
     }
 
-    /// [`AppendLog::append`] of the records `write` writes (nothing when it writes none).
-    pub fn append_with(
-        &self,
-        existing: Option<u64>,
+    /// The records `write` writes, as they are appended (without the header).
+    pub fn render(
         write: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>,
-    ) -> Result<()> {
+    ) -> Result<Vec<u8>> {
         let mut w = csv::WriterBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
             .from_writer(Vec::new());
         write(&mut w)?;
-        let body = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+        w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    /// Appends records written by [`AppendLog::render`] (nothing when there are none).
+    pub fn append_body(&self, existing: Option<u64>, body: &[u8]) -> Result<()> {
         if body.is_empty() {
             return Ok(());
         }
@@ -463,7 +492,7 @@ impl AppendLog<'_> {
             h.write_record(self.header)?;
             h.flush()?;
         }
-        bytes.extend_from_slice(&body);
+        bytes.extend_from_slice(body);
         let mut f = OpenOptions::new()
             .create(true)
             .append(true)

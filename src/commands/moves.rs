@@ -123,13 +123,11 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     }
     let journal_entries = ws.entries.len();
     let file = ws.file.clone();
-    ws.commit()?;
+    let lines = commit_telling(ws, &done, p)?;
     // Buffered: a batch tells of thousands of moves. The moves are written
     // by now, so a standard error that cannot be written to changes nothing.
     let mut told = std::io::BufWriter::new(std::io::stderr().lock());
-    for m in &done {
-        let _ = writeln!(told, "{}", m.describe(p));
-    }
+    let _ = told.write_all(lines.as_bytes());
     if journal_entries > 0 {
         let _ = writeln!(
             told,
@@ -139,6 +137,37 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     }
     let _ = told.flush();
     Ok(Exit::Ok)
+}
+
+/// Commits the moves and gives the lines that tell of them, one per move;
+/// a batch's thousands of lines are made on a second thread while the
+/// commit waits on the disk (and dropped if it fails).
+fn commit_telling(ws: Workset, done: &[Moved], p: &crate::pipeline::Pipeline) -> Result<String> {
+    let tell = || {
+        let mut lines = String::new();
+        for m in done {
+            lines.push_str(&m.describe(p));
+            lines.push('\n');
+        }
+        lines
+    };
+    if done.len() < 1024 {
+        ws.commit()?;
+        return Ok(tell());
+    }
+    std::thread::scope(|s| {
+        let telling = std::thread::Builder::new()
+            .name("pipe-tell".into())
+            .spawn_scoped(s, tell)
+            .ok();
+        ws.commit()?;
+        Ok(match telling {
+            Some(t) => t
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            None => tell(),
+        })
+    })
 }
 
 /// Reads a batch of moves: a CSV with a header; `id` and `stage` required.
