@@ -426,9 +426,10 @@ impl Ids {
             return Err(bad("bytes past the last id"));
         }
         // The array holds a number for each id of its shape, none past the
-        // last id. (Which number goes with which id is the stored data's own,
-        // which the cache checks by its hash: a look-up per id to check it
-        // again would cost as much as hashing the ids anew.)
+        // last id. With the places kept, which number goes with which id is
+        // the stored data's own, which the cache checks by its hash (a
+        // look-up per id to check it again would cost as much as hashing the
+        // ids anew); with the places streamed past, their sum checks it.
         let count = match &places {
             Some(places) => places.count,
             None => starts.len() as u64,

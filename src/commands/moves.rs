@@ -5,6 +5,7 @@ use crate::cli::Global;
 use crate::context::{self, Context};
 use crate::error::{Exit, invalid, refused};
 use crate::moves::{MoveRequest, Moved, apply_move};
+use crate::pipeline::Pipeline;
 use crate::render;
 use crate::workset::{EntryBase, Wanted, Workset};
 use anyhow::Result;
@@ -142,7 +143,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
 /// Commits the moves and gives the lines that tell of them, one per move;
 /// a batch's thousands of lines are made on a second thread while the
 /// commit waits on the disk (and dropped if it fails).
-fn commit_telling(ws: Workset, done: &[Moved], p: &crate::pipeline::Pipeline) -> Result<String> {
+fn commit_telling(ws: Workset, done: &[Moved], p: &Pipeline) -> Result<String> {
     let tell = || {
         let mut lines = String::new();
         for m in done {
