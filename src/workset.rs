@@ -22,7 +22,11 @@ pub struct WorkRow {
     pub offset: u64,
     pub line: u64,
     pub raw: Vec<u8>,
-    pub orig: Vec<String>,
+    /// The cells as read of the columns [`WorkRow::set`] changed (a column
+    /// past the row's end as empty): the row is written again only where a
+    /// cell differs from its value as read. A copy of every cell would cost
+    /// a batch twice the strings of the rows it keeps.
+    pub read_as: Vec<(usize, String)>,
     pub cells: Vec<String>,
     pub deleted: bool,
     pub appended: bool,
@@ -38,7 +42,7 @@ impl WorkRow {
             offset: row.record.offset,
             line: row.line(),
             raw: row.record.raw.to_vec(),
-            orig: cells.clone(),
+            read_as: Vec::new(),
             cells,
             deleted: false,
             appended: false,
@@ -53,7 +57,22 @@ impl WorkRow {
         if self.cells.len() <= col {
             self.cells.resize(col + 1, String::new());
         }
-        self.cells[col] = value;
+        let old = std::mem::replace(&mut self.cells[col], value);
+        if !self.read_as.iter().any(|(c, _)| *c == col) {
+            self.read_as.push((col, old));
+        }
+    }
+
+    /// The cells that differ from the row as read, in column order.
+    fn changes(&self) -> Vec<(usize, &str)> {
+        let mut changes: Vec<(usize, &str)> = self
+            .read_as
+            .iter()
+            .filter(|(c, was)| self.get(*c) != was)
+            .map(|(c, _)| (*c, self.get(*c)))
+            .collect();
+        changes.sort_unstable_by_key(|(c, _)| *c);
+        changes
     }
 }
 
@@ -442,13 +461,7 @@ impl<'p> Workset<'p> {
                 });
                 continue;
             }
-            let changes: Vec<(usize, &str)> = row
-                .cells
-                .iter()
-                .enumerate()
-                .filter(|(c, v)| row.orig.get(*c).map_or(!v.is_empty(), |o| o != *v))
-                .map(|(c, v)| (c, v.as_str()))
-                .collect();
+            let changes = row.changes();
             if changes.is_empty() {
                 continue;
             }

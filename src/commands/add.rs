@@ -110,7 +110,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         offset: 0,
         line: 0,
         raw: Vec::new(),
-        orig: Vec::new(),
+        read_as: Vec::new(),
         cells: vec![String::new(); width],
         deleted: false,
         appended: true,

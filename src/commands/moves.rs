@@ -72,8 +72,10 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let ids: Vec<String> = wanted.ids().cloned().collect();
     let mut ws = Workset::load_lean(&ctx.pipeline, |id, h| wanted.contains(id, h), &ids)?;
     let base = EntryBase::new(&ctx, ctx.today, context::who(a.by.as_deref()))?;
-    let mut done: Vec<Moved> = Vec::new();
+    let mut done: Vec<Moved> = Vec::with_capacity(requests.len());
     let mut refusals = Vec::new();
+    // A move makes two entries: its stage, and the date it entered it or its lost reason.
+    ws.entries.reserve(2 * requests.len());
     for req in &requests {
         match apply_move(&mut ws, ctx.today, req, &base) {
             Ok(Some(m)) => done.push(m),
