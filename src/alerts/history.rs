@@ -192,9 +192,10 @@ impl Look<'_> {
             })),
             Look::Brief { n: None, .. } => Ok(None),
             Look::Brief { briefs, n: Some(n) } => {
-                if usize::from(briefs.last_to[n]) == stage {
-                    Ok(Some(briefs.last_on[n]))
-                } else if briefs.entered[n] & Briefs::bit(stage) == 0 {
+                let b = briefs.of[n];
+                if usize::from(b.last_to) == stage {
+                    Ok(Some(b.last_on))
+                } else if b.entered & Briefs::bit(stage) == 0 {
                     Ok(None)
                 } else {
                     // It entered this stage, then another: when, the brief does not keep.
@@ -220,17 +221,31 @@ impl Look<'_> {
 /// prospect's answers, folded from its facts in journal order.
 #[derive(Default)]
 pub struct Briefs {
-    /// The stage its last entry into a stage led to ([`Briefs::NONE`]: none did), and that entry's date.
-    last_to: Vec<u16>,
-    last_on: Vec<NaiveDate>,
-    /// The stages it entered, one bit each; the stages from the 16th on share the last bit.
-    entered: Vec<u16>,
+    /// Each prospect's brief, by number.
+    of: Vec<Brief>,
     /// How often its decision was pushed back, for the prospects whose decision date ever changed.
     slips: hashbrown::HashMap<u32, crate::alerts::Slips, foldhash::fast::RandomState>,
 }
 
+/// One prospect's brief: 8 bytes.
+#[derive(Clone, Copy)]
+struct Brief {
+    /// The stage its last entry into a stage led to ([`Briefs::NONE`]: none did), and that entry's date.
+    last_to: u16,
+    last_on: NaiveDate,
+    /// The stages it entered, one bit each; the stages from the 16th on share the last bit.
+    entered: u16,
+}
+
+const _: () = assert!(std::mem::size_of::<Brief>() == 8);
+
 impl Briefs {
     const NONE: u16 = u16::MAX;
+    const BLANK: Brief = Brief {
+        last_to: Briefs::NONE,
+        last_on: NaiveDate::MIN,
+        entered: 0,
+    };
 
     fn bit(stage: usize) -> u16 {
         1 << stage.min(15)
@@ -238,10 +253,8 @@ impl Briefs {
 
     /// Makes room for the prospect numbered `n`.
     fn reach(&mut self, n: usize) {
-        if n >= self.last_to.len() {
-            self.last_to.resize(n + 1, Briefs::NONE);
-            self.last_on.resize(n + 1, NaiveDate::MIN);
-            self.entered.resize(n + 1, 0);
+        if n >= self.of.len() {
+            self.of.resize(n + 1, Briefs::BLANK);
         }
     }
 
@@ -252,9 +265,10 @@ impl Briefs {
         match *f {
             Fact::Stage { date, to, .. } => {
                 if let Some(to) = to {
-                    self.last_to[i] = to;
-                    self.last_on[i] = date;
-                    self.entered[i] |= Briefs::bit(usize::from(to));
+                    let b = &mut self.of[i];
+                    b.last_to = to;
+                    b.last_on = date;
+                    b.entered |= Briefs::bit(usize::from(to));
                 }
                 // A reopening starts the count again; without pushes, there is nothing to start again.
                 if let Some(s) = self.slips.get_mut(&n) {
@@ -265,22 +279,12 @@ impl Briefs {
         }
     }
 
-    /// The briefs of the prospects numbered `i`, renumbered `new_of[i]`;
-    /// one array at a time, so that only one is ever held twice.
-    fn renumber(self, new_of: &[u32]) -> Briefs {
-        fn moved<T: Copy>(mut old: Vec<T>, new_of: &[u32], blank: T) -> Vec<T> {
-            // Without the room grown for more, which would be held twice.
-            old.shrink_to_fit();
-            let mut new = vec![blank; new_of.len()];
-            for (v, &to) in old.into_iter().zip(new_of) {
-                new[to as usize] = v;
-            }
-            new
-        }
+    /// The briefs of the prospects numbered `i`, renumbered `new_of[i]` in
+    /// place, so that they are never held twice.
+    fn renumber(mut self, new_of: &[u32]) -> Briefs {
+        crate::grouped::renumber_in_place(&mut self.of, new_of, Briefs::BLANK);
         Briefs {
-            last_to: moved(self.last_to, new_of, Briefs::NONE),
-            last_on: moved(self.last_on, new_of, NaiveDate::MIN),
-            entered: moved(self.entered, new_of, 0),
+            of: self.of,
             slips: self
                 .slips
                 .into_iter()
@@ -292,7 +296,7 @@ impl Briefs {
     fn look(&self, n: Option<u32>) -> Look<'_> {
         Look::Brief {
             briefs: self,
-            n: n.map(|n| n as usize).filter(|&n| n < self.last_to.len()),
+            n: n.map(|n| n as usize).filter(|&n| n < self.of.len()),
         }
     }
 }
