@@ -172,6 +172,13 @@ pub fn worth_it(len: u64) -> bool {
     }
 }
 
+/// Whether work aside (freeing, formatting) may go to a second thread
+/// while this one waits on the disk: not under `PIPE_THREADS=1`, nor on a
+/// machine with one core.
+pub fn aside() -> bool {
+    worth_it(u64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

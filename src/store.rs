@@ -263,7 +263,7 @@ impl Commit<'_> {
         // A batch's thousands of journal lines are written out on a second
         // thread while this one writes the register.
         let (staged, body) = std::thread::scope(|s| {
-            let rendering = (entries.len() >= 1024)
+            let rendering = (entries.len() >= 1024 && crate::par::aside())
                 .then(|| {
                     std::thread::Builder::new()
                         .name("pipe-lines".into())

@@ -488,7 +488,7 @@ impl<'p> Workset<'p> {
         // freed on another thread while the commit waits on the disk.
         let rows = std::mem::take(&mut self.rows);
         let by_id = self.by_id.take();
-        if rows.len() < 1024 {
+        if rows.len() < 1024 || !crate::par::aside() {
             return commit.run().map(|()| n);
         }
         std::thread::scope(|s| {

@@ -154,7 +154,7 @@ fn commit_telling(ws: Workset, done: &[Moved], p: &Pipeline) -> Result<String> {
         }
         lines
     };
-    if done.len() < 1024 {
+    if done.len() < 1024 || !crate::par::aside() {
         ws.commit()?;
         return Ok(tell());
     }
