@@ -713,6 +713,33 @@ fn write_commands_both_ways(s: &Sandbox, what: &str) {
     assert_eq!(batch.code, 0, "{what}: {}", batch.stderr);
 }
 
+/// A batch of 1,024 moves or more writes out its journal lines and what it
+/// tells, and frees its rows, on other threads while the register is
+/// written: the same files, words and exit as on one thread.
+#[test]
+fn a_large_batch_writes_alike_on_one_thread_and_more() {
+    let s = one_line_rows(9_000, 11);
+    let ids = movable_ids(&s, 1, 1_100);
+    assert!(ids.len() >= 1_024, "{} movable prospects", ids.len());
+    let mut batch = String::from("id,stage,reason\n");
+    for id in &ids {
+        batch.push_str(&format!("{id},perdu,Prix\n"));
+    }
+    s.write("batch.csv", batch);
+    let run = write_both_ways(&s, &["move", "--batch", "batch.csv"], "a large batch");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let told: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(told.len(), ids.len() + 1, "{}", run.stderr);
+    for (line, id) in told.iter().zip(&ids) {
+        assert!(line.starts_with(&format!("moved {id} (")), "{line}");
+    }
+    assert!(
+        told[ids.len()].starts_with("wrote prospects.csv and "),
+        "{}",
+        told[ids.len()]
+    );
+}
+
 /// A batch of moves learns which prospects have a stage history from the
 /// journal's cache and a search of the entries appended since, or from the
 /// journal alone: the same either way. Among its prospects, one typed into
