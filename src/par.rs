@@ -172,16 +172,58 @@ pub fn worth_it(len: u64) -> bool {
     }
 }
 
-/// Whether work aside (freeing, formatting) may go to a second thread
-/// while this one waits on the disk: not under `PIPE_THREADS=1`, nor on a
-/// machine with one core.
-pub fn aside() -> bool {
-    worth_it(u64::MAX)
+/// Runs `main` on this thread and, when `worth` it, `aside` (freeing,
+/// formatting: work that need not wait) on a second one meanwhile, named
+/// `name`; otherwise, or without a second thread (`PIPE_THREADS=1`, one
+/// core, none to be had), `aside` after `main` on this one. Gives both
+/// results; a panic on either side is carried to the caller.
+pub fn beside<A: Send, M>(
+    worth: bool,
+    name: &str,
+    aside: impl FnOnce() -> A + Send,
+    main: impl FnOnce() -> M,
+) -> (A, M) {
+    if !worth || !worth_it(u64::MAX) {
+        let m = main();
+        return (aside(), m);
+    }
+    // Where the second thread takes the work from, or this one if none starts.
+    let work = std::sync::Mutex::new(Some(aside));
+    let take = || work.lock().ok().and_then(|mut w| w.take());
+    std::thread::scope(|s| {
+        let thread = std::thread::Builder::new()
+            .name(name.into())
+            .spawn_scoped(s, || take().map(|f| f()));
+        let m = main();
+        let a = match thread.map(|t| t.join()) {
+            Ok(Ok(Some(a))) => a,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Ok(Ok(None)) | Err(_) => take().expect("the work not yet done")(),
+        };
+        (a, m)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn work_aside_gives_both_results() {
+        for worth in [false, true] {
+            let (a, m) = beside(worth, "pipe-test", || (1..=10).sum::<u32>(), || "main");
+            assert_eq!((a, m), (55, "main"));
+        }
+        // Not worth a thread: the work aside comes after the main work.
+        let order = std::sync::Mutex::new(Vec::new());
+        beside(
+            false,
+            "pipe-test",
+            || order.lock().unwrap().push("aside"),
+            || order.lock().unwrap().push("main"),
+        );
+        assert_eq!(*order.lock().unwrap(), ["main", "aside"]);
+    }
 
     #[test]
     fn batches_arrive_in_order_and_are_recycled() {

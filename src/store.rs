@@ -262,24 +262,10 @@ impl Commit<'_> {
         let render = || AppendLog::render(|w| journal::Entry::write_all(&entries, w));
         // A batch's thousands of journal lines are written out on a second
         // thread while this one writes the register.
-        let (staged, body) = std::thread::scope(|s| {
-            let rendering = (entries.len() >= 1024 && crate::par::aside())
-                .then(|| {
-                    std::thread::Builder::new()
-                        .name("pipe-lines".into())
-                        .spawn_scoped(s, render)
-                        .ok()
-                })
-                .flatten();
-            let staged = self.stage(dir);
-            let body = match rendering {
-                Some(r) => r
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                None => render(),
-            };
-            (staged, body)
-        });
+        let (body, staged) =
+            crate::par::beside(entries.len() >= 1024, "pipe-lines", render, || {
+                self.stage(dir)
+            });
         let (staged, body) = (staged?, body?);
         if stamp(reg).ok().as_ref() != Some(&self.stamp) {
             return Err(conflict(format!(

@@ -488,17 +488,10 @@ impl<'p> Workset<'p> {
         // freed on another thread while the commit waits on the disk.
         let rows = std::mem::take(&mut self.rows);
         let by_id = self.by_id.take();
-        if rows.len() < 1024 || !crate::par::aside() {
-            return commit.run().map(|()| n);
-        }
-        std::thread::scope(|s| {
-            // Without a thread, they are freed here when the closure is dropped.
-            let _ = std::thread::Builder::new()
-                .name("pipe-free".into())
-                .spawn_scoped(s, move || drop((rows, by_id)));
-            commit.run()
-        })?;
-        Ok(n)
+        let free = rows.len() >= 1024;
+        let ((), committed) =
+            crate::par::beside(free, "pipe-free", || drop((rows, by_id)), || commit.run());
+        committed.map(|()| n)
     }
 }
 

@@ -154,23 +154,10 @@ fn commit_telling(ws: Workset, done: &[Moved], p: &Pipeline) -> Result<String> {
         }
         lines
     };
-    if done.len() < 1024 || !crate::par::aside() {
-        ws.commit()?;
-        return Ok(tell());
-    }
-    std::thread::scope(|s| {
-        let telling = std::thread::Builder::new()
-            .name("pipe-tell".into())
-            .spawn_scoped(s, tell)
-            .ok();
-        ws.commit()?;
-        Ok(match telling {
-            Some(t) => t
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            None => tell(),
-        })
-    })
+    let (lines, committed) =
+        crate::par::beside(done.len() >= 1024, "pipe-tell", tell, || ws.commit());
+    committed?;
+    Ok(lines)
 }
 
 /// Reads a batch of moves: a CSV with a header; `id` and `stage` required.
