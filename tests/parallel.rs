@@ -991,20 +991,17 @@ fn alerts_set_aside_on_disk_or_fail_plainly() {
         "{err}"
     );
     std::fs::create_dir(s.path("tmp")).unwrap();
-    let run = s
-        .command()
-        .env("TMPDIR", s.path("tmp"))
-        .args(args)
-        .output()
-        .unwrap();
+    let in_tmp = || {
+        s.command()
+            .env("TMPDIR", s.path("tmp"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let run = in_tmp();
     assert_eq!(run.status.code(), Some(0));
     assert!(run.stdout.len() > 1 << 20, "{} bytes", run.stdout.len());
-    let again = s
-        .command()
-        .env("TMPDIR", s.path("tmp"))
-        .args(args)
-        .output()
-        .unwrap();
+    let again = in_tmp();
     assert!(run.stdout == again.stdout, "two runs differ");
     // The temporary files are gone with the run.
     assert_eq!(std::fs::read_dir(s.path("tmp")).unwrap().count(), 0);
