@@ -151,15 +151,38 @@ impl Prospect {
     /// A large register is parsed on a second thread while `visit` runs on
     /// this one ([`crate::par`]); prospects arrive in file order either way.
     pub fn scan(p: &Pipeline, visit: impl FnMut(&Prospect)) -> anyhow::Result<u64> {
-        Prospect::scan_from(crate::register::Reader::open(p)?, p, visit)
+        Prospect::scan_ahead(p, |_| {}, visit)
+    }
+
+    /// [`Prospect::scan`], showing `ahead` the ids of a batch of rows before
+    /// any of them is visited, when the register is read on two threads. A
+    /// visitor that looks each prospect up in a table larger than the
+    /// processor's caches can start those memory reads together there,
+    /// instead of waiting for each in turn as it visits.
+    pub fn scan_ahead(
+        p: &Pipeline,
+        ahead: impl FnMut(&mut dyn Iterator<Item = &str>),
+        visit: impl FnMut(&Prospect),
+    ) -> anyhow::Result<u64> {
+        Prospect::scan_rows(crate::register::Reader::open(p)?, p, ahead, visit)
     }
 
     /// [`Prospect::scan`] with the register opened already: a command that
     /// writes as it reads opens it first, so that a register that cannot be
     /// read leaves its output untouched.
     pub fn scan_from(
+        reader: crate::register::Reader,
+        p: &Pipeline,
+        visit: impl FnMut(&Prospect),
+    ) -> anyhow::Result<u64> {
+        Prospect::scan_rows(reader, p, |_| {}, visit)
+    }
+
+    /// [`Prospect::scan_from`] with [`Prospect::scan_ahead`]'s look ahead.
+    fn scan_rows(
         mut reader: crate::register::Reader,
         p: &Pipeline,
+        mut ahead: impl FnMut(&mut dyn Iterator<Item = &str>),
         mut visit: impl FnMut(&Prospect),
     ) -> anyhow::Result<u64> {
         let len = std::fs::metadata(&p.register.path).map_or(0, |m| m.len());
@@ -218,8 +241,16 @@ impl Prospect {
             },
             |batch| {
                 if !batch.late {
-                    batch.prospects.items().iter().for_each(&mut visit);
+                    let items = batch.prospects.items();
+                    ahead(&mut items.iter().map(|x| x.id.as_str()));
+                    items.iter().for_each(&mut visit);
                     return;
+                }
+                if let Some(c) = schema.col(Field::Id) {
+                    ahead(
+                        &mut (0..batch.late_rows)
+                            .map(|i| crate::text::trim(batch.cell(i, c, width))),
+                    );
                 }
                 let mut styles = Styles {
                     date: batch.hint,

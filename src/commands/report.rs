@@ -206,7 +206,7 @@ fn calibration(g: &Global, a: Args) -> Result<Exit> {
 
 /// Feeds every readable prospect of the register to the builder, one row at a time; returns how many rows were unreadable.
 fn stream(scope: &Scope, builder: &mut Builder) -> Result<u64> {
-    Prospect::scan(scope.p, |x| builder.add(scope, x))
+    Prospect::scan_ahead(scope.p, |ids| scope.touch(ids), |x| builder.add(scope, x))
 }
 
 /// The first day of the 12 months that end on `to`.

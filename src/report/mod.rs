@@ -312,6 +312,14 @@ impl Tally {
 }
 
 impl<'p> Scope<'p> {
+    /// Reads from memory what [`Scope::observe`] looks up of prospects
+    /// `ids`, all at once ([`brief::Briefs::touch`]).
+    pub fn touch(&self, ids: &mut dyn Iterator<Item = &str>) {
+        if let Past::Brief(b) = &self.history {
+            b.touch(ids);
+        }
+    }
+
     /// The prospect at `as_of`, with its flow in the period.
     pub fn observe<'a>(&'a self, x: &'a Prospect) -> Seen<'a> {
         self.observe_at(x, self.as_of)
