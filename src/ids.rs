@@ -57,6 +57,40 @@ impl Lookup {
     }
 }
 
+/// Reads from memory the record of each of `ids` in `records` (by the
+/// number `find` gives it), so that the look-ups that follow find them in the
+/// processor's cache. Per-prospect records are laid out in the order the
+/// journal first named the prospects, and a register's rows visit them in
+/// another: each look-up is a cache miss at a million prospects. Made one at
+/// a time between a row's other work, each miss is waited for in turn; here
+/// the numbers are found first, then the records read in a loop of a few
+/// instructions each, so that the processor waits for many at once.
+pub fn touch<T>(
+    ids: &mut dyn Iterator<Item = &str>,
+    find: impl Fn(&str) -> Option<u32>,
+    records: &[T],
+    byte: impl Fn(&T) -> u8,
+) {
+    const AT_ONCE: usize = 64;
+    let mut numbers = [u32::MAX; AT_ONCE];
+    loop {
+        let mut len = 0;
+        for (slot, id) in numbers.iter_mut().zip(&mut *ids) {
+            *slot = find(id).unwrap_or(u32::MAX);
+            len += 1;
+        }
+        let mut sum = 0u8;
+        for &n in &numbers[..len] {
+            sum ^= records.get(n as usize).map_or(0, &byte);
+        }
+        // Keeps the reads from being left out as unused.
+        std::hint::black_box(sum);
+        if len < AT_ONCE {
+            return;
+        }
+    }
+}
+
 /// The number of `id` among ids numbered through `dense`, else `table`.
 fn find(
     dense: &Option<Dense>,

@@ -55,6 +55,8 @@ pub struct Index {
     seen: Vec<Seen>,
     /// The journal's path, for messages.
     pub journal_file: String,
+    /// Whether the ids are numbered in the order of their values.
+    by_value: bool,
 }
 
 /// What the index knows of one id.
@@ -108,6 +110,7 @@ impl Index {
             ids: Ids::default(),
             seen: Vec::new(),
             journal_file,
+            by_value: false,
         }
     }
 
@@ -160,6 +163,17 @@ impl Index {
         }
     }
 
+    /// Reads the records of `ids` from memory, for the look-ups of their rows
+    /// to find them in the processor's cache ([`crate::ids::touch`]).
+    /// Not needed once the index is in the order of the ids' values
+    /// ([`Index::number_by_value`]): a register in id order then reads it in
+    /// memory order, which the processor reads ahead on its own.
+    fn touch(&self, ids: &mut dyn Iterator<Item = &str>) {
+        if !self.by_value {
+            crate::ids::touch(ids, |id| self.ids.find(id), &self.seen, |s| s.last as u8);
+        }
+    }
+
     /// Takes the ids that numbered the steps taken, once the journal is read.
     pub fn number_by(&mut self, ids: Ids) {
         self.seen.resize(ids.len(), UNSEEN);
@@ -176,6 +190,7 @@ impl Index {
         let new_of = ids.renumber_by_value();
         crate::grouped::renumber_in_place(&mut self.seen, &new_of, UNSEEN);
         self.ids = ids;
+        self.by_value = true;
         new_of
     }
 
@@ -233,7 +248,7 @@ pub fn scan_register(
     };
     let file = reader.file.clone();
     let mut rows = 0;
-    let mut take = |r: &mut RowCheck| {
+    let mut take = |r: &mut RowCheck, index: &mut Index| {
         rows += 1;
         index_row(r, p, &file, index);
         visit(r);
@@ -252,7 +267,9 @@ pub fn scan_register(
         let delimiter = reader.dialect.delimiter;
         let newline = reader.dialect.terminator.newline();
         let decoder = reader.decoder.clone();
-        let mut late = RowCheck::default();
+        // A batch's rows are all checked before any is looked up in the index,
+        // so that their records there are read from memory together.
+        let mut late = crate::par::Reused::<RowCheck>::default();
         let mut again =
             crate::csvscan::Scanner::new(std::io::Cursor::new(Vec::new()), delimiter, newline);
         crate::par::pipelined(
@@ -279,14 +296,20 @@ pub fn scan_register(
                 Ok(())
             },
             |batch| {
+                let mut take_all = |checked: &mut crate::par::Reused<RowCheck>| {
+                    let items = checked.items();
+                    index.touch(&mut items.iter().map(|r| r.id.as_str()));
+                    items.iter_mut().for_each(|r| take(r, index));
+                };
                 if !batch.late {
-                    batch.checked.items().iter_mut().for_each(&mut take);
+                    take_all(&mut batch.checked);
                     return;
                 }
                 let mut styles = Styles {
                     date: batch.hint,
                     amount: None,
                 };
+                crate::par::Batch::clear(&mut late);
                 for &(offset, line, start, end) in &batch.raw_rows {
                     // Each row is read again on its own, as the reading thread read it.
                     let source = again.source_mut();
@@ -305,9 +328,10 @@ pub fn scan_register(
                         decoder: &decoder,
                         delimiter,
                     };
-                    check_row(&row, p, &mut styles, &mut late);
-                    take(&mut late);
+                    check_row(&row, p, &mut styles, late.slot());
+                    late.keep();
                 }
+                take_all(&mut late);
             },
         )?;
     } else {
@@ -315,7 +339,7 @@ pub fn scan_register(
         let mut r = RowCheck::default();
         while let Some(row) = reader.next_row()? {
             check_row(&row, p, &mut styles, &mut r);
-            take(&mut r);
+            take(&mut r, index);
         }
     }
     let mut other = Vec::new();

@@ -417,29 +417,10 @@ impl Briefs {
     }
 
     /// Reads the records of prospects `ids` from memory, for
-    /// [`Briefs::answers`] to find them in the processor's cache: their
-    /// numbers found first, the records are then read in a loop of a few
-    /// instructions each, so that the processor waits for many at once
-    /// instead of each in turn ([`crate::prospect::Prospect::scan_ahead`]).
+    /// [`Briefs::answers`] to find them in the processor's cache
+    /// ([`crate::ids::touch`]).
     pub fn touch(&self, ids: &mut dyn Iterator<Item = &str>) {
-        const AT_ONCE: usize = 64;
-        let mut numbers = [u32::MAX; AT_ONCE];
-        loop {
-            let mut len = 0;
-            for (slot, id) in numbers.iter_mut().zip(&mut *ids) {
-                *slot = self.ids.find(id).unwrap_or(u32::MAX);
-                len += 1;
-            }
-            let mut sum = 0u8;
-            for &n in &numbers[..len] {
-                sum ^= self.briefs.get(n as usize).map_or(0, |b| b.last_to);
-            }
-            // Keeps the reads from being left out as unused.
-            std::hint::black_box(sum);
-            if len < AT_ONCE {
-                return;
-            }
-        }
+        crate::ids::touch(ids, |id| self.ids.find(id), &self.briefs, |b| b.last_to);
     }
 
     /// The record of the prospect numbered `n`, when it has stage events.
