@@ -57,6 +57,83 @@ impl Lookup {
     }
 }
 
+/// The ids of a register, to tell whether one repeats without keeping them:
+/// each id of the first id's shape is one bit at its value (a million
+/// numbered ids in 125 KB, set in order when the register is in id order),
+/// any other its 64-bit hash, the hashes sorted once at the end. Equal
+/// hashes may come from two different ids: [`Repeats::any`] then answers
+/// yes, and the caller makes sure by reading the ids themselves.
+#[derive(Default)]
+pub struct Repeats {
+    shape: Option<Dense>,
+    values: fixedbitset::FixedBitSet,
+    hashes: Vec<u64>,
+    repeated: bool,
+}
+
+impl Repeats {
+    /// Takes `id` in, whose hash is `hash`.
+    pub fn insert(&mut self, id: &str, hash: u64) {
+        if self.shape.is_none() && self.values.is_empty() && self.hashes.is_empty() {
+            self.shape = Dense::of(id.as_bytes());
+        }
+        match self.shape.as_ref().and_then(|d| d.value(id.as_bytes())) {
+            Some(v) => {
+                if v >= self.values.len() {
+                    // Doubled, so that ids out of order grow it a few times only.
+                    self.values.grow((v + 1).max(2 * self.values.len()));
+                }
+                self.repeated |= self.values.put(v);
+            }
+            None => self.hashes.push(hash),
+        }
+    }
+
+    /// Takes in the ids of `later`, whose hashes `hash` gives.
+    pub fn append(&mut self, mut later: Repeats, hash: impl Fn(&str) -> u64) {
+        self.repeated |= later.repeated;
+        // The ids one side hashed may be of the shape the other keeps as bits.
+        let same = match (&self.shape, &later.shape) {
+            (Some(a), Some(b)) => a.prefix == b.prefix && a.width == b.width,
+            _ => self.values.is_empty() && later.values.is_empty(),
+        };
+        if same {
+            if self.shape.is_none() {
+                self.shape = later.shape.take();
+            }
+            let len = self.values.len().max(later.values.len());
+            self.values.grow(len);
+            later.values.grow(len);
+            self.repeated |= !self.values.is_disjoint(&later.values);
+            self.values.union_with(&later.values);
+        } else {
+            // Two shapes: every id as its hash, so that each is kept one way.
+            self.hash_all(&hash);
+            later.hash_all(&hash);
+        }
+        self.hashes.append(&mut later.hashes);
+    }
+
+    /// Moves the ids kept as bits to the hashes.
+    fn hash_all(&mut self, hash: &impl Fn(&str) -> u64) {
+        if let Some(d) = self.shape.take() {
+            for v in self.values.ones() {
+                self.hashes.push(hash(&d.text(v as u32)));
+            }
+        }
+        self.values = fixedbitset::FixedBitSet::new();
+    }
+
+    /// Whether an id may have been taken in twice.
+    pub fn any(mut self) -> bool {
+        if self.repeated {
+            return true;
+        }
+        self.hashes.sort_unstable();
+        self.hashes.windows(2).any(|w| w[0] == w[1])
+    }
+}
+
 /// Reads from memory the record of each of `ids` in `records` (by the
 /// number `find` gives it), so that the look-ups that follow find them in the
 /// processor's cache. Per-prospect records are laid out in the order the
@@ -638,6 +715,72 @@ fn at(bytes: &[u8], pos: usize) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn hash(id: &str) -> u64 {
+        foldhash::quality::FixedState::with_seed(1).hash_one(id.as_bytes())
+    }
+
+    /// Whether `parts`, each read into a `Repeats` of its own and appended
+    /// to the first in order, repeat an id.
+    fn repeats(parts: &[&[&str]]) -> bool {
+        let mut parts = parts.iter().map(|part| {
+            let mut r = Repeats::default();
+            for id in *part {
+                r.insert(id, hash(id));
+            }
+            r
+        });
+        let mut all = parts.next().unwrap_or_default();
+        for r in parts {
+            all.append(r, hash);
+        }
+        all.any()
+    }
+
+    #[test]
+    fn a_repeated_id_is_found_whatever_its_shape_and_wherever_it_is() {
+        // Numbered ids (as bits), others (as hashes), out of order, beyond the array's limit.
+        let ids = [
+            "P-0042",
+            "P-0007",
+            "client-b",
+            "P-07",
+            "P-9999999",
+            "P-0001",
+            "client-a",
+        ];
+        assert!(!repeats(&[&ids]));
+        for (i, id) in ids.iter().enumerate() {
+            let mut with = ids.to_vec();
+            with.insert(i / 2, id);
+            assert!(repeats(&[&with]), "{id} twice");
+            // In two parts read apart, as the two halves of a register are.
+            let (a, b) = ids.split_at(i + 1);
+            let mut b = b.to_vec();
+            b.push(id);
+            assert!(repeats(&[a, &b]), "{id} in both parts");
+        }
+        // Parts whose first ids have other shapes: each id is kept one way.
+        assert!(repeats(&[&["P-0042", "P-0007"], &["X-12", "P-0007"]]));
+        assert!(repeats(&[&["X-12", "P-0007"], &["P-0042", "X-12"]]));
+        assert!(repeats(&[
+            &["client-a"],
+            &["P-0001", "client-a"],
+            &["P-0001"]
+        ]));
+        assert!(repeats(&[&["client-a", "P-0001"], &["P-0001"]]));
+        assert!(repeats(&[&["P-0042", "X-12"], &["X-12"]]));
+        assert!(repeats(&[&["P-1"], &["P-2", "P-2"]]));
+        assert!(repeats(&[&["P-1"], &["P-2"], &["P-1"]]));
+        assert!(!repeats(&[
+            &["P-0042", "P-0007"],
+            &["X-12", "P-0008"],
+            &["X-13"]
+        ]));
+        // The same number of another width is another id.
+        assert!(!repeats(&[&["P-0007", "P-007", "P-00007"]]));
+        assert!(!repeats(&[&[], &["P-1"], &[]]));
+    }
 
     #[test]
     fn renumbered_ids_follow_their_values_and_keep_their_text() {

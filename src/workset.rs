@@ -9,6 +9,7 @@
 use crate::context::Context;
 use crate::error::{invalid, refused};
 use crate::field::Field;
+use crate::ids::Repeats;
 use crate::journal::{Entry, Kind};
 use crate::pipeline::Pipeline;
 use crate::prospect::{self, CellError, Prospect, Styles};
@@ -183,8 +184,7 @@ impl<'p> Workset<'p> {
         // Hashes are collected in order and sorted once: a hash set's random
         // inserts into a table of a million entries cost a cache miss each.
         let len = std::fs::metadata(&p.register.path).map_or(0, |m| m.len());
-        let capacity = (len / 160) as usize;
-        let mut lean = Lean::with_capacity(capacity);
+        let mut lean = Lean::default();
         let second = if crate::par::worth_it(len) {
             reader.second_half(&p.register.path)?
         } else {
@@ -201,13 +201,12 @@ impl<'p> Workset<'p> {
             }
         }
         let Lean {
-            mut hashes,
+            ids,
             rows,
             styles,
             highest,
         } = lean;
-        hashes.sort_unstable();
-        if hashes.windows(2).any(|w| w[0] == w[1]) {
+        if ids.any() {
             drop(reader);
             let mut ws = Workset::load_locked(p, lock, |id| keep(id, id_hash(id)))?;
             ws.highest = highest;
@@ -496,9 +495,10 @@ impl<'p> Workset<'p> {
 }
 
 /// What a lean load gathers from a stretch of rows, in register order.
+#[derive(Default)]
 struct Lean {
-    /// The 64-bit hash of every id.
-    hashes: Vec<u64>,
+    /// Every id, to tell whether one repeats.
+    ids: Repeats,
     /// The rows kept.
     rows: Vec<WorkRow>,
     styles: Styles,
@@ -506,18 +506,9 @@ struct Lean {
 }
 
 impl Lean {
-    fn with_capacity(rows: usize) -> Lean {
-        Lean {
-            hashes: Vec::with_capacity(rows),
-            rows: Vec::new(),
-            styles: Styles::default(),
-            highest: HighestId::default(),
-        }
-    }
-
     /// Adds the part read after this one; its rows' lines move by `lines`.
     fn append(&mut self, later: Lean, lines: u64) {
-        self.hashes.extend_from_slice(&later.hashes);
+        self.ids.append(later.ids, id_hash);
         self.rows.extend(later.rows.into_iter().map(|mut r| {
             r.line += lines;
             r
@@ -543,7 +534,7 @@ impl Lean {
         let cell = row.cell(id_col).map_err(|d| invalid(d.to_string()))?;
         let id = cell.trim();
         let hash = id_hash(id);
-        self.hashes.push(hash);
+        self.ids.insert(id, hash);
         self.highest.observe(id);
         learn_styles(row, p, &mut self.styles);
         if keep(id, hash) {
@@ -573,13 +564,12 @@ fn lean_in_halves(
 ) -> Result<()> {
     use std::sync::atomic::{AtomicBool, Ordering};
     let stop = AtomicBool::new(false);
-    let half = lean.hashes.capacity() / 2;
     let stop = &stop;
     std::thread::scope(|s| {
         let later = std::thread::Builder::new()
             .name("pipe-second-half".into())
             .spawn_scoped(s, move || -> Result<Option<(u64, u64, Lean)>> {
-                let mut part = Lean::with_capacity(half);
+                let mut part = Lean::default();
                 let mut first = None;
                 while let Some(row) = second.next_row()? {
                     if stop.load(Ordering::Relaxed) {
