@@ -101,6 +101,21 @@ const ISO_FIXED: Fixed = Fixed {
     literal: [0, 0, 0, 0, b'-', 0, 0, b'-', 0, 0, 0, 0, 0, 0, 0, 0],
 };
 
+/// The items of [`ISO`], as chrono parses the pattern.
+const ISO_ITEMS: [Item<'static>; 5] = [
+    Item::Numeric(Numeric::Year, Pad::Zero),
+    Item::Literal("-"),
+    Item::Numeric(Numeric::Month, Pad::Zero),
+    Item::Literal("-"),
+    Item::Numeric(Numeric::Day, Pad::Zero),
+];
+
+/// `d` as ISO writes it (`2026-11-27`), as `d.format(ISO)` does without
+/// reading the pattern again each time.
+pub fn iso(d: NaiveDate) -> String {
+    d.format_with_items(ISO_ITEMS.iter()).to_string()
+}
+
 /// Parses an ISO date (`2026-11-27`) exactly as `NaiveDate::parse_from_str(s, ISO)` does, faster.
 pub fn parse_iso(s: &str) -> Option<NaiveDate> {
     ISO_FIXED
@@ -218,8 +233,11 @@ impl DateFormats {
         self.parse(s).map(|(d, _)| d)
     }
 
-    pub fn format(&self, index: usize) -> &str {
-        &self.formats[index.min(self.formats.len() - 1)]
+    /// `d` in the format numbered `index`, as `d.format(self.format(index))`
+    /// writes it, the pattern read once.
+    pub fn write(&self, index: usize, d: NaiveDate) -> String {
+        let items = &self.compiled[index.min(self.compiled.len() - 1)];
+        d.format_with_items(items.iter()).to_string()
     }
 
     pub fn len(&self) -> usize {
@@ -312,6 +330,33 @@ pub fn check_format(f: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_written_as_their_patterns_write_them() {
+        let patterns = ["%d/%m/%Y", "%m/%d/%y", "%e %B %Y", "%d.%m.%Y"];
+        let f = DateFormats::new(&patterns.map(String::from));
+        let mut days = vec![NaiveDate::MIN, NaiveDate::MAX];
+        for (y, m, d) in [
+            (2026, 11, 27),
+            (1, 1, 1),
+            (999, 12, 31),
+            (-44, 3, 15),
+            (10000, 2, 29),
+        ] {
+            days.push(NaiveDate::from_ymd_opt(y, m, d).unwrap());
+        }
+        for d in days {
+            assert_eq!(iso(d), d.format(ISO).to_string());
+            assert_eq!(f.write(0, d), d.format(ISO).to_string());
+            for (i, pattern) in patterns.iter().enumerate() {
+                assert_eq!(
+                    f.write(i + 1, d),
+                    d.format(pattern).to_string(),
+                    "{pattern}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn iso_and_configured_formats() {

@@ -7,7 +7,7 @@
 use crate::field::Field;
 use crate::journal::Kind;
 use crate::prospect::{self, describe_fields};
-use crate::text::{fold, or_list};
+use crate::text::or_list;
 use crate::workset::{EntryBase, Workset};
 use chrono::NaiveDate;
 
@@ -117,14 +117,7 @@ pub fn apply_move(
             )
         }
     })?;
-    let before = ws.rows[i].cells.clone();
-    let entries_before = ws.entries.len();
-    let result = move_row(ws, i, today, req, base);
-    if result.is_err() {
-        ws.rows[i].cells = before;
-        ws.entries.truncate(entries_before);
-    }
-    result
+    ws.attempt(i, |ws| move_row(ws, i, today, req, base))
 }
 
 fn move_row(
@@ -204,10 +197,10 @@ fn move_row(
             .schema
             .col(Field::Stage)
             .expect("schema has a stage column");
-        ws.rows[i].set(stage_col, to_stage.label.clone());
+        ws.set_cell(i, stage_col, to_stage.label.clone());
         ws.entries
             .push(base.make(&id, Kind::Move, "stage", &from_stage.id, &to_stage.id));
-        let since = date.format(crate::dates::ISO).to_string();
+        let since = crate::dates::iso(date);
         if let Some(col) = ws.schema.col(Field::StageSince) {
             let history = ws
                 .history
@@ -216,7 +209,7 @@ fn move_row(
             if history.contains(&id) {
                 // Undo finds the replaced date in the journal's earlier stage entry.
                 let text = ws.cell_text(col, &since);
-                ws.rows[i].set(col, text);
+                ws.set_cell(i, col, text);
             } else {
                 // A prospect with no stage history (typed into the spreadsheet):
                 // the date it replaces is recorded nowhere else, so journal it.
@@ -248,11 +241,10 @@ fn move_row(
             |(_, v)| v.clone(),
         );
         if !value.is_empty() {
-            let folded = fold(&value);
-            match to_stage.lost_reasons.iter().find(|r| fold(r) == folded) {
+            match to_stage.lost_reason(&value) {
                 Some(r) => {
                     sets.retain(|(c, _)| *c != col);
-                    sets.push((col, r.clone()));
+                    sets.push((col, r.to_string()));
                 }
                 None => {
                     return Err(format!(

@@ -299,6 +299,9 @@ pub struct Stage {
     /// Indices of the stages this one may move to; `None` means any.
     pub next: Option<Vec<usize>>,
     pub lost_reasons: Vec<String>,
+    /// The lost reasons folded ([`crate::text::fold`]), in the same order: a
+    /// batch of moves compares a reason given with each, once a move.
+    lost_folded: Vec<String>,
     /// Every deal in this stage must have a dated next action (`no_next_action`).
     pub next_action_required: bool,
     /// The alert rules' settings in this stage, in [`Rule::ALL`] order.
@@ -324,6 +327,14 @@ impl Stage {
             self.decision_after.as_ref().map(|h| h.term.after(today)),
             self.decision_within.as_ref().map(|h| h.term.after(today)),
         )
+    }
+
+    /// The lost reason this stage accepts that `value` names, matched
+    /// without regard to case, accents or spacing.
+    pub fn lost_reason(&self, value: &str) -> Option<&str> {
+        let folded = crate::text::fold(value);
+        let i = self.lost_folded.iter().position(|r| *r == folded)?;
+        Some(&self.lost_reasons[i])
     }
 
     pub fn allows(&self, to: usize) -> bool {
@@ -1300,6 +1311,11 @@ impl Validator<'_> {
                 requires,
                 next,
                 lost_reasons: s.lost_reasons.clone(),
+                lost_folded: s
+                    .lost_reasons
+                    .iter()
+                    .map(|r| crate::text::fold(r))
+                    .collect(),
                 next_action_required: s.next_action_required,
                 alerts: stage_alerts,
                 alert_overrides,

@@ -496,7 +496,7 @@ pub fn canonical(f: Option<Field>, value: &str, p: &Pipeline) -> Result<String, 
             .register
             .date_formats
             .parse_date(v)
-            .map(|d| d.format(crate::dates::ISO).to_string())
+            .map(crate::dates::iso)
             .ok_or_else(|| {
                 format!(
                     "{} `{v}` is not a date; write it as {}",
@@ -545,13 +545,8 @@ pub fn to_cell(
             .find_stage(canonical)
             .map_or_else(|| canonical.to_string(), |i| p.stages[i].label.clone()),
         Kind::Date => {
-            let d = NaiveDate::parse_from_str(canonical, crate::dates::ISO)
-                .expect("canonical dates are ISO");
-            let fmt = match styles.date {
-                Some(i) => p.register.date_formats.format(i),
-                None => p.register.date_formats.format(1),
-            };
-            d.format(fmt).to_string()
+            let d = crate::dates::parse_iso(canonical).expect("canonical dates are ISO");
+            p.register.date_formats.write(styles.date.unwrap_or(1), d)
         }
         Kind::Amount => {
             let v: Decimal = canonical

@@ -55,13 +55,21 @@ impl WorkRow {
     }
 
     pub fn set(&mut self, col: usize, value: String) {
+        self.replace(col, value);
+    }
+
+    /// [`WorkRow::set`], giving back the value the cell had, unless it is
+    /// the cell's first change (which the row keeps in `read_as`).
+    fn replace(&mut self, col: usize, value: String) -> Option<String> {
         if self.cells.len() <= col {
             self.cells.resize(col + 1, String::new());
         }
         let old = std::mem::replace(&mut self.cells[col], value);
-        if !self.read_as.iter().any(|(c, _)| *c == col) {
-            self.read_as.push((col, old));
+        if self.read_as.iter().any(|(c, _)| *c == col) {
+            return Some(old);
         }
+        self.read_as.push((col, old));
+        None
     }
 
     /// The cells that differ from the row as read, in column order.
@@ -98,6 +106,9 @@ pub struct Workset<'p> {
     by_id: Option<(usize, HashMap<String, usize, foldhash::fast::RandomState>)>,
     /// Whether `ids` holds every id of the register ([`Workset::load_lean`] leaves it empty).
     all_ids: bool,
+    /// While [`Workset::attempt`] changes a row: its cells' values before
+    /// each change that `read_as` does not keep, to put back on refusal.
+    undo: Option<Vec<(usize, String)>>,
     /// The highest numbered id of the register, found by a lean load.
     highest: HighestId,
 }
@@ -127,6 +138,7 @@ impl<'p> Workset<'p> {
             history: None,
             by_id: None,
             all_ids: false,
+            undo: None,
             highest: HighestId::default(),
         }
     }
@@ -410,6 +422,43 @@ impl<'p> Workset<'p> {
         )
     }
 
+    /// Sets a cell of row `i` to `text` as it is written in the register.
+    pub fn set_cell(&mut self, i: usize, col: usize, text: String) {
+        let old = self.rows[i].replace(col, text);
+        if let (Some(undo), Some(old)) = (&mut self.undo, old) {
+            undo.push((col, old));
+        }
+    }
+
+    /// Runs `change` on row `i` (and no other row); when it fails, the row's
+    /// cells and the journal's entries are left as they were before it. Only
+    /// the cells it changed are kept aside, not a copy of the row.
+    pub fn attempt<T, E>(
+        &mut self,
+        i: usize,
+        change: impl FnOnce(&mut Workset<'p>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let row = &self.rows[i];
+        let (width, first_changes) = (row.cells.len(), row.read_as.len());
+        let entries = self.entries.len();
+        assert!(self.undo.is_none(), "attempts on rows do not nest");
+        self.undo = Some(Vec::new());
+        let result = change(self);
+        let undo = self.undo.take().unwrap_or_default();
+        if result.is_err() {
+            let row = &mut self.rows[i];
+            for (col, old) in undo.into_iter().rev() {
+                row.cells[col] = old;
+            }
+            for (col, was) in row.read_as.drain(first_changes..) {
+                row.cells[col] = was;
+            }
+            row.cells.truncate(width);
+            self.entries.truncate(entries);
+        }
+        result
+    }
+
     /// Sets a column of a row from a canonical value; journals a `set` if it changed.
     pub fn set_field(&mut self, i: usize, col: usize, canonical: &str, entry: &EntryBase) {
         let field = self.schema.field_of(col);
@@ -418,7 +467,7 @@ impl<'p> Workset<'p> {
             return;
         }
         let text = self.cell_text(col, canonical);
-        self.rows[i].set(col, text);
+        self.set_cell(i, col, text);
         let id = self.rows[i].get(self.id_col()).trim().to_string();
         self.entries.push(entry.make(
             &id,
@@ -431,10 +480,7 @@ impl<'p> Workset<'p> {
 
     pub fn ctx_date_cell(&self, f: Field, d: NaiveDate) -> Option<(usize, String)> {
         let col = self.schema.col(f)?;
-        Some((
-            col,
-            self.cell_text(col, &d.format(crate::dates::ISO).to_string()),
-        ))
+        Some((col, self.cell_text(col, &crate::dates::iso(d))))
     }
 
     /// Writes the changed rows and the journal entries; returns how many rows changed.

@@ -1051,6 +1051,40 @@ fn dry_run_batch_writes_nothing() {
     );
 }
 
+#[test]
+fn a_refused_move_leaves_its_row_as_it_was_for_the_next() {
+    let sb = Sandbox::compact();
+    // P-0002 is refused Proposal once its stage, stage date and owner are
+    // set (it has no amount); the next line then moves it from Qualified,
+    // not from Proposal, and changes its owner still. P-0001 is refused
+    // the same after a first move: it is left as that move made it.
+    sb.write(
+        "batch.csv",
+        "id,stage,date,owner,reason\nP-0002,Proposal,2026-11-20,Bob,\nP-0002,Lost,2026-11-21,Bob,Price\n\
+         P-0001,Qualified,2026-11-20,Ann,\nP-0001,Proposal,2026-11-21,Bob,\nP-0001,Lost,2026-11-22,Bob,Price\n",
+    );
+    let args = ["move", "--batch", "batch.csv", "--dry-run"];
+    let (out, err) = sb.fails(4, &args);
+    assert_eq!(
+        out,
+        "\
+would move P-0002 (Borel SA) from Qualified to Lost on 2026-11-21
+  and set owner = Bob
+  and set lost_reason = Price
+would move P-0001 (Acme Tools) from Lead to Qualified on 2026-11-20
+  and set owner = Ann
+would move P-0001 (Acme Tools) from Qualified to Lost on 2026-11-22
+  and set owner = Bob
+  and set lost_reason = Price
+refused: batch.csv:2: `P-0002` cannot enter Proposal without `amount` and `expected_close`, which the stage requires
+  hint: give them with --set amount=… --set expected_close=…
+refused: batch.csv:5: `P-0001` cannot enter Proposal without `amount` and `expected_close`, which the stage requires
+  hint: give them with --set amount=… --set expected_close=…
+"
+    );
+    assert_eq!(err, "");
+}
+
 // -------------------------------------------------------------------- batches
 
 const GOOD_BATCH: &str = "\
