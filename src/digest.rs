@@ -164,7 +164,8 @@ pub fn staged_among(
     if cache::Policy::from_env() == cache::Policy::Off {
         return Ok(None);
     }
-    let Some(cached) = cache::Cached::open(&cache::path_for(path), &cache::fingerprint(p)) else {
+    let Some(cached) = cache::Cached::open_checked(&cache::path_for(path), &cache::fingerprint(p))
+    else {
         return Ok(None);
     };
     let mut journal = File::open(path)?;
@@ -234,8 +235,9 @@ struct Replayed {
     /// those bytes and the journal just after them.
     matched: std::io::Result<(bool, cache::Hasher, File)>,
     /// The replay's ids, entries and next line; `None` when it was not tried
-    /// (on one thread, a journal that does not match is not replayed).
-    steps: Option<Result<(Ids, u64, u64)>>,
+    /// (on one thread, a journal that does not match is not replayed), or
+    /// `Some(Ok(None))` when the cache turned out damaged.
+    steps: Option<Result<Option<(Ids, u64, u64)>>>,
 }
 
 impl<'a> Plan<'a> {
@@ -310,7 +312,7 @@ impl<'a> Plan<'a> {
                 .matched
                 .map_err(|e| Plan::read_error(self.path, e))?;
             match replayed.steps {
-                Some(Ok((ids, entries, next_line))) if matched => {
+                Some(Ok(Some((ids, entries, next_line)))) if matched => {
                     let rest = Rest {
                         journal: at_covered,
                         hasher,
@@ -334,7 +336,8 @@ impl<'a> Plan<'a> {
                         self.cache_path.display()
                     );
                 }
-                // The journal was edited, cut or replaced: it is read in full.
+                // The journal was edited, cut or replaced, or the cache is
+                // damaged: the journal is read in full.
                 _ => {}
             }
             // What was replayed goes, with the state built on it.
@@ -867,6 +870,22 @@ mod tests {
         damaged[at] ^= 0x40;
         std::fs::write(&cache, &damaged).unwrap();
         assert_eq!(read(&path, &p, Policy::Auto), plain);
+        // Damage anywhere in the contents (checked as they are replayed)
+        // gives the journal's own reading, and is not taken for a fault of
+        // `pipe`'s (which would remove the cache).
+        let step = (made.len() - cache::HEADER_LEN) / 40;
+        for at in (cache::HEADER_LEN + 3..made.len()).step_by(step) {
+            let mut damaged = made.clone();
+            damaged[at] = damaged[at].wrapping_add(1 + at as u8 % 7);
+            std::fs::write(&cache, &damaged).unwrap();
+            assert_eq!(
+                read(&path, &p, Policy::Auto),
+                plain,
+                "byte {at} of {}",
+                made.len()
+            );
+            assert!(cache.exists(), "byte {at}: the cache was taken for a fault");
+        }
         std::fs::write(&cache, &made[..made.len() - 10]).unwrap();
         assert_eq!(read(&path, &p, Policy::Always), plain);
         assert_eq!(std::fs::read(&cache).unwrap(), made, "made again");

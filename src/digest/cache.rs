@@ -41,7 +41,7 @@ use anyhow::{Result, bail};
 use chrono::{Datelike, NaiveDate};
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use xxhash_rust::xxh3::Xxh3;
 
@@ -183,6 +183,11 @@ struct Header {
 }
 
 impl Header {
+    /// Whether `body`, read to its end, is the contents this header describes.
+    fn matches(&self, body: Hashing<impl Read>) -> bool {
+        body.read_to() == self.body_len && body.finish() == self.body_hash
+    }
+
     fn bytes(&self) -> [u8; HEADER_LEN] {
         let mut out = [0u8; HEADER_LEN];
         let mut at = 0;
@@ -231,14 +236,20 @@ impl Header {
     }
 }
 
-/// A cache whose header and contents check out.
+/// A cache whose header checks out; its contents are checked whole before
+/// any part of them is trusted ([`Cached::open_checked`]), or as they are
+/// replayed ([`Cached::replay`]).
 pub struct Cached {
     file: BufReader<File>,
     header: Header,
+    /// Whether the contents were checked when opened.
+    checked: bool,
 }
 
 impl Cached {
-    /// The cache at `path`, if there is one made for this `fingerprint` and it is whole.
+    /// The cache at `path`, if there is one made for this `fingerprint`, of
+    /// the length its header gives. Its contents are not read: a replay
+    /// checks them as it goes, so that they are read once, not twice.
     pub fn open(path: &Path, fingerprint: &[u8; 16]) -> Option<Cached> {
         let mut file = BufReader::with_capacity(READ_BUF, File::open(path).ok()?);
         let mut head = [0u8; HEADER_LEN];
@@ -247,24 +258,36 @@ impl Cached {
         if &header.fingerprint != fingerprint {
             return None;
         }
-        // The contents are checked whole before any step is used.
-        let mut h = Xxh3::new();
-        let mut len = 0u64;
-        loop {
-            let buf = file.fill_buf().ok()?;
-            if buf.is_empty() {
-                break;
-            }
-            h.update(buf);
-            len += buf.len() as u64;
-            let n = buf.len();
-            file.consume(n);
-        }
-        if len != header.body_len || h.digest128() != header.body_hash {
+        // Every count the header gives is bounded by the bytes that follow,
+        // which bounds what a replay of damaged contents can allocate.
+        let len = file.get_ref().metadata().ok()?.len();
+        let body = header.body_len;
+        if len.checked_sub(HEADER_LEN as u64) != Some(body)
+            || header.ids > body
+            || header.steps > body
+            || header.ids_at > body
+        {
             return None;
         }
-        file.seek(SeekFrom::Start(HEADER_LEN as u64)).ok()?;
-        Some(Cached { file, header })
+        Some(Cached {
+            file,
+            header,
+            checked: false,
+        })
+    }
+
+    /// [`Cached::open`], with the contents checked whole before any is
+    /// used: for reading a part of them ([`Cached::staged_among`]).
+    pub fn open_checked(path: &Path, fingerprint: &[u8; 16]) -> Option<Cached> {
+        let mut cached = Cached::open(path, fingerprint)?;
+        let mut body = Hashing::new(&mut cached.file, Hasher::new(), 0, true);
+        io::copy(&mut body, &mut io::sink()).ok()?;
+        if !cached.header.matches(body) {
+            return None;
+        }
+        cached.file.seek(SeekFrom::Start(HEADER_LEN as u64)).ok()?;
+        cached.checked = true;
+        Some(cached)
     }
 
     pub fn covers(&self) -> u64 {
@@ -281,47 +304,35 @@ impl Cached {
 
     /// Hands every cached step to `sink`; copies the blocks to `writer` when
     /// a new cache is being made. Returns the ids the steps number, the
-    /// entries the cached bytes hold and the line after them.
+    /// entries the cached bytes hold and the line after them; `None` when
+    /// the contents turn out not to be those the header describes (a
+    /// damaged file): what `sink` and `writer` were given is then to be
+    /// dropped. The contents are hashed as they are read, and read to their
+    /// end whatever happens, to tell damage from a fault in the reading.
     pub fn replay(
         mut self,
-        mut writer: Option<&mut Writer>,
+        writer: Option<&mut Writer>,
         sink: &mut dyn FnMut(&Step<'_>),
-    ) -> Result<(Ids, u64, u64)> {
+    ) -> Result<Option<(Ids, u64, u64)>> {
         let h = self.header;
-        let mut block = Vec::new();
-        let (mut steps, mut at) = (0u64, 0u64);
-        while at < h.ids_at {
-            let mut head = [0u8; 8];
-            self.file.read_exact(&mut head)?;
-            let len = u32::from_le_bytes(head[..4].try_into().expect("4 bytes")) as usize;
-            let count = u32::from_le_bytes(head[4..].try_into().expect("4 bytes"));
-            block.resize(len, 0);
-            self.file.read_exact(&mut block)?;
-            decode_block(&block, count, h.ids, &mut |s| {
-                if let Some(w) = writer.as_deref_mut() {
-                    w.note(s);
-                }
-                sink(s);
-            })?;
-            steps += u64::from(count);
-            at += 8 + len as u64;
-            if let Some(w) = writer.as_deref_mut() {
-                w.copy_block(&head, &block, count);
+        let checked = self.checked;
+        let mut body = Hashing::new(&mut self.file, Hasher::new(), 0, !checked);
+        let read = replay_body(&mut body, h, writer, sink);
+        if !checked {
+            io::copy(&mut body, &mut io::sink())?;
+            if !h.matches(body) {
+                return Ok(None);
             }
         }
-        if steps != h.steps || at != h.ids_at {
-            bail!("it holds {steps} steps, not {}", h.steps);
-        }
-        let ids = Ids::load(&mut self.file)?;
-        if ids.len() as u64 != h.ids {
-            bail!("it numbers {} ids, not {}", ids.len(), h.ids);
-        }
-        Ok((ids, h.entries, h.next_line))
+        read.map(Some)
     }
 
     /// The ids among `wanted` that have a stage step in the cache, read
     /// from its ids and their marks, without its steps.
     pub fn staged_among(mut self, wanted: &[String]) -> Result<HashSet<String>> {
+        if !self.checked {
+            bail!("its contents were not checked ([`Cached::open_checked`])");
+        }
         let h = self.header;
         self.file
             .seek(SeekFrom::Start(HEADER_LEN as u64 + h.ids_at))?;
@@ -373,6 +384,47 @@ impl Prefix {
 }
 
 /// Reads one block's steps.
+/// The steps of a cache's contents, read from `body` (see [`Cached::replay`]).
+fn replay_body(
+    body: &mut impl Read,
+    h: Header,
+    mut writer: Option<&mut Writer>,
+    sink: &mut dyn FnMut(&Step<'_>),
+) -> Result<(Ids, u64, u64)> {
+    let mut block = Vec::new();
+    let (mut steps, mut at) = (0u64, 0u64);
+    while at < h.ids_at {
+        let mut head = [0u8; 8];
+        body.read_exact(&mut head)?;
+        let len = u32::from_le_bytes(head[..4].try_into().expect("4 bytes")) as usize;
+        let count = u32::from_le_bytes(head[4..].try_into().expect("4 bytes"));
+        if len as u64 > h.ids_at - at {
+            bail!("a block runs past the steps");
+        }
+        block.resize(len, 0);
+        body.read_exact(&mut block)?;
+        decode_block(&block, count, h.ids, &mut |s| {
+            if let Some(w) = writer.as_deref_mut() {
+                w.note(s);
+            }
+            sink(s);
+        })?;
+        steps += u64::from(count);
+        at += 8 + len as u64;
+        if let Some(w) = writer.as_deref_mut() {
+            w.copy_block(&head, &block, count);
+        }
+    }
+    if steps != h.steps || at != h.ids_at {
+        bail!("it holds {steps} steps, not {}", h.steps);
+    }
+    let ids = Ids::load(body)?;
+    if ids.len() as u64 != h.ids {
+        bail!("it numbers {} ids, not {}", ids.len(), h.ids);
+    }
+    Ok((ids, h.entries, h.next_line))
+}
+
 fn decode_block(b: &[u8], count: u32, ids: u64, sink: &mut dyn FnMut(&Step<'_>)) -> Result<()> {
     let mut r = Bytes { b, at: 0 };
     let (mut line, mut day) = (0u64, 0i64);
