@@ -210,7 +210,7 @@ impl DateFormats {
 
     /// As [`DateFormats::parse`], trying first the format a register was seen to use.
     pub fn parse_hinted(&self, s: &str, first: Option<usize>) -> Option<(NaiveDate, usize)> {
-        let s = s.trim();
+        let s = crate::text::trim(s);
         let try_one = |i: usize| {
             if let Some(d) = self.fixed[i].and_then(|f| f.parse(s.as_bytes())) {
                 return Some((d, i));
