@@ -749,6 +749,25 @@ mod tests {
             staged_among(&path, &p, &wanted).unwrap(),
             Some(reference(&path))
         );
+        // Only the ids and marks are read, and checked: a damaged step
+        // changes nothing, a damaged id or mark leaves the cache unused.
+        let cache = cache::path_for(&path);
+        let made = std::fs::read(&cache).unwrap();
+        let damaged = |at: usize| {
+            let mut bytes = made.clone();
+            bytes[at] ^= 0x20;
+            std::fs::write(&cache, bytes).unwrap();
+            staged_among(&path, &p, &wanted).unwrap()
+        };
+        assert_eq!(damaged(cache::HEADER_LEN + 40), Some(reference(&path)));
+        for back in [1, 9, 300] {
+            assert_eq!(
+                damaged(made.len() - back),
+                None,
+                "{back} bytes from the end"
+            );
+        }
+        std::fs::write(&cache, &made).unwrap();
         // A journal edited in the cached bytes: the cache is not used.
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, text.replacen(",me,,", ",moi,,", 1)).unwrap();

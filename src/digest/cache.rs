@@ -10,8 +10,10 @@
 //!   or replaced, fails the comparison and is read again in full;
 //! - a fingerprint of `pipe`'s version and of the stage names the pipeline
 //!   knows, since steps number the stages;
-//! - the hash of its own contents, checked before any step is used, so a
-//!   cache cut short or damaged is ignored.
+//! - the hash of its own contents, checked as the steps are replayed (what
+//!   was replayed is dropped when it fails), so a cache cut short or damaged
+//!   is ignored; and the hash of its ids and marks alone, checked before a
+//!   batch of moves reads them without the steps.
 //!
 //! Only a journal read without a problem is cached, so `pipe check` still
 //! finds every problem. Writing the cache is best effort: a folder that
@@ -47,8 +49,8 @@ use xxhash_rust::xxh3::Xxh3;
 
 const MAGIC: &[u8; 8] = b"pipe-jc1";
 /// Bumped whenever the layout or the meaning of a step changes.
-const FORMAT_VERSION: u32 = 4;
-pub const HEADER_LEN: usize = 8 + 16 + 8 + 16 + 8 + 8 + 8 + 8 + 8 + 8 + 16;
+const FORMAT_VERSION: u32 = 5;
+pub const HEADER_LEN: usize = 8 + 16 + 8 + 16 + 8 + 8 + 8 + 8 + 8 + 8 + 16 + 16;
 /// A block is written once it holds this many bytes.
 const BLOCK: usize = 64 * 1024;
 /// Journals smaller than this are read as CSV every time unless `PIPE_CACHE=1`.
@@ -180,6 +182,8 @@ struct Header {
     ids_at: u64,
     body_len: u64,
     body_hash: u128,
+    /// The hash of the body from `ids_at` on: the ids and the marks.
+    ids_hash: u128,
 }
 
 impl Header {
@@ -206,6 +210,7 @@ impl Header {
         put(&self.ids_at.to_le_bytes());
         put(&self.body_len.to_le_bytes());
         put(&self.body_hash.to_le_bytes());
+        put(&self.ids_hash.to_le_bytes());
         out
     }
 
@@ -232,18 +237,19 @@ impl Header {
             ids_at: u64_of(take(8)),
             body_len: u64_of(take(8)),
             body_hash: u128_of(take(16)),
+            ids_hash: u128_of(take(16)),
         })
     }
 }
 
-/// A cache whose header checks out; its contents are checked whole before
-/// any part of them is trusted ([`Cached::open_checked`]), or as they are
-/// replayed ([`Cached::replay`]).
+/// A cache whose header checks out; its contents are checked as they are
+/// replayed ([`Cached::replay`]), its ids and marks alone before they are
+/// read without the steps ([`Cached::open_checked`]).
 pub struct Cached {
     file: BufReader<File>,
     header: Header,
-    /// Whether the contents were checked when opened.
-    checked: bool,
+    /// Whether the ids and marks were checked when opened.
+    ids_checked: bool,
 }
 
 impl Cached {
@@ -272,21 +278,26 @@ impl Cached {
         Some(Cached {
             file,
             header,
-            checked: false,
+            ids_checked: false,
         })
     }
 
-    /// [`Cached::open`], with the contents checked whole before any is
-    /// used: for reading a part of them ([`Cached::staged_among`]).
+    /// [`Cached::open`], with the ids and marks checked against their own
+    /// hash, for [`Cached::staged_among`], which reads only them: the steps
+    /// before them (most of the file) are not read.
     pub fn open_checked(path: &Path, fingerprint: &[u8; 16]) -> Option<Cached> {
         let mut cached = Cached::open(path, fingerprint)?;
-        let mut body = Hashing::new(&mut cached.file, Hasher::new(), 0, true);
-        io::copy(&mut body, &mut io::sink()).ok()?;
-        if !cached.header.matches(body) {
+        let h = cached.header;
+        cached
+            .file
+            .seek(SeekFrom::Start(HEADER_LEN as u64 + h.ids_at))
+            .ok()?;
+        let mut ids = Hashing::new(&mut cached.file, Hasher::new(), h.ids_at, true);
+        io::copy(&mut ids, &mut io::sink()).ok()?;
+        if ids.read_to() != h.body_len || ids.finish() != h.ids_hash {
             return None;
         }
-        cached.file.seek(SeekFrom::Start(HEADER_LEN as u64)).ok()?;
-        cached.checked = true;
+        cached.ids_checked = true;
         Some(cached)
     }
 
@@ -315,14 +326,12 @@ impl Cached {
         sink: &mut dyn FnMut(&Step<'_>),
     ) -> Result<Option<(Ids, u64, u64)>> {
         let h = self.header;
-        let checked = self.checked;
-        let mut body = Hashing::new(&mut self.file, Hasher::new(), 0, !checked);
+        self.file.seek(SeekFrom::Start(HEADER_LEN as u64))?;
+        let mut body = Hashing::new(&mut self.file, Hasher::new(), 0, true);
         let read = replay_body(&mut body, h, writer, sink);
-        if !checked {
-            io::copy(&mut body, &mut io::sink())?;
-            if !h.matches(body) {
-                return Ok(None);
-            }
+        io::copy(&mut body, &mut io::sink())?;
+        if !h.matches(body) {
+            return Ok(None);
         }
         read.map(Some)
     }
@@ -330,8 +339,8 @@ impl Cached {
     /// The ids among `wanted` that have a stage step in the cache, read
     /// from its ids and their marks, without its steps.
     pub fn staged_among(mut self, wanted: &[String]) -> Result<HashSet<String>> {
-        if !self.checked {
-            bail!("its contents were not checked ([`Cached::open_checked`])");
+        if !self.ids_checked {
+            bail!("its ids were not checked ([`Cached::open_checked`])");
         }
         let h = self.header;
         self.file
@@ -574,6 +583,8 @@ pub struct Writer {
     steps: u64,
     body_len: u64,
     body_hash: Xxh3,
+    /// The hash of the ids and marks, once they are being written.
+    ids_hash: Option<Xxh3>,
     /// Set when a write failed: nothing is kept then.
     failed: bool,
     /// One bit a prospect, by number: whether it has a stage step.
@@ -605,6 +616,7 @@ impl Writer {
             steps: 0,
             body_len: 0,
             body_hash: Xxh3::new(),
+            ids_hash: None,
             failed: false,
             staged: Vec::new(),
         })
@@ -685,6 +697,9 @@ impl Writer {
             return;
         }
         self.body_hash.update(bytes);
+        if let Some(h) = &mut self.ids_hash {
+            h.update(bytes);
+        }
         self.body_len += bytes.len() as u64;
         self.failed = self.out.write_all(bytes).is_err();
     }
@@ -703,6 +718,7 @@ impl Writer {
     ) {
         self.flush_block();
         let ids_at = self.body_len;
+        self.ids_hash = Some(Xxh3::new());
         // Straight into the body, without a copy of the ids in memory.
         if ids.store(&mut Body(&mut self)).is_err() || self.failed {
             return;
@@ -729,6 +745,7 @@ impl Writer {
             ids_at,
             body_len: self.body_len,
             body_hash: self.body_hash.digest128(),
+            ids_hash: self.ids_hash.as_ref().map_or(0, Xxh3::digest128),
         };
         let Ok(mut tmp) = self.out.into_inner() else {
             return;
@@ -795,6 +812,7 @@ mod tests {
             ids_at: 88,
             body_len: 99,
             body_hash: 17,
+            ids_hash: 19,
         };
         assert_eq!(Header::parse(&h.bytes()), Some(h));
         let mut bad = h.bytes();
