@@ -146,10 +146,10 @@ impl<'p> Workset<'p> {
     /// Locks and reads the register, keeping the rows whose id `keep` accepts,
     /// for commands that only need those rows (`move`, `set`, `add`,
     /// `triage --apply`, and `undo` through [`Workset::load_lean_locked`]):
-    /// ids are checked unique through a list of 64-bit
-    /// hashes instead of a map of strings, sorted once at the end. Any hash
-    /// seen twice (a duplicate, or in theory a collision) sends the load
-    /// through [`Workset::load_locked`], which gives the exact refusal. `ids`
+    /// ids are checked unique through a bit per numbered id and a list of
+    /// 64-bit hashes of the others ([`Repeats`]) instead of a map of
+    /// strings. Any id seen twice (or, in theory, two hashes alike) sends the
+    /// load through [`Workset::load_locked`], which gives the exact refusal. `ids`
     /// stays empty; [`Workset::near_ids`] reads the register again when
     /// needed, and [`Workset::next_id`] follows the register's highest
     /// numbered id.
@@ -193,8 +193,6 @@ impl<'p> Workset<'p> {
         keep: impl Fn(&str, u64) -> bool + Sync,
     ) -> Result<Workset<'p>> {
         let (mut reader, stamp, id_col) = Workset::open(p)?;
-        // Hashes are collected in order and sorted once: a hash set's random
-        // inserts into a table of a million entries cost a cache miss each.
         let len = std::fs::metadata(&p.register.path).map_or(0, |m| m.len());
         let mut lean = Lean::default();
         let second = if crate::par::worth_it(len) {

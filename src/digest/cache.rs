@@ -297,6 +297,7 @@ impl Cached {
         if ids.read_to() != h.body_len || ids.finish() != h.ids_hash {
             return None;
         }
+        cached.file.seek(SeekFrom::Start(HEADER_LEN as u64)).ok()?;
         cached.ids_checked = true;
         Some(cached)
     }
@@ -326,7 +327,7 @@ impl Cached {
         sink: &mut dyn FnMut(&Step<'_>),
     ) -> Result<Option<(Ids, u64, u64)>> {
         let h = self.header;
-        self.file.seek(SeekFrom::Start(HEADER_LEN as u64))?;
+        // Opened, the file stands at the contents' start.
         let mut body = Hashing::new(&mut self.file, Hasher::new(), 0, true);
         let read = replay_body(&mut body, h, writer, sink);
         io::copy(&mut body, &mut io::sink())?;
@@ -340,7 +341,7 @@ impl Cached {
     /// from its ids and their marks, without its steps.
     pub fn staged_among(mut self, wanted: &[String]) -> Result<HashSet<String>> {
         if !self.ids_checked {
-            bail!("its ids were not checked ([`Cached::open_checked`])");
+            bail!("its ids were read without being checked (open it with `open_checked`)");
         }
         let h = self.header;
         self.file
@@ -392,7 +393,6 @@ impl Prefix {
     }
 }
 
-/// Reads one block's steps.
 /// The steps of a cache's contents, read from `body` (see [`Cached::replay`]).
 fn replay_body(
     body: &mut impl Read,
@@ -434,6 +434,7 @@ fn replay_body(
     Ok((ids, h.entries, h.next_line))
 }
 
+/// Reads one block's steps.
 fn decode_block(b: &[u8], count: u32, ids: u64, sink: &mut dyn FnMut(&Step<'_>)) -> Result<()> {
     let mut r = Bytes { b, at: 0 };
     let (mut line, mut day) = (0u64, 0i64);
