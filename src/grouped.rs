@@ -30,9 +30,9 @@ pub fn by_number<T: Copy>(items: Vec<(u32, T)>, n: usize, blank: T) -> (Vec<u32>
 /// second array, but only one array is ever held.
 pub fn renumber_in_place<T: Copy>(values: &mut Vec<T>, new_of: &[u32], blank: T) {
     values.resize(new_of.len(), blank);
-    let mut placed = vec![0u64; new_of.len().div_ceil(64)];
+    let mut placed = fixedbitset::FixedBitSet::with_capacity(new_of.len());
     for start in 0..new_of.len() {
-        if placed[start / 64] >> (start % 64) & 1 != 0 {
+        if placed.contains(start) {
             continue;
         }
         // Each value carried to its place takes the one there along.
@@ -40,11 +40,11 @@ pub fn renumber_in_place<T: Copy>(values: &mut Vec<T>, new_of: &[u32], blank: T)
         let mut to = new_of[start] as usize;
         while to != start {
             std::mem::swap(&mut carried, &mut values[to]);
-            placed[to / 64] |= 1 << (to % 64);
+            placed.insert(to);
             to = new_of[to] as usize;
         }
         values[start] = carried;
-        placed[start / 64] |= 1 << (start % 64);
+        placed.insert(start);
     }
 }
 
