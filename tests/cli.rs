@@ -531,6 +531,37 @@ fn duplicate_id() {
 }
 
 #[test]
+fn a_row_that_cannot_be_read_is_still_checked_against_the_journal() {
+    let sb = Sandbox::compact();
+    // P-0002 typed into Won (by its stage id) with an amount that is not one:
+    // the journal has it in Qualified.
+    let register = sb.register_text().replacen(
+        "P-0002,Qualified,2026-10-15,Ann Lee,Borel SA,Ann,,",
+        "P-0002,won,2026-10-15,Ann Lee,Borel SA,Ann,lots,",
+        1,
+    );
+    assert!(register.contains("P-0002,won,"), "{register}");
+    sb.write("prospects.csv", register);
+    let (out, _) = sb.fails(1, &["check"]);
+    assert!(
+        out.contains("prospects.csv:3:44: error: `lots` is not an amount"),
+        "{out}"
+    );
+    assert!(
+        out.contains("prospects.csv:3: error: `P-0002` is in Won here, but the journal's last record (journal.csv:7) has it in Qualified"),
+        "{out}"
+    );
+    // Both are alerts too.
+    let (_, out, _) = sb.run(&["alerts", "--rule", "invalid_row", "--format", "csv"]);
+    let rows: Vec<&str> = out.lines().filter(|l| l.contains("P-0002")).collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    assert!(
+        rows[1].contains(",won,invalid_row,critical,journal-mismatch,"),
+        "{out}"
+    );
+}
+
+#[test]
 fn moving_a_duplicated_id_is_refused() {
     let sb = Sandbox::compact();
     let mut register = sb.register_text();
