@@ -155,39 +155,71 @@ const UNSET: u8 = u8::MAX - 1;
 struct Brief {
     /// Its earliest stage event's date; `NaiveDate::MAX` while it has none.
     first: NaiveDate,
-    /// The date of its last event on or before the day, with `last_to`.
+    /// The date of its last event on or before the day, with [`Brief::last_to`].
     last: NaiveDate,
-    /// The date of its last close in the period, with `close_to`.
+    /// The date of its last close in the period, with [`Brief::close_to`].
     close: NaiveDate,
     /// The stages it entered in the period, one bit each.
     entered: u16,
-    /// Where its last event on or before the day led: `NONE` for a
-    /// removal, `UNSET` while there is none.
-    last_to: u8,
-    /// The stage of its last close in the period; `UNSET` while there is none.
-    close_to: u8,
+    /// Three stages in five bits each ([`Brief::LAST_TO`], [`Brief::CLOSE_TO`],
+    /// [`Brief::FIRST_FROM`]): a stage below [`MAX_STAGES`], or `NONE` or
+    /// `UNSET` as codes 30 and 31.
+    stages: u16,
 }
 
 const _: () = assert!(std::mem::size_of::<Brief>() == 16);
 
 impl Brief {
+    /// Where its last event on or before the day led: `NONE` for a
+    /// removal, `UNSET` while there is none.
+    const LAST_TO: u16 = 0;
+    /// The stage of its last close in the period; `UNSET` while there is none.
+    const CLOSE_TO: u16 = 5;
+    /// The stage its first event left (`NONE` for an add), for a past day.
+    const FIRST_FROM: u16 = 10;
+
     const EMPTY: Brief = Brief {
         first: NaiveDate::MAX,
         last: NaiveDate::MIN,
         close: NaiveDate::MIN,
         entered: 0,
-        last_to: UNSET,
-        close_to: UNSET,
+        stages: 31 | 31 << Brief::CLOSE_TO | 31 << Brief::FIRST_FROM,
     };
+
+    /// The stage kept at `at`, as a `u8` (`NONE`, `UNSET` or a stage).
+    fn stage(&self, at: u16) -> u8 {
+        match (self.stages >> at) & 31 {
+            31 => UNSET,
+            30 => NONE,
+            s => s as u8,
+        }
+    }
+
+    fn set_stage(&mut self, at: u16, stage: u8) {
+        let code = match stage {
+            UNSET => 31,
+            NONE => 30,
+            s => {
+                debug_assert!(usize::from(s) < MAX_STAGES, "briefs keep 16 stages");
+                u16::from(s)
+            }
+        };
+        self.stages = self.stages & !(31 << at) | code << at;
+    }
+
+    fn last_to(&self) -> u8 {
+        self.stage(Brief::LAST_TO)
+    }
+
+    fn close_to(&self) -> u8 {
+        self.stage(Brief::CLOSE_TO)
+    }
 }
 
 /// For a past day: what the stage events and the field changes say of it,
 /// beyond the records.
 #[derive(Default)]
 struct Then {
-    /// By number: the stage each prospect's first event left (`NONE` for
-    /// an add), `UNSET` when it has none.
-    first_from: Vec<u8>,
     /// Per prospect's number and replayed field ([`REPLAYED`]'s index), for
     /// the fields the journal changes.
     fields: HashMap<(u32, u8), Fold, foldhash::quality::RandomState>,
@@ -344,20 +376,15 @@ impl Builder {
         let b = &mut self.briefs[i];
         let date = s.date;
         let number = |s: Option<usize>| s.map_or(NONE, |s| s as u8);
-        if let Some(then) = &mut self.then {
-            if i >= then.first_from.len() {
-                then.first_from.resize(i + 1, UNSET);
-            }
-            // An earlier line of the same date comes before it in date order.
-            if date < b.first {
-                then.first_from[i] = number(from);
-            }
+        // An earlier line of the same date comes before it in date order.
+        if date < b.first {
+            b.set_stage(Brief::FIRST_FROM, number(from));
         }
         b.first = b.first.min(date);
         // A later line of the same date comes after it in date order.
-        if date <= self.q.day && (b.last_to == UNSET || date >= b.last) {
+        if date <= self.q.day && (b.last_to() == UNSET || date >= b.last) {
             b.last = date;
-            b.last_to = number(to);
+            b.set_stage(Brief::LAST_TO, number(to));
         }
         if date >= self.q.from
             && date <= self.q.to.min(self.q.day)
@@ -367,10 +394,10 @@ impl Builder {
             let o = self.outcomes[s];
             if o != Outcome::Open
                 && from.map(|f| self.outcomes[f]) != Some(o)
-                && (b.close_to == UNSET || date >= b.close)
+                && (b.close_to() == UNSET || date >= b.close)
             {
                 b.close = date;
-                b.close_to = s as u8;
+                b.set_stage(Brief::CLOSE_TO, s as u8);
             }
         }
     }
@@ -411,7 +438,7 @@ impl Briefs {
             return State::Present(Cow::Borrowed(x));
         };
         let n = self.ids.find(&x.id);
-        state_from(x, q.day, p, self.stages_on(n, then), |field| {
+        state_from(x, q.day, p, self.stages_on(n), |field| {
             then.value_on(n?, field)
         })
     }
@@ -420,7 +447,12 @@ impl Briefs {
     /// [`Briefs::answers`] to find them in the processor's cache
     /// ([`crate::ids::touch`]).
     pub fn touch(&self, ids: &mut dyn Iterator<Item = &str>) {
-        crate::ids::touch(ids, |id| self.ids.find(id), &self.briefs, |b| b.last_to);
+        crate::ids::touch(
+            ids,
+            |id| self.ids.find(id),
+            &self.briefs,
+            |b| b.stages as u8,
+        );
     }
 
     /// The record of the prospect numbered `n`, when it has stage events.
@@ -430,13 +462,12 @@ impl Briefs {
     }
 
     /// What the stage events of the prospect numbered `n` say of the day.
-    fn stages_on(&self, n: Option<u32>, then: &Then) -> Option<StagesOn> {
+    fn stages_on(&self, n: Option<u32>) -> Option<StagesOn> {
         let b = self.record(n)?;
-        let n = n? as usize;
         let stage = |s: u8| (s != NONE).then_some(s as usize);
         Some(StagesOn {
-            last: (b.last_to != UNSET).then(|| (b.last, stage(b.last_to))),
-            first_from: stage(then.first_from[n]),
+            last: (b.last_to() != UNSET).then(|| (b.last, stage(b.last_to()))),
+            first_from: stage(b.stage(Brief::FIRST_FROM)),
         })
     }
 
@@ -460,8 +491,8 @@ impl Briefs {
             entered: (0..MAX_STAGES)
                 .filter(|s| b.entered & (1 << s) != 0)
                 .collect(),
-            close: (b.close_to != UNSET).then_some((b.close_to as usize, b.close)),
-            last_to: (b.last_to != UNSET).then(|| stage(b.last_to)),
+            close: (b.close_to() != UNSET).then_some((b.close_to() as usize, b.close)),
+            last_to: (b.last_to() != UNSET).then(|| stage(b.last_to())),
             pushes,
         }
     }
@@ -583,7 +614,7 @@ mod tests {
                     continue;
                 };
                 let n = briefs.ids.find(&id);
-                let stages = briefs.stages_on(n, then);
+                let stages = briefs.stages_on(n);
                 assert_eq!(stages, log.and_then(|l| l.stages_on(on)), "{id} on {on}");
                 compared[3] += usize::from(stages.is_some_and(|s| s.last.is_none()));
                 for field in REPLAYED {
