@@ -221,8 +221,11 @@ impl Brief {
 #[derive(Default)]
 struct Then {
     /// Per prospect's number and replayed field ([`REPLAYED`]'s index), for
-    /// the fields the journal changes.
+    /// the fields the journal changes, while the steps are folded.
     fields: HashMap<(u32, u8), Fold, foldhash::quality::RandomState>,
+    /// Once they are: for the fields changed after the day, where their
+    /// value that day is in the text (12 bytes an entry, not `fields`' 24).
+    values: HashMap<(u32, u8), u32, foldhash::quality::RandomState>,
     /// The values `fields` point at: each a length (4 bytes) then its text.
     text: Vec<u8>,
 }
@@ -306,17 +309,30 @@ impl Then {
         }
     }
 
+    /// Keeps, of each field folded, its value that day when it changed after
+    /// the day: the last value given on or before it, else the value the
+    /// first change after it replaced.
+    fn settle(&mut self) {
+        let fields = std::mem::take(&mut self.fields);
+        let changed = fields.values().filter(|f| f.after_text != NO_TEXT).count();
+        self.values = HashMap::with_capacity_and_hasher(changed, Default::default());
+        for (key, f) in fields {
+            if f.after_text != NO_TEXT {
+                let at = if f.before_text == NO_TEXT {
+                    f.after_text
+                } else {
+                    f.before_text
+                };
+                self.values.insert(key, at);
+            }
+        }
+    }
+
     /// What a field was that day, as the journal writes it, when it changed after the day.
     fn value_on(&self, id: u32, field: Field) -> Option<&str> {
         let k = REPLAYED.iter().position(|&f| f == field)?;
-        let fold = self.fields.get(&(id, k as u8))?;
-        if fold.after_text == NO_TEXT {
-            return None;
-        }
-        Some(match fold.before_text {
-            NO_TEXT => self.text(fold.after_text),
-            at => self.text(at),
-        })
+        let at = self.values.get(&(id, k as u8))?;
+        Some(self.text(*at))
     }
 }
 
@@ -405,8 +421,7 @@ impl Builder {
     pub fn finish(self, ids: Ids) -> Briefs {
         let then = self.then.map(|mut then| {
             // Only the fields changed after the day differ from the row's.
-            then.fields.retain(|_, f| f.after_text != NO_TEXT);
-            then.fields.shrink_to_fit();
+            then.settle();
             then
         });
         Briefs {
