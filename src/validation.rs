@@ -169,9 +169,14 @@ impl Index {
     /// ([`Index::number_by_value`]): a register in id order then reads it in
     /// memory order, which the processor reads ahead on its own.
     fn touch(&self, ids: &mut dyn Iterator<Item = &str>) {
-        if !self.by_value {
+        if self.reads_ahead() {
             crate::ids::touch(ids, |id| self.ids.find(id), &self.seen, |s| s.last as u8);
         }
+    }
+
+    /// Whether [`Index::touch`] reads records ahead.
+    fn reads_ahead(&self) -> bool {
+        !self.by_value
     }
 
     /// Takes the ids that numbered the steps taken, once the journal is read.
@@ -268,7 +273,8 @@ pub fn scan_register(
         let newline = reader.dialect.terminator.newline();
         let decoder = reader.decoder.clone();
         // A batch's rows are all checked before any is looked up in the index,
-        // so that their records there are read from memory together.
+        // so that their records there are read from memory together
+        // ([`Index::touch`]).
         let mut late = crate::par::Reused::<RowCheck>::default();
         let mut again =
             crate::csvscan::Scanner::new(std::io::Cursor::new(Vec::new()), delimiter, newline);
@@ -296,13 +302,8 @@ pub fn scan_register(
                 Ok(())
             },
             |batch| {
-                let mut take_all = |checked: &mut crate::par::Reused<RowCheck>| {
-                    let items = checked.items();
-                    index.touch(&mut items.iter().map(|r| r.id.as_str()));
-                    items.iter_mut().for_each(|r| take(r, index));
-                };
                 if !batch.late {
-                    take_all(&mut batch.checked);
+                    take_all(&mut batch.checked, index, &mut take);
                     return;
                 }
                 let mut styles = Styles {
@@ -310,6 +311,9 @@ pub fn scan_register(
                     amount: None,
                 };
                 crate::par::Batch::clear(&mut late);
+                // Without reading ahead, each row is taken as soon as checked,
+                // while it is still in the processor's cache.
+                let ahead = index.reads_ahead();
                 for &(offset, line, start, end) in &batch.raw_rows {
                     // Each row is read again on its own, as the reading thread read it.
                     let source = again.source_mut();
@@ -329,9 +333,13 @@ pub fn scan_register(
                         delimiter,
                     };
                     check_row(&row, p, &mut styles, late.slot());
-                    late.keep();
+                    if ahead {
+                        late.keep();
+                    } else {
+                        take(late.slot(), index);
+                    }
                 }
-                take_all(&mut late);
+                take_all(&mut late, index, &mut take);
             },
         )?;
     } else {
@@ -415,6 +423,18 @@ impl CheckBatch {
         self.raw_rows
             .push((row.record.offset, row.record.line, start, self.raw.len()));
     }
+}
+
+/// Takes the rows of a batch, in order, their records in the index read
+/// from memory together first ([`Index::touch`]).
+fn take_all(
+    checked: &mut crate::par::Reused<RowCheck>,
+    index: &mut Index,
+    take: &mut impl FnMut(&mut RowCheck, &mut Index),
+) {
+    let items = checked.items();
+    index.touch(&mut items.iter().map(|r| r.id.as_str()));
+    items.iter_mut().for_each(|r| take(r, index));
 }
 
 /// The checks of a row that need the rows before it and the journal: a
