@@ -226,7 +226,7 @@ struct Then {
     /// Once they are: for the fields changed after the day, where their
     /// value that day is in the text (12 bytes an entry, not `fields`' 24).
     values: HashMap<(u32, u8), u32, foldhash::quality::RandomState>,
-    /// The values `fields` point at: each a length (4 bytes) then its text.
+    /// The values `fields`, then `values`, point at: each a length (4 bytes) then its text.
     text: Vec<u8>,
 }
 
