@@ -48,6 +48,54 @@ pub fn renumber_in_place<T: Copy>(values: &mut Vec<T>, new_of: &[u32], blank: T)
     }
 }
 
+/// Moves each value of `values`, indexed by old number, to the new number
+/// `n` whose old number is `old_of[n]`, in place; the numbers past its end
+/// take `blank` first. [`renumber_in_place`] the other way round: each place
+/// pulls in its value, one bit per number marking those filled.
+pub fn pull_in_place<T: Copy>(values: &mut Vec<T>, old_of: &[u32], blank: T) {
+    values.resize(old_of.len(), blank);
+    let mut filled = fixedbitset::FixedBitSet::with_capacity(old_of.len());
+    for start in 0..old_of.len() {
+        if filled.contains(start) {
+            continue;
+        }
+        // The value first here goes to the place the cycle ends on.
+        let first = values[start];
+        let mut to = start;
+        loop {
+            filled.insert(to);
+            let from = old_of[to] as usize;
+            if from == start {
+                values[to] = first;
+                break;
+            }
+            values[to] = values[from];
+            to = from;
+        }
+    }
+}
+
+/// Turns a permutation into its inverse in place (`of[i] = j` becomes
+/// `of[j] = i`), one bit per number marking those done.
+pub fn invert_in_place(of: &mut [u32]) {
+    let mut done = fixedbitset::FixedBitSet::with_capacity(of.len());
+    for start in 0..of.len() {
+        if done.contains(start) {
+            continue;
+        }
+        // Along the cycle start → of[start] → …, each points back to the one before.
+        let (mut before, mut at) = (start, of[start] as usize);
+        while at != start {
+            let next = of[at] as usize;
+            of[at] = before as u32;
+            done.insert(at);
+            (before, at) = (at, next);
+        }
+        of[start] = before as u32;
+        done.insert(start);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +116,32 @@ mod tests {
         let mut values: Vec<char> = "abcdefgh".chars().collect();
         renumber_in_place(&mut values, &new_of, '-');
         assert_eq!(values, copied);
+    }
+
+    /// Pulled through the old numbers, or inverted, a permutation gives
+    /// what pushing through the new ones gives.
+    #[test]
+    fn values_pulled_from_their_old_numbers_land_where_pushed_ones_do() {
+        use rand::{SeedableRng, seq::SliceRandom};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for n in [0usize, 1, 2, 3, 8, 100, 1000] {
+            let mut new_of: Vec<u32> = (0..n as u32).collect();
+            new_of.shuffle(&mut rng);
+            let mut old_of = vec![0; n];
+            for (old, &new) in new_of.iter().enumerate() {
+                old_of[new as usize] = old as u32;
+            }
+            for given in [n, n / 2] {
+                let mut pushed: Vec<u32> = (0..given as u32).map(|v| v * 10).collect();
+                let mut pulled = pushed.clone();
+                renumber_in_place(&mut pushed, &new_of, u32::MAX);
+                pull_in_place(&mut pulled, &old_of, u32::MAX);
+                assert_eq!(pulled, pushed, "{n} numbers, {given} values");
+            }
+            let mut inverted = old_of.clone();
+            invert_in_place(&mut inverted);
+            assert_eq!(inverted, new_of, "{n}");
+        }
     }
 
     #[test]

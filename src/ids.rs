@@ -134,6 +134,79 @@ impl Repeats {
     }
 }
 
+/// How [`Ids::renumber_by_value`] moved the numbers, for what else was
+/// laid out by them: either the new number of each old one, or the old
+/// number of each new one (what the ids give without making anything).
+#[derive(Debug)]
+pub enum Renumbering {
+    NewOf(Vec<u32>),
+    OldOf(Vec<u32>),
+}
+
+impl Renumbering {
+    /// Moves each of `values`, laid out by old number, to its new number,
+    /// in place; the numbers past its end take `blank` first.
+    pub fn apply<T: Copy>(&self, values: &mut Vec<T>, blank: T) {
+        match self {
+            Renumbering::NewOf(new_of) => {
+                crate::grouped::renumber_in_place(values, new_of, blank);
+            }
+            Renumbering::OldOf(old_of) => crate::grouped::pull_in_place(values, old_of, blank),
+        }
+    }
+
+    /// The new numbers of `olds`, a few among many numbers, for what is
+    /// kept by number in a map: the renumbering is let go first, and what
+    /// is made is a pair of numbers for each of `olds` and, for a while,
+    /// one bit a number.
+    pub fn into_new_numbers(self, olds: impl Iterator<Item = u32>) -> NewNumbers {
+        let mut pairs: Vec<(u32, u32)> = match &self {
+            Renumbering::NewOf(new_of) => olds.map(|old| (old, new_of[old as usize])).collect(),
+            Renumbering::OldOf(old_of) => {
+                let mut wanted = fixedbitset::FixedBitSet::with_capacity(old_of.len());
+                wanted.extend(olds.map(|old| old as usize));
+                let mut pairs = Vec::with_capacity(wanted.count_ones(..));
+                pairs.extend(
+                    (0u32..)
+                        .zip(old_of)
+                        .filter(|(_, old)| wanted.contains(**old as usize))
+                        .map(|(new, &old)| (old, new)),
+                );
+                pairs
+            }
+        };
+        drop(self);
+        pairs.sort_unstable();
+        pairs.dedup();
+        NewNumbers(pairs)
+    }
+
+    /// The new number of each old one.
+    pub fn into_new_of(self) -> Vec<u32> {
+        match self {
+            Renumbering::NewOf(new_of) => new_of,
+            Renumbering::OldOf(mut old_of) => {
+                crate::grouped::invert_in_place(&mut old_of);
+                old_of
+            }
+        }
+    }
+}
+
+/// The new numbers of a few old ones ([`Renumbering::into_new_numbers`]).
+pub struct NewNumbers(Vec<(u32, u32)>);
+
+impl NewNumbers {
+    /// The new number of `old`, one of those asked for.
+    pub fn of(&self, old: u32) -> u32 {
+        let at = self.0.partition_point(|p| p.0 < old);
+        match self.0.get(at) {
+            Some(&(o, new)) if o == old => new,
+            _ => panic!("the new number of {old} was asked for"),
+        }
+    }
+}
+
 /// Reads from memory the record of each of `ids` in `records` (by the
 /// number `find` gives it), so that the look-ups that follow find them in the
 /// processor's cache. Per-prospect records are laid out in the order the
@@ -179,7 +252,7 @@ fn find(
     if let Some(d) = dense
         && let Some(v) = d.value(id.as_bytes())
     {
-        return d.slots.get(v).copied().filter(|&n| n > 0).map(|n| n - 1);
+        return d.number(v);
     }
     let hash = hasher.hash_one(id.as_bytes());
     table
@@ -192,8 +265,13 @@ fn find(
 struct Dense {
     prefix: Box<[u8]>,
     width: usize,
-    /// Per value: the id's number plus one (0: not seen).
+    /// Per value: the id's number plus one (0: not seen). Empty while `run` holds.
     slots: Vec<u32>,
+    /// Instead of the array, once the ids are renumbered by value and their
+    /// values have no gap: the first value and how many there are, the
+    /// number being the value less the first. A million numbered ids then
+    /// take no memory at all ([`Ids::renumber_by_value`]).
+    run: Option<(usize, usize)>,
 }
 
 /// Values from this one up go to the table: the array stays under 16 MiB.
@@ -210,7 +288,47 @@ impl Dense {
             prefix: id[..id.len() - digits].into(),
             width: digits,
             slots: Vec::new(),
+            run: None,
         })
+    }
+
+    /// The number of the id whose value is `v`.
+    fn number(&self, v: usize) -> Option<u32> {
+        match self.run {
+            Some((first, len)) => v.checked_sub(first).filter(|&i| i < len).map(|i| i as u32),
+            None => self.slots.get(v).copied().filter(|&n| n > 0).map(|n| n - 1),
+        }
+    }
+
+    /// Each value numbered and its number, in the order of the values.
+    fn numbered(&self) -> impl Iterator<Item = (usize, u32)> + '_ {
+        let (first, len) = self.run.unwrap_or((0, 0));
+        let run = (first..first + len).map(move |v| (v, (v - first) as u32));
+        let array = self.slots.iter().enumerate();
+        run.chain(array.filter(|(_, n)| **n > 0).map(|(v, &n)| (v, n - 1)))
+    }
+
+    /// The array, made again from the run if there is one (an id is to be numbered).
+    fn slots_mut(&mut self) -> &mut Vec<u32> {
+        if let Some((first, len)) = self.run.take() {
+            self.slots = Dense::run_array(first, len);
+        }
+        &mut self.slots
+    }
+
+    /// The array as [`Ids::store`] writes it.
+    fn array(&self) -> Cow<'_, [u32]> {
+        match self.run {
+            Some((first, len)) => Cow::Owned(Dense::run_array(first, len)),
+            None => Cow::Borrowed(&self.slots),
+        }
+    }
+
+    /// The array of a run: `len` values from `first`, numbered in order.
+    fn run_array(first: usize, len: usize) -> Vec<u32> {
+        let mut slots = vec![0; first];
+        slots.extend(1..=u32::try_from(len).expect("fewer than 4 billion ids"));
+        slots
     }
 
     /// The value of an id of this shape (below [`DENSE_LIMIT`]).
@@ -310,8 +428,8 @@ impl Ids {
     fn dense_places(&self) -> Vec<u32> {
         let mut starts = vec![0; self.len()];
         if let Some(d) = &self.dense {
-            for (v, &n) in d.slots.iter().enumerate().filter(|(_, n)| **n > 0) {
-                starts[n as usize - 1] = DENSE | v as u32;
+            for (v, n) in d.numbered() {
+                starts[n as usize] = DENSE | v as u32;
             }
         }
         starts
@@ -328,6 +446,17 @@ impl Ids {
 
     /// The id numbered `i`.
     pub fn get(&self, i: u32) -> Cow<'_, str> {
+        if let Some(Dense {
+            run: Some((first, len)),
+            ..
+        }) = &self.dense
+            && self.all_dense()
+        {
+            // The value is the number plus the first: no places to make.
+            assert!((i as usize) < *len, "a number given");
+            let d = self.dense.as_ref().expect("a shape");
+            return Cow::Owned(d.text((first + i as usize) as u32));
+        }
         let start = self.places()[i as usize];
         match &self.dense {
             Some(d) if start & DENSE != 0 => Cow::Owned(d.text(start & !DENSE)),
@@ -358,14 +487,15 @@ impl Ids {
             self.dense = Dense::of(id.as_bytes());
         }
         if let Some(v) = self.dense.as_ref().and_then(|d| d.value(id.as_bytes())) {
-            let slots = &mut self.dense.as_mut().expect("a shape").slots;
+            let d = self.dense.as_mut().expect("a shape");
+            if let Some(n) = d.number(v) {
+                return (n, false);
+            }
+            let slots = d.slots_mut();
             if v >= slots.len() {
                 // Just long enough: the vector's own growth leaves its spare
                 // room unwritten, so it costs no memory until used.
                 slots.resize(v + 1, 0);
-            }
-            if slots[v] != 0 {
-                return (slots[v] - 1, false);
             }
             let n = self.next_number();
             if !self.all_dense() {
@@ -398,13 +528,37 @@ impl Ids {
 
     /// Numbers the ids again in the order of their values: the ids of the
     /// first id's shape by their digits, then the others in their order of
-    /// arrival. Returns, for each old number, the new one. A register kept in
-    /// id order then visits per-prospect state laid out by these numbers in
-    /// memory order, instead of in the order the journal first named them.
-    /// The ids' text stays where it is; only the numbers move.
-    pub fn renumber_by_value(&mut self) -> Vec<u32> {
+    /// arrival. Returns how the numbers moved. A register kept in id order
+    /// then visits per-prospect state laid out by these numbers in memory
+    /// order, instead of in the order the journal first named them. The ids'
+    /// text stays where it is; only the numbers move.
+    ///
+    /// When every id has the dense shape and their values have no gap (as
+    /// `pipe add` numbers them), the number is the value less the first: the
+    /// ids keep no array, and the one they had becomes the old number of
+    /// each new one, so that nothing else is made.
+    pub fn renumber_by_value(&mut self) -> Renumbering {
+        let count = self.len();
+        if let Some(d) = &mut self.dense {
+            d.slots_mut();
+        }
+        if self.all_dense()
+            && let Some(d) = &mut self.dense
+            && let Some(first) = d.slots.iter().position(|&s| s > 0)
+            // Every id has a slot: as many values as ids, so none missing.
+            && d.slots.len() - first == count
+        {
+            let mut old_of = std::mem::take(&mut d.slots);
+            old_of.drain(..first);
+            for n in &mut old_of {
+                *n -= 1;
+            }
+            d.run = Some((first, count));
+            self.named.take();
+            return Renumbering::OldOf(old_of);
+        }
         const NONE: u32 = u32::MAX;
-        let mut new_of = vec![NONE; self.len()];
+        let mut new_of = vec![NONE; count];
         let mut next = 0u32;
         if let Some(d) = &mut self.dense {
             for slot in d.slots.iter_mut().filter(|s| **s > 0) {
@@ -428,7 +582,7 @@ impl Ids {
             self.starts = starts;
         }
         self.named.take();
-        new_of
+        Renumbering::NewOf(new_of)
     }
 
     /// Writes the ids for [`Ids::load`] as they are held (numbers
@@ -451,12 +605,12 @@ impl Ids {
                 out.write_all(&d.prefix)?;
                 out.write_all(&(d.width as u64).to_le_bytes())?;
                 // Up to the last value seen (ids taken back leave zeros).
-                let used = d
-                    .slots
+                let slots = d.array();
+                let used = slots
                     .iter()
                     .rposition(|&s| s != 0)
                     .map_or(0, |last| last + 1);
-                put_u32s(out, &d.slots[..used])
+                put_u32s(out, &slots[..used])
             }
         }
     }
@@ -500,6 +654,7 @@ impl Ids {
                     prefix: prefix.into(),
                     width,
                     slots,
+                    run: None,
                 })
             }
             _ => return Err(bad("a bad shape")),
@@ -791,7 +946,7 @@ mod tests {
         for id in given {
             ids.insert(id);
         }
-        let new_of = ids.renumber_by_value();
+        let new_of = ids.renumber_by_value().into_new_of();
         // The shaped ids by value, then the others in their order of arrival.
         let order: Vec<String> = (0..ids.len() as u32)
             .map(|n| ids.get(n).into_owned())
@@ -810,6 +965,86 @@ mod tests {
         // New ids go on after them.
         assert_eq!(ids.insert("P-0003"), (8, true));
         assert_eq!(ids.insert("P-0007"), (1, false));
+    }
+
+    /// Numbered ids without a gap keep no array once renumbered: the number
+    /// is the value less the first, and everything else goes on as before.
+    #[test]
+    fn ids_without_a_gap_are_renumbered_into_a_run() {
+        let given: Vec<String> = (0..200)
+            .map(|n| format!("P-{:04}", 5 + (n * 7) % 200))
+            .collect();
+        let renumbered = || {
+            let mut ids = Ids::default();
+            for id in &given {
+                ids.insert(id);
+            }
+            let order = ids.renumber_by_value();
+            (ids, order)
+        };
+        let (mut ids, order) = renumbered();
+        assert!(matches!(order, Renumbering::OldOf(_)), "{order:?}");
+        let d = ids.dense.as_ref().unwrap();
+        assert!(d.slots.is_empty() && d.run == Some((5, 200)));
+        // What else was laid out by the old numbers moves as the ids did.
+        let new_of = renumbered().1.into_new_of();
+        let mut values: Vec<u32> = (0..200).collect();
+        order.apply(&mut values, u32::MAX);
+
+        for (old, id) in given.iter().enumerate() {
+            let new = new_of[old];
+            assert_eq!(new as usize, id[2..].parse::<usize>().unwrap() - 5, "{id}");
+            assert_eq!(ids.find(id), Some(new), "{id}");
+            assert_eq!(ids.get(new), *id);
+            assert_eq!(values[new as usize], old as u32);
+        }
+        let olds = [199, 0, 42, 42, 7];
+        let news = order.into_new_numbers(olds.into_iter());
+        for old in olds {
+            assert_eq!(news.of(old), new_of[old as usize], "{old}");
+        }
+        for id in ["P-0004", "P-0205", "P-0000", "P-9999", "acme"] {
+            assert_eq!(ids.find(id), None, "{id}");
+        }
+        // Stored and loaded, they keep their numbers.
+        let mut stored = Vec::new();
+        ids.store(&mut stored).unwrap();
+        let loaded = Ids::load(&mut stored.as_slice()).unwrap();
+        for id in &given {
+            assert_eq!(loaded.find(id), ids.find(id), "{id}");
+        }
+        // Renumbered again, nothing moves.
+        let mut again = Ids::load(&mut stored.as_slice()).unwrap();
+        let same = again.renumber_by_value().into_new_of();
+        assert_eq!(same, (0..200).collect::<Vec<u32>>());
+        // A new id gets the next number, and the array comes back.
+        assert_eq!(ids.insert("P-0300"), (200, true));
+        assert_eq!(ids.insert("P-0001"), (201, true));
+        assert_eq!(ids.insert("P-0005"), (0, false));
+        assert_eq!(ids.insert("acme"), (202, true));
+        for (old, id) in given.iter().enumerate() {
+            assert_eq!(ids.find(id), Some(new_of[old]), "{id}");
+            assert_eq!(ids.get(new_of[old]), *id);
+        }
+        assert_eq!(
+            (ids.get(200), ids.get(201)),
+            ("P-0300".into(), "P-0001".into())
+        );
+        assert_eq!(ids.get(202), "acme");
+        // With a gap, or an id of another shape, the numbers are mapped instead.
+        for extra in ["P-0300", "client"] {
+            let mut ids = Ids::default();
+            for id in given.iter().map(String::as_str).chain([extra]) {
+                ids.insert(id);
+            }
+            let order = ids.renumber_by_value();
+            assert!(matches!(order, Renumbering::NewOf(_)), "{extra}");
+            let news = order.into_new_numbers([3, 0].into_iter());
+            assert_eq!(
+                (news.of(3), news.of(0)),
+                (ids.find(&given[3]).unwrap(), ids.find(&given[0]).unwrap())
+            );
+        }
     }
 
     /// Ids of the first id's shape go through the array, others through the
@@ -950,7 +1185,7 @@ mod tests {
             ("acme".into(), "P-49998".into())
         );
         // Renumbered, they still name their ids.
-        let new_of = ids.renumber_by_value();
+        let new_of = ids.renumber_by_value().into_new_of();
         for (old, id) in all.iter().enumerate() {
             assert_eq!(ids.get(new_of[old]), id.as_str());
             assert_eq!(ids.find(id), Some(new_of[old]));

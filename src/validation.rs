@@ -7,7 +7,7 @@
 use crate::diag::{Diagnostic, Severity};
 use crate::digest::{self, Named, Step};
 use crate::field::Field;
-use crate::ids::Ids;
+use crate::ids::{Ids, Renumbering};
 use crate::journal;
 use crate::pipeline::Pipeline;
 use crate::prospect::{self, Prospect, Styles};
@@ -187,16 +187,16 @@ impl Index {
 
     /// [`Index::number_by`], with the ids renumbered in their value order
     /// ([`Ids::renumber_by_value`]) so that a register kept in id order looks
-    /// its rows up in memory order; returns the new number of each old one,
+    /// its rows up in memory order; returns how the numbers moved,
     /// for what else the scan numbered. The problems tied to no row then come
     /// in that order, not in the journal's. The index is renumbered in
     /// place, not copied: a copy would hold it twice (12 MB at 1M ids).
-    pub fn number_by_value(&mut self, mut ids: Ids) -> Vec<u32> {
-        let new_of = ids.renumber_by_value();
-        crate::grouped::renumber_in_place(&mut self.seen, &new_of, UNSEEN);
+    pub fn number_by_value(&mut self, mut ids: Ids) -> Renumbering {
+        let order = ids.renumber_by_value();
+        order.apply(&mut self.seen, UNSEEN);
         self.ids = ids;
         self.by_value = true;
-        new_of
+        order
     }
 
     /// Whether the register holds this id.

@@ -17,6 +17,7 @@
 
 use crate::digest::{Change, Named, Step};
 use crate::field::Field;
+use crate::ids::Renumbering;
 #[cfg(test)]
 use crate::journal::Entry;
 use crate::journal::Kind;
@@ -137,10 +138,11 @@ impl Builder {
         }
     }
 
-    /// The history, for the prospects the scan numbered `i`, renumbered
-    /// `new_of[i]` (the ids' [`crate::ids::Ids::renumber_by_value`]: the register's rows
+    /// The history, for the prospects the scan numbered, renumbered as
+    /// `order` says (the ids' [`crate::ids::Ids::renumber_by_value`]: the register's rows
     /// usually come in id order, and then look their facts up in memory order).
-    pub fn finish(mut self, new_of: &[u32]) -> History {
+    pub fn finish(mut self, order: Renumbering) -> History {
+        let new_of = order.into_new_of();
         for (i, _) in &mut self.facts {
             *i = new_of[*i as usize];
         }
@@ -209,19 +211,25 @@ impl Look<'_> {
     pub fn slips(&self, p: &Pipeline) -> crate::alerts::Slips {
         match *self {
             Look::Facts(facts) => crate::alerts::decision_slips(p, facts),
-            Look::Brief { briefs, n } => n
-                .and_then(|n| briefs.slips.get(&(n as u32)))
-                .cloned()
-                .unwrap_or_default(),
+            Look::Brief { briefs, n } => n.map_or_else(Default::default, |n| briefs.slips(n)),
         }
     }
 }
 
 /// What the rules read of every prospect's journal, by number: each
 /// prospect's answers, folded from its facts in journal order.
-#[derive(Default)]
 pub struct Briefs {
     /// Each prospect's brief, by number.
+    of: Vec<Brief>,
+    /// How often its decision was pushed back, by number, for the prospects
+    /// whose decision date changed since their count last started: an array
+    /// of a tenth of the prospects or so, half the size of a map.
+    slips: Vec<(u32, crate::alerts::Slips)>,
+}
+
+/// [`Briefs`] as the journal streams past, numbered as the scan numbers the ids.
+#[derive(Default)]
+pub struct Folding {
     of: Vec<Brief>,
     /// How often its decision was pushed back, for the prospects whose decision date ever changed.
     slips: hashbrown::HashMap<u32, crate::alerts::Slips, foldhash::fast::RandomState>,
@@ -239,18 +247,7 @@ struct Brief {
 
 const _: () = assert!(std::mem::size_of::<Brief>() == 8);
 
-impl Briefs {
-    const NONE: u16 = u16::MAX;
-    const BLANK: Brief = Brief {
-        last_to: Briefs::NONE,
-        last_on: NaiveDate::MIN,
-        entered: 0,
-    };
-
-    fn bit(stage: usize) -> u16 {
-        1 << stage.min(15)
-    }
-
+impl Folding {
     /// Makes room for the prospect numbered `n`.
     fn reach(&mut self, n: usize) {
         if n >= self.of.len() {
@@ -279,17 +276,40 @@ impl Briefs {
         }
     }
 
-    /// The briefs of the prospects numbered `i`, renumbered `new_of[i]` in
-    /// place, so that they are never held twice.
-    fn renumber(mut self, new_of: &[u32]) -> Briefs {
-        crate::grouped::renumber_in_place(&mut self.of, new_of, Briefs::BLANK);
-        Briefs {
-            of: self.of,
-            slips: self
-                .slips
-                .into_iter()
-                .map(|(n, s)| (new_of[n as usize], s))
-                .collect(),
+    /// The briefs, renumbered as `order` says, in place: they are never
+    /// held twice. The pushes go to an array in number order (a prospect
+    /// whose count started again since is left out).
+    fn finish(self, order: Renumbering) -> Briefs {
+        let Folding { mut of, mut slips } = self;
+        order.apply(&mut of, Briefs::BLANK);
+        slips.retain(|_, s| *s != crate::alerts::Slips::default());
+        // The renumbering let go before the array is made.
+        let new = order.into_new_numbers(slips.keys().copied());
+        let mut pushed = Vec::with_capacity(slips.len());
+        pushed.extend(slips.into_iter().map(|(n, s)| (new.of(n), s)));
+        pushed.sort_unstable_by_key(|(n, _)| *n);
+        Briefs { of, slips: pushed }
+    }
+}
+
+impl Briefs {
+    const NONE: u16 = u16::MAX;
+    const BLANK: Brief = Brief {
+        last_to: Briefs::NONE,
+        last_on: NaiveDate::MIN,
+        entered: 0,
+    };
+
+    fn bit(stage: usize) -> u16 {
+        1 << stage.min(15)
+    }
+
+    /// How often the decision of the prospect numbered `n` was pushed back.
+    fn slips(&self, n: usize) -> crate::alerts::Slips {
+        let at = self.slips.partition_point(|(m, _)| (*m as usize) < n);
+        match self.slips.get(at) {
+            Some((m, s)) if *m as usize == n => s.clone(),
+            _ => crate::alerts::Slips::default(),
         }
     }
 
@@ -323,7 +343,7 @@ pub enum Gather<'p> {
     Brief {
         p: &'p Pipeline,
         today: NaiveDate,
-        briefs: Briefs,
+        briefs: Folding,
     },
     Full(Builder),
 }
@@ -336,7 +356,7 @@ impl<'p> Gather<'p> {
             Gather::Brief {
                 p,
                 today,
-                briefs: Briefs::default(),
+                briefs: Folding::default(),
             }
         }
     }
@@ -356,10 +376,10 @@ impl<'p> Gather<'p> {
     }
 
     /// The past, renumbered as [`Builder::finish`] is.
-    pub fn finish(self, new_of: &[u32]) -> Past {
+    pub fn finish(self, order: Renumbering) -> Past {
         match self {
-            Gather::Full(b) => Past::Full(b.finish(new_of)),
-            Gather::Brief { briefs, .. } => Past::Brief(briefs.renumber(new_of)),
+            Gather::Full(b) => Past::Full(b.finish(order)),
+            Gather::Brief { briefs, .. } => Past::Brief(briefs.finish(order)),
         }
     }
 }
@@ -408,7 +428,7 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2026, 9, 15).unwrap();
         let (b, mut ids, _) =
             crate::digest::scan(&path, &p, || Builder::new(today), |b, s| b.add(s)).unwrap();
-        let history = b.finish(&ids.renumber_by_value());
+        let history = b.finish(ids.renumber_by_value());
         let (journal, _) = Journal::read(&path, &p).unwrap();
         let mut seen = 0;
         for n in 0..41 {
@@ -428,7 +448,7 @@ mod tests {
         let (gather, mut ids, _) =
             crate::digest::scan(&path, &p, || Gather::new(&p, today, false), |g, s| g.add(s))
                 .unwrap();
-        let Past::Brief(briefs) = gather.finish(&ids.renumber_by_value()) else {
+        let Past::Brief(briefs) = gather.finish(ids.renumber_by_value()) else {
             panic!("briefs asked for");
         };
         let (mut answered, mut short, mut pushed) = (0, 0, 0);

@@ -241,7 +241,7 @@ impl HistoryBuilder {
         // Laid out in id order, as registers usually are, rather than in the
         // order the journal first named the prospects: a report's look-ups
         // then go through memory in order instead of missing the cache.
-        let new_of = ids.renumber_by_value();
+        let new_of = ids.renumber_by_value().into_new_of();
         for (i, _) in &mut self.events {
             *i = new_of[*i as usize];
         }
