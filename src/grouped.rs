@@ -23,53 +23,106 @@ pub fn by_number<T: Copy>(items: Vec<(u32, T)>, n: usize, blank: T) -> (Vec<u32>
     (starts, out)
 }
 
+/// Values laid out by number that a renumbering moves: one array, or two
+/// moved in the same pass.
+pub trait Laid {
+    type Value: Copy;
+    /// Makes the arrays `n` long, the numbers past their end blank.
+    fn resize_to(&mut self, n: usize);
+    fn get(&self, i: usize) -> Self::Value;
+    fn put(&mut self, i: usize, v: Self::Value);
+}
+
+/// One array, and the value that fills it past its end.
+pub struct One<'a, T>(pub &'a mut Vec<T>, pub T);
+
+impl<T: Copy> Laid for One<'_, T> {
+    type Value = T;
+
+    fn resize_to(&mut self, n: usize) {
+        self.0.resize(n, self.1);
+    }
+
+    fn get(&self, i: usize) -> T {
+        self.0[i]
+    }
+
+    fn put(&mut self, i: usize, v: T) {
+        self.0[i] = v;
+    }
+}
+
+/// Two arrays moved together: a cycle is followed once for both, and the
+/// two reads at each step wait on memory together.
+pub struct Two<'a, A, B>(pub One<'a, A>, pub One<'a, B>);
+
+impl<A: Copy, B: Copy> Laid for Two<'_, A, B> {
+    type Value = (A, B);
+
+    fn resize_to(&mut self, n: usize) {
+        self.0.resize_to(n);
+        self.1.resize_to(n);
+    }
+
+    fn get(&self, i: usize) -> (A, B) {
+        (self.0.get(i), self.1.get(i))
+    }
+
+    fn put(&mut self, i: usize, (a, b): (A, B)) {
+        self.0.put(i, a);
+        self.1.put(i, b);
+    }
+}
+
 /// Moves each value of `values`, indexed by old number, to its new number
-/// `new_of[old]`, in place; the numbers past its end take `blank` first.
+/// `new_of[old]`, in place; the numbers past its end are blank first.
 /// It follows the permutation's cycles, one bit per number marking those
 /// placed: its reads and writes are random, slower than copying into a
 /// second array, but only one array is ever held.
-pub fn renumber_in_place<T: Copy>(values: &mut Vec<T>, new_of: &[u32], blank: T) {
-    values.resize(new_of.len(), blank);
+pub fn renumber_in_place(values: &mut impl Laid, new_of: &[u32]) {
+    values.resize_to(new_of.len());
     let mut placed = fixedbitset::FixedBitSet::with_capacity(new_of.len());
     for start in 0..new_of.len() {
         if placed.contains(start) {
             continue;
         }
         // Each value carried to its place takes the one there along.
-        let mut carried = values[start];
+        let mut carried = values.get(start);
         let mut to = new_of[start] as usize;
         while to != start {
-            std::mem::swap(&mut carried, &mut values[to]);
+            let there = values.get(to);
+            values.put(to, carried);
+            carried = there;
             placed.insert(to);
             to = new_of[to] as usize;
         }
-        values[start] = carried;
+        values.put(start, carried);
         placed.insert(start);
     }
 }
 
 /// Moves each value of `values`, indexed by old number, to the new number
 /// `n` whose old number is `old_of[n]`, in place; the numbers past its end
-/// take `blank` first. [`renumber_in_place`] the other way round: each place
+/// are blank first. [`renumber_in_place`] the other way round: each place
 /// pulls in its value, one bit per number marking those filled.
-pub fn pull_in_place<T: Copy>(values: &mut Vec<T>, old_of: &[u32], blank: T) {
-    values.resize(old_of.len(), blank);
+pub fn pull_in_place(values: &mut impl Laid, old_of: &[u32]) {
+    values.resize_to(old_of.len());
     let mut filled = fixedbitset::FixedBitSet::with_capacity(old_of.len());
     for start in 0..old_of.len() {
         if filled.contains(start) {
             continue;
         }
         // The value first here goes to the place the cycle ends on.
-        let first = values[start];
+        let first = values.get(start);
         let mut to = start;
         loop {
             filled.insert(to);
             let from = old_of[to] as usize;
             if from == start {
-                values[to] = first;
+                values.put(to, first);
                 break;
             }
-            values[to] = values[from];
+            values.put(to, values.get(from));
             to = from;
         }
     }
@@ -104,7 +157,7 @@ mod tests {
     fn values_move_to_their_new_numbers_in_place() {
         let new_of = [3, 0, 4, 1, 2, 6, 5, 7];
         let mut values = vec!['a', 'b', 'c', 'd', 'e'];
-        renumber_in_place(&mut values, &new_of, '-');
+        renumber_in_place(&mut One(&mut values, '-'), &new_of);
         assert_eq!(values, ['b', 'd', 'e', 'a', 'c', '-', '-', '-']);
         let mut copied = vec!['?'; 8];
         for (old, v) in ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']
@@ -114,7 +167,7 @@ mod tests {
             copied[new_of[old] as usize] = v;
         }
         let mut values: Vec<char> = "abcdefgh".chars().collect();
-        renumber_in_place(&mut values, &new_of, '-');
+        renumber_in_place(&mut One(&mut values, '-'), &new_of);
         assert_eq!(values, copied);
     }
 
@@ -134,9 +187,17 @@ mod tests {
             for given in [n, n / 2] {
                 let mut pushed: Vec<u32> = (0..given as u32).map(|v| v * 10).collect();
                 let mut pulled = pushed.clone();
-                renumber_in_place(&mut pushed, &new_of, u32::MAX);
-                pull_in_place(&mut pulled, &old_of, u32::MAX);
+                renumber_in_place(&mut One(&mut pushed, u32::MAX), &new_of);
+                pull_in_place(&mut One(&mut pulled, u32::MAX), &old_of);
                 assert_eq!(pulled, pushed, "{n} numbers, {given} values");
+                // Two arrays moved together move as each alone.
+                let mut a: Vec<u32> = (0..given as u32).collect();
+                let mut b: Vec<u32> = (0..(given / 3) as u32).map(|v| v + 7).collect();
+                let (mut a1, mut b1) = (a.clone(), b.clone());
+                pull_in_place(&mut Two(One(&mut a, 0), One(&mut b, 1)), &old_of);
+                pull_in_place(&mut One(&mut a1, 0), &old_of);
+                pull_in_place(&mut One(&mut b1, 1), &old_of);
+                assert_eq!((a, b), (a1, b1), "{n} numbers, two arrays");
             }
             let mut inverted = old_of.clone();
             invert_in_place(&mut inverted);

@@ -146,12 +146,16 @@ pub enum Renumbering {
 impl Renumbering {
     /// Moves each of `values`, laid out by old number, to its new number,
     /// in place; the numbers past its end take `blank` first.
+    #[cfg(test)]
     pub fn apply<T: Copy>(&self, values: &mut Vec<T>, blank: T) {
+        self.apply_laid(&mut crate::grouped::One(values, blank));
+    }
+
+    /// [`Renumbering::apply`] to arrays laid out alike, in one pass.
+    pub fn apply_laid(&self, values: &mut impl crate::grouped::Laid) {
         match self {
-            Renumbering::NewOf(new_of) => {
-                crate::grouped::renumber_in_place(values, new_of, blank);
-            }
-            Renumbering::OldOf(old_of) => crate::grouped::pull_in_place(values, old_of, blank),
+            Renumbering::NewOf(new_of) => crate::grouped::renumber_in_place(values, new_of),
+            Renumbering::OldOf(old_of) => crate::grouped::pull_in_place(values, old_of),
         }
     }
 

@@ -193,9 +193,23 @@ impl Index {
     /// for what else the scan numbered. The problems tied to no row then come
     /// in that order, not in the journal's. The index is renumbered in
     /// place, not copied: a copy would hold it twice (10 MB at 1M ids).
-    pub fn number_by_value(&mut self, mut ids: Ids) -> Renumbering {
+    pub fn number_by_value(&mut self, ids: Ids) -> Renumbering {
+        self.number_by_value_along(ids, &mut Vec::new(), ())
+    }
+
+    /// [`Index::number_by_value`], moving `along` (laid out by the same
+    /// numbers, `blank` past its end) in the same pass: a cycle of the
+    /// renumbering is followed once for both, and their reads wait on memory
+    /// together.
+    pub fn number_by_value_along<B: Copy>(
+        &mut self,
+        mut ids: Ids,
+        along: &mut Vec<B>,
+        blank: B,
+    ) -> Renumbering {
+        use crate::grouped::{One, Two};
         let order = ids.renumber_by_value();
-        order.apply(&mut self.seen, UNSEEN);
+        order.apply_laid(&mut Two(One(&mut self.seen, UNSEEN), One(along, blank)));
         self.ids = ids;
         self.by_value = true;
         order

@@ -17,11 +17,12 @@
 
 use crate::digest::{Change, Named, Step};
 use crate::field::Field;
-use crate::ids::Renumbering;
+use crate::ids::{Ids, Renumbering};
 #[cfg(test)]
 use crate::journal::Entry;
 use crate::journal::Kind;
 use crate::pipeline::Pipeline;
+use crate::validation::Index;
 use chrono::NaiveDate;
 
 /// One journal entry as the rules read it.
@@ -279,9 +280,15 @@ impl Folding {
     /// The briefs, renumbered as `order` says, in place: they are never
     /// held twice. The pushes go to an array in number order (a prospect
     /// whose count started again since is left out).
-    fn finish(self, order: Renumbering) -> Briefs {
-        let Folding { mut of, mut slips } = self;
-        order.apply(&mut of, Briefs::BLANK);
+    #[cfg(test)]
+    fn finish(mut self, order: Renumbering) -> Briefs {
+        order.apply(&mut self.of, Briefs::BLANK);
+        self.finish_moved(order)
+    }
+
+    /// [`Folding::finish`], the briefs moved already.
+    fn finish_moved(self, order: Renumbering) -> Briefs {
+        let Folding { of, mut slips } = self;
         slips.retain(|_, s| *s != crate::alerts::Slips::default());
         // The renumbering let go before the array is made.
         let new = order.into_new_numbers(slips.keys().copied());
@@ -376,10 +383,24 @@ impl<'p> Gather<'p> {
     }
 
     /// The past, renumbered as [`Builder::finish`] is.
+    #[cfg(test)]
     pub fn finish(self, order: Renumbering) -> Past {
         match self {
             Gather::Full(b) => Past::Full(b.finish(order)),
             Gather::Brief { briefs, .. } => Past::Brief(briefs.finish(order)),
+        }
+    }
+
+    /// The past and `index`, numbered by the values of `ids` (what the
+    /// scan numbered): the briefs move in the same pass as the index
+    /// ([`Index::number_by_value_along`]).
+    pub fn finish_with(self, index: &mut Index, ids: Ids) -> Past {
+        match self {
+            Gather::Full(b) => Past::Full(b.finish(index.number_by_value(ids))),
+            Gather::Brief { mut briefs, .. } => {
+                let order = index.number_by_value_along(ids, &mut briefs.of, Briefs::BLANK);
+                Past::Brief(briefs.finish_moved(order))
+            }
         }
     }
 }
@@ -391,9 +412,18 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
-    /// The compact history holds, for each prospect, the facts of its entries read in full, in the same order.
+    /// The compact history holds, for each prospect, the facts of its
+    /// entries read in full, in the same order; with ids of several widths
+    /// (renumbered through a map) and of one width without a gap
+    /// (renumbered through the ids alone).
     #[test]
     fn the_compact_history_is_the_entries_read_in_full() {
+        for width in [1, 2] {
+            compact_history_is_full(width);
+        }
+    }
+
+    fn compact_history_is_full(width: usize) {
         let p = Pipeline::from_str(
             include_str!("../../pipeline.toml"),
             std::path::Path::new("pipeline.toml"),
@@ -414,7 +444,7 @@ mod tests {
                 (values[next(5)], values[next(5)])
             };
             text.push_str(&format!(
-                "2026-01-01T00:00:00+00:00,2026-{:02}-{:02},P-{},{},{field},{from},{to},me,,\n",
+                "2026-01-01T00:00:00+00:00,2026-{:02}-{:02},P-{:0width$},{},{field},{from},{to},me,,\n",
                 1 + next(12),
                 1 + next(28),
                 next(40),
@@ -432,7 +462,7 @@ mod tests {
         let (journal, _) = Journal::read(&path, &p).unwrap();
         let mut seen = 0;
         for n in 0..41 {
-            let id = format!("P-{n}");
+            let id = format!("P-{n:0width$}");
             let full: Vec<Fact> = journal
                 .entries
                 .iter()
@@ -444,20 +474,37 @@ mod tests {
         }
         assert!(seen > 500, "{seen} facts");
 
-        // The briefs answer as the facts do, or say they cannot.
+        // The briefs answer as the facts do, or say they cannot; moved
+        // alone, or with the index as `pipe alerts` moves them.
         let (gather, mut ids, _) =
             crate::digest::scan(&path, &p, || Gather::new(&p, today, false), |g, s| g.add(s))
                 .unwrap();
+        let (again, _, _) =
+            crate::digest::scan(&path, &p, || Gather::new(&p, today, false), |g, s| g.add(s))
+                .unwrap();
+        let with_index = again.finish_with(&mut Index::new(String::new()), ids.clone());
         let Past::Brief(briefs) = gather.finish(ids.renumber_by_value()) else {
+            panic!("briefs asked for");
+        };
+        let Past::Brief(with_index) = with_index else {
             panic!("briefs asked for");
         };
         let (mut answered, mut short, mut pushed) = (0, 0, 0);
         for n in 0..42 {
-            let id = format!("P-{n}");
+            let id = format!("P-{n:0width$}");
             let number = ids.find(&id);
             let facts = Look::Facts(history.of(number));
             let brief = briefs.look(number);
+            let other = with_index.look(number);
             assert_eq!(brief.slips(&p), facts.slips(&p), "{id}");
+            assert_eq!(other.slips(&p), facts.slips(&p), "{id}");
+            for stage in 0..p.stages.len() {
+                assert_eq!(
+                    other.entered(stage),
+                    brief.entered(stage),
+                    "{id} entered {stage}"
+                );
+            }
             pushed += usize::from(facts.slips(&p).count > 0);
             for stage in 0..p.stages.len() {
                 let full = facts.entered(stage).unwrap();

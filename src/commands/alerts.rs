@@ -348,7 +348,7 @@ fn raise(
     )?;
     // One numbering, in the ids' order, for the index and the past: a row
     // looks its id up once, and both through memory in order.
-    let past = past.finish(index.number_by_value(ids));
+    let past = past.finish_with(&mut index, ids);
     let errors = scan
         .diags
         .iter()
