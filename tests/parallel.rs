@@ -278,12 +278,39 @@ fn doubled_ids(text: &str) -> String {
     out
 }
 
+/// The register without its stage dates (`Depuis le`, the third column),
+/// so that `stale` takes the date each prospect entered its stage from the
+/// journal.
+fn without_stage_dates(s: &Sandbox) {
+    let path = s.path("prospects.csv");
+    let text = std::fs::read(&path).expect("generated");
+    let mut rows = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .has_headers(false)
+        .from_reader(text.as_slice());
+    let mut out = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    for (i, row) in rows.records().enumerate() {
+        let row = row.expect("a row");
+        let mut cells: Vec<&str> = row.iter().collect();
+        if i > 0 {
+            cells[2] = "";
+        }
+        out.write_record(&cells).expect("written");
+    }
+    std::fs::write(&path, out.into_inner().expect("written")).expect("rewritten");
+}
+
 /// `alerts` lays out what it keeps of each prospect in the order of the
 /// ids: through the ids alone when their numbers have no gap (as the
 /// generator and `pipe add` number them), through a map from the journal's
-/// order otherwise (`Renumbering` in `src/ids.rs`). Both give the same
-/// alerts: the same data with a gap after every id gives the same output,
-/// its ids doubled.
+/// order otherwise (`Renumbering` in `src/ids.rs`), moving the index and
+/// the journal's briefs together. Both give the same alerts: the same data
+/// with a gap after every id gives the same output, its ids doubled; and
+/// each gives what the full history gives, the stage dates taken from the
+/// journal.
 #[test]
 fn ids_with_gaps_give_the_alerts_of_ids_without() {
     let plain = generated(3_000, 11);
@@ -291,6 +318,9 @@ fn ids_with_gaps_give_the_alerts_of_ids_without() {
     for file in ["prospects.csv", "journal.csv"] {
         let text = std::fs::read_to_string(gapped.path(file)).expect("generated");
         std::fs::write(gapped.path(file), doubled_ids(&text)).expect("rewritten");
+    }
+    for s in [&plain, &gapped] {
+        without_stage_dates(s);
     }
     // One push of a decision date alerts, so that the pushes are read too.
     for s in [&plain, &gapped] {
@@ -322,6 +352,15 @@ fn ids_with_gaps_give_the_alerts_of_ids_without() {
         alerts > 1_000 && slipped > 100,
         "{alerts} lines, {slipped} slipped"
     );
+    let mut stale = 0;
+    for s in [&plain, &gapped] {
+        let args = ["alerts", "--format", "csv"];
+        let brief = run_with(s, &[], &args);
+        let full = run_with(s, &[("PIPE_HISTORY", "full")], &args);
+        assert_same("pipe alerts, brief and full", &brief, &full);
+        stale += brief.stdout.matches(",stale,").count();
+    }
+    assert!(stale > 200, "{stale} stale");
 }
 
 /// The reports of one day's state, which keep only a few answers per
