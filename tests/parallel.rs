@@ -304,26 +304,30 @@ fn without_stage_dates(s: &Sandbox) {
 }
 
 /// `alerts` lays out what it keeps of each prospect in the order of the
-/// ids: through the ids alone when their numbers have no gap (as the
-/// generator and `pipe add` number them), through a map from the journal's
-/// order otherwise (`Renumbering` in `src/ids.rs`), moving the index and
-/// the journal's briefs together. Both give the same alerts: the same data
-/// with a gap after every id gives the same output, its ids doubled; and
-/// each gives what the full history gives, the stage dates taken from the
-/// journal.
+/// ids, moving the index and the journal's briefs together: through the
+/// ids' bits when every id is numbered (as the generator and `pipe add`
+/// number them), gaps between the numbers or not, through a map from the
+/// journal's order when an id of another shape is among them (`Renumbering`
+/// in `src/ids.rs`). All give the same alerts: the same data with a gap
+/// after every id gives the same output, its ids doubled, and with one id of
+/// another shape the same output but for that id; and each gives what the
+/// full history gives, the stage dates taken from the journal.
 #[test]
 fn ids_with_gaps_give_the_alerts_of_ids_without() {
     let plain = generated(3_000, 11);
     let gapped = generated(3_000, 11);
+    let mixed = generated(3_000, 11);
+    let other = |text: &str| text.replace("P-0001", "Q-0001");
     for file in ["prospects.csv", "journal.csv"] {
         let text = std::fs::read_to_string(gapped.path(file)).expect("generated");
         std::fs::write(gapped.path(file), doubled_ids(&text)).expect("rewritten");
+        std::fs::write(mixed.path(file), other(&text)).expect("rewritten");
     }
-    for s in [&plain, &gapped] {
+    for s in [&plain, &gapped, &mixed] {
         without_stage_dates(s);
     }
     // One push of a decision date alerts, so that the pushes are read too.
-    for s in [&plain, &gapped] {
+    for s in [&plain, &gapped, &mixed] {
         let config = std::fs::read_to_string(s.path("pipeline.toml")).expect("generated");
         let once = config.replace(
             "[alerts.decision_slipped]\ncount = 3",
@@ -340,10 +344,16 @@ fn ids_with_gaps_give_the_alerts_of_ids_without() {
     ] {
         for cache in ["0", "1"] {
             let env = [("PIPE_CACHE", cache)];
-            let (one, two) = (run_with(&plain, &env, args), run_with(&gapped, &env, args));
+            let one = run_with(&plain, &env, args);
             let shown = format!("pipe {} (cache {cache})", args.join(" "));
-            assert_eq!((one.code, &one.stderr), (two.code, &two.stderr), "{shown}");
-            assert_eq!(doubled_ids(&one.stdout), two.stdout, "{shown}");
+            for (s, same) in [
+                (&gapped, doubled_ids(&one.stdout)),
+                (&mixed, other(&one.stdout)),
+            ] {
+                let two = run_with(s, &env, args);
+                assert_eq!((one.code, &one.stderr), (two.code, &two.stderr), "{shown}");
+                assert_eq!(same, two.stdout, "{shown}");
+            }
             alerts += one.stdout.lines().count();
             slipped += one.stdout.matches("decision_slipped").count();
         }
@@ -353,7 +363,7 @@ fn ids_with_gaps_give_the_alerts_of_ids_without() {
         "{alerts} lines, {slipped} slipped"
     );
     let mut stale = 0;
-    for s in [&plain, &gapped] {
+    for s in [&plain, &gapped, &mixed] {
         let args = ["alerts", "--format", "csv"];
         let brief = run_with(s, &[], &args);
         let full = run_with(s, &[("PIPE_HISTORY", "full")], &args);
