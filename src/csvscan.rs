@@ -14,6 +14,10 @@ use std::ops::Range;
 
 const CHUNK: usize = 256 * 1024;
 
+/// The last line a record may start on: the indexes of `pipe check` and
+/// `pipe alerts` keep line numbers in four bytes.
+pub const LAST_LINE: u64 = u32::MAX as u64;
+
 pub struct Scanner<R> {
     src: R,
     core: csv_core::Reader,
@@ -112,6 +116,7 @@ impl<'a> TextRecord<'a> {
 
 impl<R: Read> Scanner<R> {
     /// `newline` is the byte that counts lines: `\n`, or `\r` for old Mac files.
+    /// A scanner of `src` from its start, on line 1.
     pub fn new(src: R, delimiter: u8, newline: u8) -> Scanner<R> {
         Scanner {
             src,
@@ -181,6 +186,14 @@ impl<R: Read> Scanner<R> {
             self.fill()?;
         }
         let (offset, line) = (self.pos, self.line);
+        if line > LAST_LINE {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "line {line}: `pipe` reads files of up to {LAST_LINE} lines; split the file"
+                ),
+            ));
+        }
         let mut looked = 0;
         loop {
             let hay = &self.buf[self.start + looked..self.end];
@@ -539,6 +552,25 @@ mod tests {
     use super::*;
     use rand::{Rng, RngCore, SeedableRng};
     use rand_chacha::ChaCha8Rng;
+
+    /// A record past the last line the indexes can name is an error, not a
+    /// wrong line number.
+    #[test]
+    fn a_record_past_the_last_line_is_refused() {
+        let mut s = Scanner::new(&b"a,b\n\nc,\"d\ne\"\nf\n"[..], b',', b'\n');
+        s.restart(0, LAST_LINE - 2);
+        assert_eq!(s.next_record().unwrap().unwrap().line, LAST_LINE - 2);
+        // A blank line, then a record over two lines: it starts on the last.
+        assert_eq!(s.next_record().unwrap().unwrap().line, LAST_LINE);
+        let Err(e) = s.next_record() else {
+            panic!("a record past the last line");
+        };
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+        assert_eq!(
+            e.to_string(),
+            "line 4294967297: `pipe` reads files of up to 4294967295 lines; split the file"
+        );
+    }
 
     fn scan(input: &[u8]) -> Vec<(u64, u64, String, Vec<String>)> {
         let mut s = Scanner::new(input, b',', b'\n');

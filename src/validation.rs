@@ -80,9 +80,9 @@ const UNSEEN: Seen = Seen {
 };
 
 /// A line number in four bytes, aligned as bytes, so that a [`Seen`] takes
-/// 10 bytes, not 24: files of 2^32 lines and more (four thousand million
-/// lines, a thousand times the largest journal `pipe` is measured on) are
-/// not read.
+/// 10 bytes, not 24: the files' records start by line 2^32 − 1 (four
+/// thousand million lines, a thousand times the largest journal `pipe` is
+/// measured on), or the scanner refuses them ([`crate::csvscan::LAST_LINE`]).
 #[derive(Debug, Clone, Copy)]
 struct Line([u8; 4]);
 
