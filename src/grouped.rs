@@ -128,27 +128,6 @@ pub fn pull_in_place(values: &mut impl Laid, old_of: &[u32]) {
     }
 }
 
-/// Turns a permutation into its inverse in place (`of[i] = j` becomes
-/// `of[j] = i`), one bit per number marking those done.
-pub fn invert_in_place(of: &mut [u32]) {
-    let mut done = fixedbitset::FixedBitSet::with_capacity(of.len());
-    for start in 0..of.len() {
-        if done.contains(start) {
-            continue;
-        }
-        // Along the cycle start → of[start] → …, each points back to the one before.
-        let (mut before, mut at) = (start, of[start] as usize);
-        while at != start {
-            let next = of[at] as usize;
-            of[at] = before as u32;
-            done.insert(at);
-            (before, at) = (at, next);
-        }
-        of[start] = before as u32;
-        done.insert(start);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,8 +150,8 @@ mod tests {
         assert_eq!(values, copied);
     }
 
-    /// Pulled through the old numbers, or inverted, a permutation gives
-    /// what pushing through the new ones gives.
+    /// Pulled through the old numbers, a permutation gives what pushing
+    /// through the new ones gives.
     #[test]
     fn values_pulled_from_their_old_numbers_land_where_pushed_ones_do() {
         use rand::{SeedableRng, seq::SliceRandom};
@@ -199,9 +178,6 @@ mod tests {
                 pull_in_place(&mut One(&mut b1, 1), &old_of);
                 assert_eq!((a, b), (a1, b1), "{n} numbers, two arrays");
             }
-            let mut inverted = old_of.clone();
-            invert_in_place(&mut inverted);
-            assert_eq!(inverted, new_of, "{n}");
         }
     }
 

@@ -185,13 +185,19 @@ impl Renumbering {
         NewNumbers(pairs)
     }
 
-    /// The new number of each old one.
+    /// The new number of each old one. Made beside the old number of each
+    /// new one rather than in its place: for what holds the full history,
+    /// where 4 bytes a prospect more for a while matter less than following
+    /// the permutation's cycles (a cache miss a step, about 25 ms at 1M).
     pub fn into_new_of(self) -> Vec<u32> {
         match self {
             Renumbering::NewOf(new_of) => new_of,
-            Renumbering::OldOf(mut old_of) => {
-                crate::grouped::invert_in_place(&mut old_of);
-                old_of
+            Renumbering::OldOf(old_of) => {
+                let mut new_of = vec![0; old_of.len()];
+                for (new, &old) in (0u32..).zip(&old_of) {
+                    new_of[old as usize] = new;
+                }
+                new_of
             }
         }
     }
