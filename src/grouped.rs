@@ -81,11 +81,7 @@ impl<A: Copy, B: Copy> Laid for Two<'_, A, B> {
 /// second array, but only one array is ever held.
 pub fn renumber_in_place(values: &mut impl Laid, new_of: &[u32]) {
     values.resize_to(new_of.len());
-    let mut placed = fixedbitset::FixedBitSet::with_capacity(new_of.len());
-    for start in 0..new_of.len() {
-        if placed.contains(start) {
-            continue;
-        }
+    each_cycle(new_of.len(), |start, placed| {
         // Each value carried to its place takes the one there along.
         let mut carried = values.get(start);
         let mut to = new_of[start] as usize;
@@ -98,7 +94,7 @@ pub fn renumber_in_place(values: &mut impl Laid, new_of: &[u32]) {
         }
         values.put(start, carried);
         placed.insert(start);
-    }
+    });
 }
 
 /// Moves each value of `values`, indexed by old number, to the new number
@@ -107,11 +103,7 @@ pub fn renumber_in_place(values: &mut impl Laid, new_of: &[u32]) {
 /// pulls in its value, one bit per number marking those filled.
 pub fn pull_in_place(values: &mut impl Laid, old_of: &[u32]) {
     values.resize_to(old_of.len());
-    let mut filled = fixedbitset::FixedBitSet::with_capacity(old_of.len());
-    for start in 0..old_of.len() {
-        if filled.contains(start) {
-            continue;
-        }
+    each_cycle(old_of.len(), |start, filled| {
         // The value first here goes to the place the cycle ends on.
         let first = values.get(start);
         let mut to = start;
@@ -124,6 +116,18 @@ pub fn pull_in_place(values: &mut impl Laid, old_of: &[u32]) {
             }
             values.put(to, values.get(from));
             to = from;
+        }
+    });
+}
+
+/// Calls `follow` with the first number of each cycle of a permutation of
+/// `n` numbers, and the bits it marks the numbers it goes through with
+/// (those are not started from again).
+fn each_cycle(n: usize, mut follow: impl FnMut(usize, &mut fixedbitset::FixedBitSet)) {
+    let mut done = fixedbitset::FixedBitSet::with_capacity(n);
+    for start in 0..n {
+        if !done.contains(start) {
+            follow(start, &mut done);
         }
     }
 }
