@@ -9,8 +9,8 @@
 //!
 //! A run keeps less: each prospect's [`Briefs`] entry, folded from its facts
 //! as the journal streams past, answers the two questions in 8 bytes (and
-//! the pushes, for the prospects whose decision date ever changed, in a
-//! map). The one question a brief cannot answer, when a prospect entered a
+//! the pushes, for the prospects whose decision date changed, in a map
+//! while the journal streams past, then in an array by number). The one question a brief cannot answer, when a prospect entered a
 //! stage it left since, is said ([`Short`]), and the run then reads the
 //! journal again into the full history. No I/O: the command scans the
 //! journal into them.
@@ -224,7 +224,8 @@ pub struct Briefs {
     of: Vec<Brief>,
     /// How often its decision was pushed back, by number, for the prospects
     /// whose decision date changed since their count last started: an array
-    /// of a tenth of the prospects or so, half the size of a map.
+    /// of a tenth of the prospects or so, 20 bytes an entry without a map's
+    /// empty slots.
     slips: Vec<(u32, crate::alerts::Slips)>,
 }
 
@@ -286,7 +287,9 @@ impl Folding {
         self.finish_moved(order)
     }
 
-    /// [`Folding::finish`], the briefs moved already.
+    /// The briefs, moved already as `order` says (with the index:
+    /// [`Gather::finish_with`]); the pushes go to an array in number order
+    /// (a prospect whose count started again since is left out).
     fn finish_moved(self, order: Renumbering) -> Briefs {
         let Folding { of, mut slips } = self;
         slips.retain(|_, s| *s != crate::alerts::Slips::default());
