@@ -284,23 +284,80 @@ struct Dense {
     ranked: Option<Ranked>,
 }
 
-/// The values of ids numbered in the order of their values, one bit each,
-/// with how many are set before each word of bits: an id's number is the
-/// count of values below its own. A million values take 190 KB instead of
-/// the array's 4 MB, whatever their gaps.
+/// The values of numbered ids, one bit each, with how many are set before
+/// each word of bits: the rank of a value, the count of values below it, is
+/// its id's number once the ids are numbered in the order of their values
+/// (a million values then take 190 KB instead of the array's 4 MB, whatever
+/// their gaps), else the place of its number in `numbers` (4 bytes an id
+/// instead of 4 bytes a value, for values far apart).
 #[derive(Clone, Debug)]
 struct Ranked {
     words: Vec<u64>,
     /// Per word, how many bits are set in the words before it.
     before: Vec<u32>,
+    /// Each value's number, in the order of the values; none once that is
+    /// the numbers' order.
+    numbers: Option<Vec<u32>>,
 }
 
 impl Ranked {
+    /// The values of the array `slots` (a number plus one per value, 0 for
+    /// none), its numbers moved to the front in place: no second array.
+    fn from_slots(mut slots: Vec<u32>) -> Ranked {
+        let mut words = vec![0u64; slots.len().div_ceil(64)];
+        // Each number moves to its value's rank, at or before the value:
+        // read before it is written over.
+        let mut rank = 0;
+        for v in 0..slots.len() {
+            if slots[v] > 0 {
+                words[v / 64] |= 1 << (v % 64);
+                slots[rank] = slots[v] - 1;
+                rank += 1;
+            }
+        }
+        slots.truncate(rank);
+        slots.shrink_to_fit();
+        Ranked::of_words(words, Some(slots))
+    }
+
+    /// The bits `words`, their counts made.
+    fn of_words(words: Vec<u64>, numbers: Option<Vec<u32>>) -> Ranked {
+        let mut before = Vec::with_capacity(words.len());
+        let mut set = 0u32;
+        for w in &words {
+            before.push(set);
+            set += w.count_ones();
+        }
+        Ranked {
+            words,
+            before,
+            numbers,
+        }
+    }
+
     /// The number of the value `v`, if it is numbered.
     fn number(&self, v: usize) -> Option<u32> {
         let (w, bit) = (v / 64, v % 64);
         let word = *self.words.get(w)?;
-        (word >> bit & 1 == 1).then(|| self.before[w] + (word & ((1u64 << bit) - 1)).count_ones())
+        if word >> bit & 1 == 0 {
+            return None;
+        }
+        let rank = self.before[w] + (word & ((1u64 << bit) - 1)).count_ones();
+        Some(match &self.numbers {
+            Some(numbers) => numbers[rank as usize],
+            None => rank,
+        })
+    }
+
+    /// Each value numbered and its number, in the order of the values.
+    fn numbered(&self) -> impl Iterator<Item = (usize, u32)> + '_ {
+        self.values().enumerate().map(|(rank, v)| {
+            let n = match &self.numbers {
+                Some(numbers) => numbers[rank],
+                None => rank as u32,
+            };
+            (v, n)
+        })
     }
 
     /// Each value numbered, in order (its number is its place in the order).
@@ -321,8 +378,8 @@ impl Ranked {
     fn array(&self) -> Vec<u32> {
         let last = self.values().last().map_or(0, |v| v + 1);
         let mut slots = vec![0; last];
-        for (n, v) in (1u32..).zip(self.values()) {
-            slots[v] = n;
+        for (v, n) in self.numbered() {
+            slots[v] = n + 1;
         }
         slots
     }
@@ -356,11 +413,9 @@ impl Dense {
 
     /// Each value numbered and its number, in the order of the values.
     fn numbered(&self) -> impl Iterator<Item = (usize, u32)> + '_ {
-        let ranked = self.ranked.iter().flat_map(|r| (0u32..).zip(r.values()));
+        let ranked = self.ranked.iter().flat_map(Ranked::numbered);
         let array = self.slots.iter().enumerate();
-        ranked
-            .map(|(n, v)| (v, n))
-            .chain(array.filter(|(_, n)| **n > 0).map(|(v, &n)| (v, n - 1)))
+        ranked.chain(array.filter(|(_, n)| **n > 0).map(|(v, &n)| (v, n - 1)))
     }
 
     /// The array, made again from the bits if they hold (an id is to be numbered).
@@ -576,36 +631,25 @@ impl Ids {
     /// else is made.
     pub fn renumber_by_value(&mut self) -> Renumbering {
         let count = self.len();
-        if let Some(d) = &mut self.dense {
-            d.slots_mut();
-        }
         if self.all_dense()
             && let Some(d) = &mut self.dense
         {
-            let mut old_of = std::mem::take(&mut d.slots);
-            let mut words = vec![0u64; old_of.len().div_ceil(64)];
-            // Each value's old number moves to its new number, at or before
-            // the value: read before it is written over.
-            let mut new = 0;
-            for v in 0..old_of.len() {
-                if old_of[v] > 0 {
-                    words[v / 64] |= 1 << (v % 64);
-                    old_of[new] = old_of[v] - 1;
-                    new += 1;
-                }
-            }
-            debug_assert_eq!(new, count, "every id has a value");
-            old_of.truncate(new);
-            old_of.shrink_to_fit();
-            let mut before = Vec::with_capacity(words.len());
-            let mut set = 0u32;
-            for w in &words {
-                before.push(set);
-                set += w.count_ones();
-            }
-            d.ranked = Some(Ranked { words, before });
+            let mut ranked = match d.ranked.take() {
+                Some(r) => r,
+                None => Ranked::from_slots(std::mem::take(&mut d.slots)),
+            };
+            // The numbers in the order of the values are the old number of
+            // each new one (none kept: they are in that order already).
+            let old_of = ranked.numbers.take().unwrap_or_else(|| {
+                (0..u32::try_from(count).expect("fewer than 4 billion ids")).collect()
+            });
+            debug_assert_eq!(old_of.len(), count, "every id has a value");
+            d.ranked = Some(ranked);
             self.named.take();
             return Renumbering::OldOf(old_of);
+        }
+        if let Some(d) = &mut self.dense {
+            d.slots_mut();
         }
         const NONE: u32 = u32::MAX;
         let mut new_of = vec![NONE; count];
@@ -692,11 +736,11 @@ impl Ids {
                 let mut prefix = Vec::new();
                 src.take(n as u64).read_to_end(&mut prefix)?;
                 let width = usize::try_from(get_u64(src)?).map_err(|_| bad("too wide"))?;
-                let slots = get_u32s(src)?;
+                let (slots, ranked, values) = read_slots(src, places.as_ref().map(|p| p.count))?;
                 if prefix.len() != n
                     || std::str::from_utf8(&prefix).is_err()
                     || !(1..=9).contains(&width)
-                    || slots.len() > DENSE_LIMIT
+                    || values > DENSE_LIMIT
                 {
                     return Err(bad("a bad shape"));
                 }
@@ -704,7 +748,7 @@ impl Ids {
                     prefix: prefix.into(),
                     width,
                     slots,
-                    ranked: None,
+                    ranked,
                 })
             }
             _ => return Err(bad("a bad shape")),
@@ -759,7 +803,7 @@ impl Ids {
                 let numbered = d.slots.iter().filter(|&&s| s != 0).count();
                 numbered == dense_ids && d.slots.iter().all(|&s| s <= count)
             }
-            (Some(d), Some(places)) => places.match_array(&d.slots),
+            (Some(d), Some(places)) => places.match_numbered(d.numbered()),
             (None, Some(places)) => places.count == 0,
             (None, None) => true,
         };
@@ -831,16 +875,17 @@ impl DensePlaces {
         Ok(DensePlaces { count, sum })
     }
 
-    /// Whether the array numbers the same values the same way: each
-    /// number once (the count), each pair as read (the sum).
-    fn match_array(&self, slots: &[u32]) -> bool {
+    /// Whether the shape's values (each with its number, in the order of
+    /// the values) are numbered the same way: each number once (the
+    /// count), each pair as read (the sum).
+    fn match_numbered(&self, numbered: impl Iterator<Item = (usize, u32)>) -> bool {
         let (mut count, mut sum) = (0u64, 0u64);
-        for (v, &s) in slots.iter().enumerate().filter(|(_, s)| **s != 0) {
-            if u64::from(s) > self.count {
+        for (v, n) in numbered {
+            if u64::from(n) >= self.count {
                 return false;
             }
             count += 1;
-            sum = sum.wrapping_add(DensePlaces::pair(u64::from(s - 1), v as u64));
+            sum = sum.wrapping_add(DensePlaces::pair(u64::from(n), v as u64));
         }
         count == self.count && sum == self.sum
     }
@@ -867,10 +912,52 @@ fn put_u32s(out: &mut impl Write, values: &[u32]) -> io::Result<()> {
 }
 
 fn get_u32s(src: &mut impl Read) -> io::Result<Vec<u32>> {
-    let n = usize::try_from(get_u64(src)?)
+    let n = get_len(src)?;
+    get_n_u32s(src, n)
+}
+
+/// A count of `u32`s to read, as [`put_u32s`] writes it.
+fn get_len(src: &mut impl Read) -> io::Result<usize> {
+    usize::try_from(get_u64(src)?)
         .ok()
         .filter(|&n| n <= u32::MAX as usize)
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "ids: too many"))?;
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "ids: too many"))
+}
+
+/// The shape's array as [`Ids::store`] writes it, and how many values it
+/// covers. Kept as it is, or, for ids all of the shape (`count` of them)
+/// whose values are far apart, read into one bit per value and the numbers
+/// ([`Ranked`]: 4 bytes an id instead of 4 bytes a value), the array never
+/// held whole.
+fn read_slots(
+    src: &mut impl Read,
+    count: Option<u64>,
+) -> io::Result<(Vec<u32>, Option<Ranked>, usize)> {
+    let n = get_len(src)?;
+    let Some(count) = count.filter(|&c| n as u64 > c + c / 8 && n <= DENSE_LIMIT) else {
+        return Ok((get_n_u32s(src, n)?, None, n));
+    };
+    let mut words = vec![0u64; n.div_ceil(64)];
+    let mut numbers = Vec::with_capacity(count.min(n as u64) as usize);
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut v = 0;
+    while v < n {
+        let k = (n - v).min(buf.len() / 4);
+        src.read_exact(&mut buf[..k * 4])?;
+        for c in buf[..k * 4].chunks_exact(4) {
+            let s = u32::from_le_bytes(c.try_into().expect("four bytes"));
+            if s != 0 {
+                words[v / 64] |= 1 << (v % 64);
+                numbers.push(s - 1);
+            }
+            v += 1;
+        }
+    }
+    Ok((Vec::new(), Some(Ranked::of_words(words, Some(numbers))), n))
+}
+
+/// `n` little-endian `u32`s.
+fn get_n_u32s(src: &mut impl Read, n: usize) -> io::Result<Vec<u32>> {
     let mut out = Vec::with_capacity(n.min(1 << 24));
     let mut buf = vec![0u8; 64 * 1024];
     while out.len() < n {
@@ -1227,6 +1314,35 @@ mod tests {
         for (n, id) in all.iter().enumerate() {
             assert_eq!(loaded.find(id), Some(n as u32));
             assert_eq!(loaded.get(n as u32), id.as_str());
+        }
+        // Values far apart load as one bit each with the numbers, not the
+        // array; close together, as the array. Renumbered, they follow
+        // their values all the same.
+        let d = loaded.dense.as_ref().unwrap();
+        assert!(d.slots.is_empty() && d.ranked.as_ref().is_some_and(|r| r.numbers.is_some()));
+        let close: Vec<String> = (0..3000)
+            .map(|n| format!("P-{:05}", (n * 7) % 3100))
+            .collect();
+        let mut near = Ids::default();
+        for id in &close {
+            near.insert(id);
+        }
+        let mut stored_near = Vec::new();
+        near.store(&mut stored_near).unwrap();
+        let near_loaded = Ids::load(&mut stored_near.as_slice()).unwrap();
+        let d = near_loaded.dense.as_ref().unwrap();
+        assert!(d.ranked.is_none() && !d.slots.is_empty());
+        for (stored, given) in [(&stored, &all), (&stored_near, &close)] {
+            let mut a = Ids::load(&mut stored.as_slice()).unwrap();
+            let mut b = Ids::default();
+            for id in given {
+                b.insert(id);
+            }
+            let (a_of, b_of) = (a.renumber_by_value(), b.renumber_by_value());
+            assert_eq!(a_of.into_new_of(), b_of.into_new_of());
+            for id in given {
+                assert_eq!(a.find(id), b.find(id), "{id}");
+            }
         }
         // A new id is named at once; one of another shape keeps the places from then on.
         assert_eq!(loaded.insert("P-49999"), (3000, true));
