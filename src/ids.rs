@@ -14,7 +14,8 @@
 //! is one cache miss instead of three and a tenth of the memory. The shape
 //! fixes the text, so the number is the id exactly, and the text is not kept:
 //! such an id costs 8 bytes in all. Renumbered in the order of their values,
-//! such ids keep one bit per value instead of the array ([`Ranked`]). No I/O.
+//! or loaded with values far apart, such ids keep one bit per value instead
+//! of the array ([`Ranked`]). No I/O.
 
 use hashbrown::HashTable;
 use std::borrow::Cow;
