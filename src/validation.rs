@@ -80,9 +80,9 @@ const UNSEEN: Seen = Seen {
 };
 
 /// A line number in four bytes, aligned as bytes, so that a [`Seen`] takes
-/// 10 bytes, not 24: the files' records start by line 2^32 − 1 (four
+/// 10 bytes, not 24: a record starts on line 2^32 − 1 at the latest (four
 /// thousand million lines, a thousand times the largest journal `pipe` is
-/// measured on), or the scanner refuses them ([`crate::csvscan::LAST_LINE`]).
+/// measured on), or the scanner refuses it ([`crate::csvscan::LAST_LINE`]).
 #[derive(Debug, Clone, Copy)]
 struct Line([u8; 4]);
 
@@ -194,6 +194,7 @@ impl Index {
     /// in that order, not in the journal's. The index is renumbered in
     /// place, not copied: a copy would hold it twice (10 MB at 1M ids).
     pub fn number_by_value(&mut self, ids: Ids) -> Renumbering {
+        // Nothing moves along: an array of `()` takes no memory.
         self.number_by_value_along(ids, &mut Vec::new(), ())
     }
 
