@@ -32,6 +32,7 @@ mod register;
 mod render;
 mod report;
 mod store;
+mod summary;
 mod term;
 mod text;
 mod triage;

@@ -483,6 +483,9 @@ pub struct Pipeline {
     pub milestones: Vec<Milestone>,
     /// Below this many cases, a figure of the history falls back to its assumption.
     pub min_cases: u32,
+    /// The xxh3-128 hash of the pipeline file's text: the register's cache
+    /// ([`crate::summary`]) holds rows as read under this very pipeline.
+    pub text_hash: u128,
     stage_names: HashMap<String, usize>,
     product_names: HashMap<String, usize>,
     /// Ids and labels exactly as written: most cells match one, which spares folding.
@@ -1434,6 +1437,7 @@ impl Validator<'_> {
             activities,
             milestones,
             min_cases,
+            text_hash: xxhash_rust::xxh3::xxh3_128(self.text.as_bytes()),
             stage_names,
             product_names,
         })

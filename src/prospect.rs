@@ -6,6 +6,7 @@ use crate::field::{Field, Kind};
 use crate::money::{self, AmountStyle};
 use crate::pipeline::Pipeline;
 use crate::register::Schema;
+use crate::summary::{self, Early};
 use crate::text::or_list;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -164,36 +165,74 @@ impl Prospect {
         ahead: impl FnMut(&mut dyn Iterator<Item = &str>),
         visit: impl FnMut(&Prospect),
     ) -> anyhow::Result<u64> {
-        Prospect::scan_rows(crate::register::Reader::open(p)?, p, ahead, visit)
+        Prospect::scan_early(p, Early::none(), ahead, visit)
     }
 
-    /// [`Prospect::scan`] with the register opened already: a command that
-    /// writes as it reads opens it first, so that a register that cannot be
-    /// read leaves its output untouched.
+    /// [`Prospect::scan_ahead`] with the register's cache checked by `early`,
+    /// started before the caller's other work.
+    pub fn scan_early(
+        p: &Pipeline,
+        early: Early,
+        ahead: impl FnMut(&mut dyn Iterator<Item = &str>),
+        visit: impl FnMut(&Prospect),
+    ) -> anyhow::Result<u64> {
+        Prospect::scan_rows(Prospect::open(p)?, early, p, ahead, visit)
+    }
+
+    /// The register opened for a scan: hashed as it is read when the scan
+    /// would write the register's cache ([`crate::summary`]).
+    pub fn open(p: &Pipeline) -> anyhow::Result<crate::register::Reader> {
+        crate::register::Reader::open_hashing(p, summary::writes(p))
+    }
+
+    /// [`Prospect::scan`] with the register opened already (by
+    /// [`Prospect::open`]): a command that writes as it reads opens it first,
+    /// so that a register that cannot be read leaves its output untouched.
     pub fn scan_from(
         reader: crate::register::Reader,
         p: &Pipeline,
         visit: impl FnMut(&Prospect),
     ) -> anyhow::Result<u64> {
-        Prospect::scan_rows(reader, p, |_| {}, visit)
+        Prospect::scan_rows(reader, Early::none(), p, |_| {}, visit)
     }
 
-    /// [`Prospect::scan_from`] with [`Prospect::scan_ahead`]'s look ahead.
+    /// [`Prospect::scan_from`] with [`Prospect::scan_ahead`]'s look ahead:
+    /// from the register's cache when it has one for the register as it
+    /// is, else from the register, writing the cache when it was opened to.
     fn scan_rows(
         mut reader: crate::register::Reader,
+        early: Early,
         p: &Pipeline,
         mut ahead: impl FnMut(&mut dyn Iterator<Item = &str>),
         mut visit: impl FnMut(&Prospect),
     ) -> anyhow::Result<u64> {
+        if let Some(checked) = early.finish(p) {
+            return Prospect::replay(checked, p, ahead, visit);
+        }
+        let mut writer = if reader.hashing() {
+            summary::Writer::new(p)
+        } else {
+            None
+        };
+        let mut keep = |x: &Prospect| {
+            if let Some(w) = &mut writer {
+                w.add(x);
+            }
+        };
         let len = std::fs::metadata(&p.register.path).map_or(0, |m| m.len());
         if !crate::par::worth_it(len) {
             let mut x = Prospect::empty();
-            return Prospect::read_rows(&mut reader, p, |read| {
+            let skipped = Prospect::read_rows(&mut reader, p, |read| {
                 if read(&mut x) {
                     visit(&x);
+                    keep(&x);
                 }
                 true
-            });
+            })?;
+            if let (Some(w), Some((len, hash))) = (writer, reader.read_hash()) {
+                w.finish(len, hash, skipped);
+            }
+            return Ok(skipped);
         }
         let schema = reader.schema.clone();
         let width = Field::ALL
@@ -203,7 +242,7 @@ impl Prospect {
             .map_or(0, |c| c + 1);
         let mut late_skips = 0;
         let mut late = Prospect::empty();
-        let skipped = crate::par::pipelined(
+        let (skipped, read) = crate::par::pipelined(
             |feed: &mut crate::par::Feed<RowBatch>| {
                 let mut batch = RowBatch::default();
                 let mut styles = Styles::default();
@@ -227,7 +266,7 @@ impl Prospect {
                     }
                     if batch.rows() == BATCH {
                         if !feed.pass(&mut batch) {
-                            return Ok(skipped);
+                            return Ok((skipped, None));
                         }
                         // A batch is left for the consuming thread to read when
                         // it keeps up ([`crate::par::Feed::share`]), once the register's date format is known (the only
@@ -237,13 +276,16 @@ impl Prospect {
                     }
                 }
                 feed.pass(&mut batch);
-                Ok(skipped)
+                Ok((skipped, reader.read_hash()))
             },
             |batch| {
                 if !batch.late {
                     let items = batch.prospects.items();
                     ahead(&mut items.iter().map(|x| x.id.as_str()));
-                    items.iter().for_each(&mut visit);
+                    for x in items.iter() {
+                        visit(x);
+                        keep(x);
+                    }
                     return;
                 }
                 if let Some(c) = schema.col(Field::Id) {
@@ -260,13 +302,69 @@ impl Prospect {
                     let cell = |c: usize| batch.cell(i, c, width);
                     if late.read(cell, &schema, p, &mut styles).is_ok() {
                         visit(&late);
+                        keep(&late);
                     } else {
                         late_skips += 1;
                     }
                 }
             },
         )?;
-        Ok(skipped + late_skips)
+        let skipped = skipped + late_skips;
+        if let (Some(w), Some((len, hash))) = (writer, read) {
+            w.finish(len, hash, skipped);
+        }
+        Ok(skipped)
+    }
+
+    /// The prospects of the register's cache, handed to `visit` as a scan of
+    /// the register would: on two threads for a large register, one
+    /// decoding, this one visiting.
+    fn replay(
+        checked: summary::Checked,
+        p: &Pipeline,
+        mut ahead: impl FnMut(&mut dyn Iterator<Item = &str>),
+        mut visit: impl FnMut(&Prospect),
+    ) -> anyhow::Result<u64> {
+        let skipped = checked.skipped();
+        let concurrent = crate::par::worth_it(checked.register_len());
+        let mut rows = checked.rows();
+        let broken = |e: anyhow::Error| {
+            let cache = summary::path_for(&p.register.path);
+            anyhow::anyhow!(
+                "cannot read the register's cache {}: {e:#}\n  hint: delete it (the next scan of the register makes it again), or set PIPE_CACHE=0",
+                cache.display()
+            )
+        };
+        if !concurrent {
+            let mut x = Prospect::empty();
+            while let Some(mut block) = rows.next_block().map_err(broken)? {
+                while block.next_into(&mut x).map_err(broken)? {
+                    visit(&x);
+                }
+            }
+            return Ok(skipped);
+        }
+        crate::par::pipelined(
+            |feed: &mut crate::par::Feed<crate::par::Reused<Prospect>>| {
+                let mut batch = crate::par::Reused::default();
+                while let Some(mut block) = rows.next_block().map_err(broken)? {
+                    while block.next_into(batch.slot()).map_err(broken)? {
+                        batch.keep();
+                        if batch.len() == BATCH && !feed.pass(&mut batch) {
+                            return Ok(());
+                        }
+                    }
+                }
+                feed.pass(&mut batch);
+                Ok(())
+            },
+            |batch| {
+                let items = batch.items();
+                ahead(&mut items.iter().map(|x| x.id.as_str()));
+                items.iter().for_each(&mut visit);
+            },
+        )?;
+        Ok(skipped)
     }
 
     /// Offers each row to `row`, which calls the reader it is given on a

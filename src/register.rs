@@ -8,6 +8,7 @@
 
 use crate::csvscan::{self, Record, Scanner};
 use crate::diag::Diagnostic;
+use crate::digest::cache::{Hasher, Hashing};
 use crate::error::{invalid, refused};
 use crate::field::Field;
 use crate::pipeline::{Delimiter, EncodingChoice, Pipeline};
@@ -179,7 +180,9 @@ impl Decoder {
     }
 }
 
-type Source = Chain<Cursor<Vec<u8>>, File>;
+/// What a reader's scanner reads: the bytes read ahead to learn the dialect,
+/// then the rest of the file, hashed as it passes when asked to.
+type Source = Chain<Cursor<Vec<u8>>, Hashing<File>>;
 
 /// A row's cells as text (see [`Row::text_cells`]).
 pub enum Cells<'a> {
@@ -296,6 +299,12 @@ impl<'a> Row<'a> {
 
 impl Reader {
     pub fn open(pipeline: &Pipeline) -> Result<Reader> {
+        Reader::open_hashing(pipeline, false)
+    }
+
+    /// [`Reader::open`]; with `hash`, every byte of the file is hashed as the
+    /// rows are read, for [`Reader::read_hash`] to give once they are all read.
+    pub fn open_hashing(pipeline: &Pipeline, hash: bool) -> Result<Reader> {
         let path = &pipeline.register.path;
         let file = path.display().to_string();
         let mut f = File::open(path).map_err(|e| {
@@ -343,6 +352,11 @@ impl Reader {
         };
         let newline = terminator.newline();
         let decoder = Decoder::new(pipeline.register.encoding, bom);
+        let mut hasher = Hasher::new();
+        if hash {
+            hasher.update(&head);
+        }
+        let f = Hashing::new(f, hasher, head.len() as u64, hash);
         let mut prefix = head;
         prefix.drain(..body_start);
         let src = Cursor::new(prefix).chain(f);
@@ -411,7 +425,7 @@ impl Reader {
             return Ok(None);
         }
         f.seek(SeekFrom::Start(start)).with_context(cannot)?;
-        let src = Cursor::new(Vec::new()).chain(f);
+        let src = Cursor::new(Vec::new()).chain(Hashing::new(f, Hasher::new(), start, false));
         let scanner = Scanner::new(src, self.dialect.delimiter, newline).starting_at(start);
         Ok(Some((
             start,
@@ -423,6 +437,18 @@ impl Reader {
                 scanner,
             },
         )))
+    }
+
+    /// Whether the reader hashes the file as it reads it.
+    pub fn hashing(&mut self) -> bool {
+        self.scanner.source_mut().get_ref().1.hashes()
+    }
+
+    /// The length and xxh3-128 hash of the file, once every row has been
+    /// read by a reader opened with [`Reader::open_hashing`]; `None` otherwise.
+    pub fn read_hash(&mut self) -> Option<(u64, u128)> {
+        let file = self.scanner.source_mut().get_ref().1;
+        file.hashes().then(|| (file.read_to(), file.digest()))
     }
 
     pub fn next_row(&mut self) -> Result<Option<Row<'_>>> {

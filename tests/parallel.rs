@@ -3,8 +3,9 @@
 //! Large files are parsed on a second thread (`src/par.rs`); `PIPE_THREADS=1`
 //! keeps everything on one thread and `PIPE_THREADS=2` uses the second thread
 //! whatever the size. A large journal's steps are cached beside it
-//! (`src/digest/cache.rs`); `PIPE_CACHE=0` reads the CSV every time and
-//! `PIPE_CACHE=1` uses the cache whatever the size. Every read-only command
+//! (`src/digest/cache.rs`), and a large register's prospects as read
+//! (`src/summary.rs`); `PIPE_CACHE=0` reads the CSV every time and
+//! `PIPE_CACHE=1` uses the caches whatever the size. Every read-only command
 //! must print the same bytes, exit the same way and name the same lines
 //! either way: on registers and journals from the benchmark generator
 //! (`examples/gen.rs`, included here), clean, seeded with errors, appended
@@ -182,17 +183,29 @@ fn every_fixture_gives_the_same_output_on_one_thread_and_two() {
     });
 }
 
-/// Runs every command without the cache, then with it (made by the first
-/// command, then read) on both threads; compares.
+const JOURNAL_CACHE: &str = ".journal.csv.pipe-cache";
+const REGISTER_CACHE: &str = ".prospects.csv.pipe-cache";
+
+/// Runs every command without the caches, then with them on one thread and
+/// on two (made by the first command that reads each file, then read);
+/// compares.
 fn same_with_the_cache(s: &Sandbox, what: &str) {
-    let cache = s.path(".journal.csv.pipe-cache");
-    let _ = std::fs::remove_file(&cache);
+    let caches = [s.path(JOURNAL_CACHE), s.path(REGISTER_CACHE)];
+    for cache in &caches {
+        let _ = std::fs::remove_file(cache);
+    }
     let plain: Vec<Run> = COMMANDS
         .iter()
         .map(|args| run_with(s, &[("PIPE_CACHE", "0")], args))
         .collect();
-    assert!(!cache.exists(), "{what}: PIPE_CACHE=0 writes no cache");
+    for cache in &caches {
+        assert!(!cache.exists(), "{what}: PIPE_CACHE=0 writes no cache");
+    }
     for threads in ["1", "2"] {
+        // The caches made on this many threads, then read.
+        for cache in &caches {
+            let _ = std::fs::remove_file(cache);
+        }
         for (args, plain) in COMMANDS.iter().zip(&plain) {
             let cached = run_with(s, &[("PIPE_CACHE", "1"), ("PIPE_THREADS", threads)], args);
             let shown = format!("{what}: PIPE_THREADS={threads} pipe {}", args.join(" "));
@@ -257,6 +270,98 @@ fn the_journal_cache_changes_no_output() {
 #[test]
 fn every_fixture_gives_the_same_output_with_the_cache() {
     every_fixture(same_with_the_cache);
+}
+
+/// Where the header of the register's cache keeps the register's length and
+/// hash (after its magic and fingerprint), and where its body starts.
+const REGISTER_STAMP: std::ops::Range<usize> = 24..48;
+const REGISTER_BODY: usize = 104;
+
+/// The register's cache stands for the register it was made from, and for
+/// no other: it is used (shown here with one made for another register and
+/// stamped as this one's, which only a forger could write), and any edit of
+/// the register, of the same size or not, or of the pipeline, makes it
+/// read the CSV again and cache that.
+#[test]
+fn the_register_cache_is_used_for_its_register_only() {
+    let s = generated(3_000, 29);
+    let cached = |args: &[&str]| run_with(&s, &[("PIPE_CACHE", "1")], args);
+    let plain = |args: &[&str]| run_with(&s, &[("PIPE_CACHE", "0")], args);
+    let funnel = ["report", "funnel", "--format", "csv"];
+    let list = ["list", "--format", "csv"];
+    let register = s.read_string("prospects.csv");
+    let before = (plain(&funnel).expect(0), plain(&list).expect(0));
+    assert_same("made", &before.0, &cached(&funnel));
+    let cache = s.read(REGISTER_CACHE);
+    assert_same("read", &before.1, &cached(&list));
+    assert_eq!(
+        s.read(REGISTER_CACHE),
+        cache,
+        "a cache in use is left as it is"
+    );
+
+    // The same register with one amount changed, the same size.
+    let row = register
+        .split("\r\n")
+        .find(|l| l.starts_with("P-0042;"))
+        .expect("a row");
+    let column = register
+        .lines()
+        .next()
+        .and_then(|h| h.split(';').position(|c| c == "Montant HT"))
+        .expect("an amount column");
+    let amount = row.split(';').nth(column).expect("an amount").to_string();
+    assert!(amount.len() > 2, "{row}");
+    let other_amount = if amount.starts_with('9') {
+        amount.replacen('9', "8", 1)
+    } else {
+        format!("9{}", &amount[1..])
+    };
+    let edited = register.replacen(
+        row,
+        &row.replacen(&format!(";{amount};"), &format!(";{other_amount};"), 1),
+        1,
+    );
+    assert_eq!(edited.len(), register.len());
+    s.write("prospects.csv", &edited);
+    let after = (plain(&funnel).expect(0), plain(&list).expect(0));
+    assert_ne!(before.0.stdout, after.0.stdout, "the amount counts");
+    assert_same("edited", &after.0, &cached(&funnel));
+    let other = s.read(REGISTER_CACHE);
+    assert_ne!(other, cache, "made again for the edited register");
+    assert_same("edited, read", &after.1, &cached(&list));
+
+    // The edited register's rows, stamped as the first register's.
+    s.write("prospects.csv", &register);
+    let mut forged = other.clone();
+    forged[REGISTER_STAMP].copy_from_slice(&cache[REGISTER_STAMP]);
+    s.write(REGISTER_CACHE, &forged);
+    assert_same("forged", &after.0, &cached(&funnel));
+    assert_same("forged", &after.1, &cached(&list));
+    // As it was made, it is not this register's: the CSV is read.
+    s.write(REGISTER_CACHE, &other);
+    assert_same("other", &before.0, &cached(&funnel));
+    assert_eq!(s.read(REGISTER_CACHE), cache, "made again");
+
+    // A damaged body is never used, even in part.
+    for at in [REGISTER_BODY + 20, cache.len() - 1] {
+        let mut damaged = cache.clone();
+        damaged[at] ^= 0x20;
+        s.write(REGISTER_CACHE, &damaged);
+        assert_same("damaged", &before.1, &cached(&list));
+        assert_eq!(s.read(REGISTER_CACHE), cache, "made again");
+    }
+    s.write(REGISTER_CACHE, &cache[..cache.len() / 2]);
+    assert_same("cut", &before.0, &cached(&funnel));
+    assert_eq!(s.read(REGISTER_CACHE), cache, "made again");
+
+    // The rows are read under the pipeline: another text, another cache.
+    let config = s.read_string("pipeline.toml");
+    s.write("pipeline.toml", format!("# edited\n{config}"));
+    assert_same("pipeline", &before.0, &cached(&funnel));
+    let remade = s.read(REGISTER_CACHE);
+    assert_ne!(remade[8..24], cache[8..24], "another fingerprint");
+    assert_eq!(remade[24..], cache[24..], "the same rows");
 }
 
 /// The same text with every prospect's number doubled (`P-0042` becomes
@@ -598,7 +703,9 @@ fn a_small_journal_is_not_cached_unless_asked() {
     let s = Sandbox::example();
     s.pipe(&["report", "funnel"]).expect(0);
     s.pipe(&["check"]).expect(0);
-    assert!(!s.path(".journal.csv.pipe-cache").exists());
+    s.pipe(&["list"]).expect(0);
+    assert!(!s.path(JOURNAL_CACHE).exists());
+    assert!(!s.path(REGISTER_CACHE).exists());
 }
 
 /// A long list of alerts is laid out a block of rows at a time; the blocks

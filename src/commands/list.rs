@@ -34,7 +34,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         // For programs: written row by row as the register is read.
         Format::Csv | Format::Json => {
             // Opened first: a register that cannot be read writes nothing.
-            let reader = Reader::open(p)?;
+            let reader = Prospect::open(p)?;
             let mut skipped = 0;
             a.output.write_with(true, |out| {
                 skipped = write_rows(reader, p, &filter, format, a.output.excel, out)?;
@@ -60,7 +60,7 @@ fn write_for_people(
 ) -> Result<u64> {
     let p = &ctx.pipeline;
     // Opened first: a register that cannot be read writes nothing.
-    let reader = Reader::open(p)?;
+    let reader = Prospect::open(p)?;
     let headers = short_headers(p);
     let mut widths = Widths::new(&headers);
     let mut spool = spool::new(spool::IN_MEMORY);

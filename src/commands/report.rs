@@ -9,6 +9,7 @@ use crate::output::{Format, OutputArgs};
 use crate::prospect::Prospect;
 use crate::report::brief::{Past, Questions};
 use crate::report::{Builder, By, Kind, Options, Scope};
+use crate::summary::Early;
 use anyhow::Result;
 use chrono::{Days, Months, NaiveDate};
 
@@ -123,6 +124,9 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         }
     }
 
+    // The register's cache is checked (its register hashed) while the
+    // journal is read.
+    let early = Early::start(p);
     // The reports of the state on one day need only a few answers per
     // prospect from the journal (`delays` also counts the pushes of decision
     // dates), and today's forecast none: it reads the open deals' rows as
@@ -173,7 +177,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         top: a.top,
     };
     let mut builder = Builder::new(kind, &scope, opts);
-    let skipped = stream(&scope, &mut builder)?;
+    let skipped = stream(&scope, early, &mut builder)?;
     let report = builder.finish(&scope);
     let bytes = report.render(&scope, format, a.output.excel)?;
     a.output.emit(&bytes)?;
@@ -205,8 +209,13 @@ fn calibration(g: &Global, a: Args) -> Result<Exit> {
 }
 
 /// Feeds every readable prospect of the register to the builder, one row at a time; returns how many rows were unreadable.
-fn stream(scope: &Scope, builder: &mut Builder) -> Result<u64> {
-    Prospect::scan_ahead(scope.p, |ids| scope.touch(ids), |x| builder.add(scope, x))
+fn stream(scope: &Scope, early: Early, builder: &mut Builder) -> Result<u64> {
+    Prospect::scan_early(
+        scope.p,
+        early,
+        |ids| scope.touch(ids),
+        |x| builder.add(scope, x),
+    )
 }
 
 /// The first day of the 12 months that end on `to`.

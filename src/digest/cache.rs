@@ -122,6 +122,14 @@ impl Hasher {
     pub fn new() -> Hasher {
         Hasher(Xxh3::new())
     }
+
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    pub fn digest(&self) -> u128 {
+        self.0.digest128()
+    }
 }
 
 /// A reader that hashes what passes through it (when asked to) and counts it.
@@ -146,6 +154,16 @@ impl<R: Read> Hashing<R> {
     /// How far into the file the reading went.
     pub fn read_to(&self) -> u64 {
         self.read_to
+    }
+
+    /// Whether the bytes read are hashed.
+    pub fn hashes(&self) -> bool {
+        self.hash
+    }
+
+    /// The hash of every byte up to [`Hashing::read_to`], so far.
+    pub fn digest(&self) -> u128 {
+        self.hasher.digest()
     }
 
     /// The hash of every byte up to [`Hashing::read_to`].
@@ -494,22 +512,37 @@ fn decode_block(b: &[u8], count: u32, ids: u64, sink: &mut dyn FnMut(&Step<'_>))
 
 const FIELD: u8 = 8;
 
-fn zigzag(v: i64) -> u64 {
+pub(crate) fn zigzag(v: i64) -> u64 {
     ((v << 1) ^ (v >> 63)) as u64
 }
 
-fn unzigzag(v: u64) -> i64 {
+pub(crate) fn unzigzag(v: u64) -> i64 {
     ((v >> 1) as i64) ^ -((v & 1) as i64)
 }
 
 /// A cursor over a block.
-struct Bytes<'a> {
+pub(crate) struct Bytes<'a> {
     b: &'a [u8],
     at: usize,
 }
 
 impl<'a> Bytes<'a> {
-    fn byte(&mut self) -> Result<u8> {
+    /// A cursor over `b`, at its byte `at`.
+    pub(crate) fn at(b: &'a [u8], at: usize) -> Bytes<'a> {
+        Bytes { b, at }
+    }
+
+    /// Where the cursor stands.
+    pub(crate) fn position(&self) -> usize {
+        self.at
+    }
+
+    /// How many bytes the cursor goes over.
+    pub(crate) fn len(&self) -> usize {
+        self.b.len()
+    }
+
+    pub(crate) fn byte(&mut self) -> Result<u8> {
         let Some(&v) = self.b.get(self.at) else {
             bail!("a block is cut short");
         };
@@ -517,7 +550,7 @@ impl<'a> Bytes<'a> {
         Ok(v)
     }
 
-    fn varint(&mut self) -> Result<u64> {
+    pub(crate) fn varint(&mut self) -> Result<u64> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
             let b = self.byte()?;
@@ -545,7 +578,7 @@ impl<'a> Bytes<'a> {
 
 /// Fills `buf` from `src` as far as `src` goes: how many bytes were read
 /// (fewer than `buf` holds only at the end of `src`).
-fn read_exact_or_eof(src: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+pub(crate) fn read_exact_or_eof(src: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match src.read(&mut buf[n..]) {
@@ -558,7 +591,7 @@ fn read_exact_or_eof(src: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
         v >>= 7;

@@ -1,0 +1,655 @@
+//! The register's rows kept beside it as read, so that a large register is
+//! parsed once until it changes.
+//!
+//! The cache is a hidden file next to the register (`.prospects.csv.pipe-cache`
+//! for `prospects.csv`). It holds every prospect a scan read from the
+//! register ([`crate::prospect::Prospect`], in file order) and how many rows
+//! could not be read, with what they were made from:
+//!
+//! - the register's length and the xxh3-128 hash of all its bytes: a cache is
+//!   used only for a register that is, byte for byte, the one it was made
+//!   from. The register is hashed on every use (about 40 ms for 200 MB on one
+//!   core, against 0.4 s to parse it on two); nothing is trusted from its
+//!   size or dates, so an edit, however small and whenever made, is seen;
+//! - a fingerprint of `pipe`'s version, of the cache's format and of the
+//!   pipeline file's text, since the rows' reading depends on its stages,
+//!   families, columns and formats;
+//! - the hash of its own contents, checked before any row is used, so a
+//!   cache cut short or damaged is ignored, never half used.
+//!
+//! It is written by a scan that read the whole register as CSV without a
+//! cache to use, from the bytes that scan parsed (hashed as they were read,
+//! so a register replaced meanwhile cannot be paired with another's rows).
+//! Writing is best effort, to a temporary file renamed into place: a folder
+//! that cannot be written to, or a full disk, only means the next scan reads
+//! the CSV again. Deleting it is always safe. `PIPE_CACHE` decides when it is
+//! used, as for the journal's cache ([`Policy`]): by default for registers
+//! of 1 MiB or more.
+//!
+//! Only the commands that read prospects use it (the reports, `list`,
+//! `effort`, `calibration`); `check` and `alerts` read every cell of every
+//! row for their diagnostics, and the writing commands copy the register's
+//! bytes, so they read the CSV.
+//!
+//! ## Format
+//! A header of [`HEADER_LEN`] bytes (little-endian numbers), then blocks: a
+//! block is the lengths of its two parts and its prospect count (`u32`
+//! each), then its text (the prospects' strings end to end, checked as
+//! UTF-8 once a block) and its values. A prospect's values are a byte
+//! telling which optional values it has, its stage, the lengths of its id,
+//! name, company, owner and lost reason, its dates present (year zigzagged,
+//! then day of the year), its amount and probability present (a byte of
+//! scale and sign, then the magnitude as two numbers, low 64 bits first), and
+//! its families (count, then each); every number LEB128.
+
+use crate::digest::cache::{
+    Bytes, Hasher, Hashing, Policy, put_varint, read_exact_or_eof, unzigzag, zigzag,
+};
+use crate::pipeline::Pipeline;
+use crate::prospect::Prospect;
+use anyhow::{Result, bail};
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+
+const MAGIC: &[u8; 8] = b"pipe-rc1";
+/// Bumped whenever the layout or the meaning of a prospect's bytes changes.
+const FORMAT_VERSION: u32 = 2;
+pub const HEADER_LEN: usize = 8 + 16 + 8 + 16 + 8 + 8 + 8 + 16;
+/// A block is written once it holds this many bytes.
+const BLOCK: usize = 64 * 1024;
+/// Registers smaller than this are read as CSV every time unless `PIPE_CACHE=1`.
+const MIN_REGISTER: u64 = 1 << 20;
+/// The reads of the register and of the cache while they are checked.
+const READ_BUF: usize = 256 * 1024;
+
+/// Where the cache of the register at `register` goes.
+pub fn path_for(register: &Path) -> PathBuf {
+    let name = register
+        .file_name()
+        .map_or_else(|| "register".into(), |n| n.to_string_lossy());
+    register.with_file_name(format!(".{name}.pipe-cache"))
+}
+
+/// What the rows read from a register depend on besides its bytes.
+pub fn fingerprint(p: &Pipeline) -> [u8; 16] {
+    let mut h = Hasher::new();
+    h.update(MAGIC);
+    h.update(&FORMAT_VERSION.to_le_bytes());
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(&p.text_hash.to_le_bytes());
+    h.digest().to_le_bytes()
+}
+
+/// Whether a scan of the register should write a cache when it finds none to use.
+pub fn writes(p: &Pipeline) -> bool {
+    match Policy::from_env() {
+        Policy::Off => false,
+        Policy::Always => true,
+        Policy::Auto => std::fs::metadata(&p.register.path).is_ok_and(|m| m.len() >= MIN_REGISTER),
+    }
+}
+
+/// The header's fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Header {
+    fingerprint: [u8; 16],
+    register_len: u64,
+    register_hash: u128,
+    /// How many prospects the body holds, and how many rows could not be read.
+    rows: u64,
+    skipped: u64,
+    body_len: u64,
+    body_hash: u128,
+}
+
+impl Header {
+    fn bytes(&self) -> [u8; HEADER_LEN] {
+        let mut out = [0u8; HEADER_LEN];
+        let mut at = 0;
+        let mut put = |b: &[u8]| {
+            out[at..at + b.len()].copy_from_slice(b);
+            at += b.len();
+        };
+        put(MAGIC);
+        put(&self.fingerprint);
+        put(&self.register_len.to_le_bytes());
+        put(&self.register_hash.to_le_bytes());
+        put(&self.rows.to_le_bytes());
+        put(&self.skipped.to_le_bytes());
+        put(&self.body_len.to_le_bytes());
+        put(&self.body_hash.to_le_bytes());
+        out
+    }
+
+    fn parse(b: &[u8; HEADER_LEN]) -> Option<Header> {
+        if &b[..8] != MAGIC {
+            return None;
+        }
+        let mut at = 8;
+        let mut take = |n: usize| {
+            let s = &b[at..at + n];
+            at += n;
+            s
+        };
+        let u64_of = |s: &[u8]| u64::from_le_bytes(s.try_into().expect("8 bytes"));
+        let u128_of = |s: &[u8]| u128::from_le_bytes(s.try_into().expect("16 bytes"));
+        Some(Header {
+            fingerprint: take(16).try_into().expect("16 bytes"),
+            register_len: u64_of(take(8)),
+            register_hash: u128_of(take(16)),
+            rows: u64_of(take(8)),
+            skipped: u64_of(take(8)),
+            body_len: u64_of(take(8)),
+            body_hash: u128_of(take(16)),
+        })
+    }
+}
+
+/// A cache made under this pipeline for the register as it is now, whose
+/// contents match their hash: its rows stand for the register's.
+pub struct Checked {
+    header: Header,
+    /// Positioned at the first block.
+    body: BufReader<File>,
+}
+
+/// What a check needs, owned, so that it can run on a thread of its own.
+struct Wanted {
+    cache: PathBuf,
+    register: PathBuf,
+    fingerprint: [u8; 16],
+}
+
+impl Wanted {
+    fn of(p: &Pipeline) -> Option<Wanted> {
+        (Policy::from_env() != Policy::Off).then(|| Wanted {
+            cache: path_for(&p.register.path),
+            register: p.register.path.clone(),
+            fingerprint: fingerprint(p),
+        })
+    }
+
+    /// The cache, if it is whole, made under this pipeline, and of the
+    /// register as it is now. Any failure to read means no cache.
+    fn check(self) -> Option<Checked> {
+        let mut file = File::open(&self.cache).ok()?;
+        let mut head = [0u8; HEADER_LEN];
+        file.read_exact(&mut head).ok()?;
+        let header = Header::parse(&head).filter(|h| h.fingerprint == self.fingerprint)?;
+        let register = File::open(&self.register).ok()?;
+        if register.metadata().ok()?.len() != header.register_len
+            || hash_all(register).ok()? != (header.register_len, header.register_hash)
+        {
+            return None;
+        }
+        if hash_all(&mut file).ok()? != (header.body_len, header.body_hash) {
+            return None;
+        }
+        file.seek(SeekFrom::Start(HEADER_LEN as u64)).ok()?;
+        Some(Checked {
+            header,
+            body: BufReader::with_capacity(READ_BUF, file),
+        })
+    }
+}
+
+/// How many bytes `src` holds from where it stands and their hash; a cache's
+/// body is hashed from its header's end, where it stands once the header is read.
+fn hash_all(src: impl Read) -> io::Result<(u64, u128)> {
+    let mut src = Hashing::new(src, Hasher::new(), 0, true);
+    let mut buf = vec![0u8; READ_BUF];
+    while read_exact_or_eof(&mut src, &mut buf)? > 0 {}
+    let len = src.read_to();
+    Ok((len, src.finish()))
+}
+
+/// The check of the register's cache, maybe running on another thread.
+pub struct Early(Option<JoinHandle<Option<Checked>>>);
+
+impl Early {
+    /// Starts checking the register's cache on a thread of its own, for a
+    /// command that has other work before it reads the register (the
+    /// reports' journal): hashing the register then costs no time of its own.
+    pub fn start(p: &Pipeline) -> Early {
+        let Some(wanted) = Wanted::of(p) else {
+            return Early(None);
+        };
+        if !wanted.cache.exists() {
+            return Early(None);
+        }
+        Early(
+            std::thread::Builder::new()
+                .name("pipe-rows".into())
+                .spawn(move || wanted.check())
+                .ok(),
+        )
+    }
+
+    /// No check started: [`Early::finish`] checks the cache then.
+    pub fn none() -> Early {
+        Early(None)
+    }
+
+    /// The cache, checked: by the thread started, else now.
+    pub fn finish(self, p: &Pipeline) -> Option<Checked> {
+        match self.0 {
+            Some(thread) => match thread.join() {
+                Ok(checked) => checked,
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+            None => Wanted::of(p)?.check(),
+        }
+    }
+}
+
+impl Checked {
+    /// How many rows of the register could not be read.
+    pub fn skipped(&self) -> u64 {
+        self.header.skipped
+    }
+
+    /// The length of the register the cache was made from.
+    pub fn register_len(&self) -> u64 {
+        self.header.register_len
+    }
+
+    /// The prospects, in the register's order, a block at a time.
+    pub fn rows(self) -> Rows {
+        Rows {
+            body: self.body,
+            left: self.header.rows,
+            values: Vec::with_capacity(BLOCK),
+            text: Vec::with_capacity(BLOCK),
+        }
+    }
+}
+
+/// The prospects of a checked cache, read in order a block at a time.
+pub struct Rows {
+    body: BufReader<File>,
+    /// Prospects not yet read.
+    left: u64,
+    /// The block's values and strings.
+    values: Vec<u8>,
+    text: Vec<u8>,
+}
+
+impl Rows {
+    /// The next block; `None` after the last. The cache matched its hash,
+    /// so an error here is a fault of `pipe`'s.
+    pub fn next_block(&mut self) -> Result<Option<Block<'_>>> {
+        if self.left == 0 {
+            return Ok(None);
+        }
+        let mut head = [0u8; 12];
+        self.body.read_exact(&mut head)?;
+        let u32_at = |i: usize| u32::from_le_bytes(head[i..i + 4].try_into().expect("4 bytes"));
+        let (text_len, values_len, count) = (u32_at(0), u32_at(4), u32_at(8));
+        if count == 0 || u64::from(count) > self.left {
+            bail!("a block of {count} prospects with {} left", self.left);
+        }
+        self.left -= u64::from(count);
+        self.text.resize(text_len as usize, 0);
+        self.body.read_exact(&mut self.text)?;
+        self.values.resize(values_len as usize, 0);
+        self.body.read_exact(&mut self.values)?;
+        // The strings are checked together: one by one costs more than the
+        // rest of the decoding.
+        let Ok(text) = simdutf8::basic::from_utf8(&self.text) else {
+            bail!("a block's text is not UTF-8");
+        };
+        Ok(Some(Block {
+            values: Bytes::at(&self.values, 0),
+            text,
+            text_at: 0,
+            left: count,
+        }))
+    }
+}
+
+/// One block of prospects, decoded one at a time.
+pub struct Block<'a> {
+    values: Bytes<'a>,
+    text: &'a str,
+    text_at: usize,
+    left: u32,
+}
+
+impl Block<'_> {
+    /// Reads the block's next prospect into `x`; false after its last.
+    pub fn next_into(&mut self, x: &mut Prospect) -> Result<bool> {
+        if self.left == 0 {
+            return Ok(false);
+        }
+        decode(&mut self.values, self.text, &mut self.text_at, x)?;
+        self.left -= 1;
+        if self.left == 0
+            && (self.values.position(), self.text_at) != (self.values.len(), self.text.len())
+        {
+            bail!("a block holds more than its prospects");
+        }
+        Ok(true)
+    }
+}
+
+const STAGE_SINCE: u8 = 1;
+const EXPECTED_CLOSE: u8 = 1 << 1;
+const NEXT_ACTION: u8 = 1 << 2;
+const CREATED: u8 = 1 << 3;
+const SNOOZE_UNTIL: u8 = 1 << 4;
+const AMOUNT: u8 = 1 << 5;
+const PROBABILITY: u8 = 1 << 6;
+
+/// The dates of a prospect, with the bit telling that each is there.
+fn dates(x: &Prospect) -> [(u8, Option<NaiveDate>); 5] {
+    [
+        (STAGE_SINCE, x.stage_since),
+        (EXPECTED_CLOSE, x.expected_close),
+        (NEXT_ACTION, x.next_action),
+        (CREATED, x.created),
+        (SNOOZE_UNTIL, x.snooze_until),
+    ]
+}
+
+/// Puts a prospect's strings into `text` and the rest into `values`.
+fn encode(values: &mut Vec<u8>, text: &mut Vec<u8>, x: &Prospect) {
+    let b = values;
+    let mut flags = 0;
+    for (bit, d) in dates(x) {
+        if d.is_some() {
+            flags |= bit;
+        }
+    }
+    if x.amount.is_some() {
+        flags |= AMOUNT;
+    }
+    if x.probability.is_some() {
+        flags |= PROBABILITY;
+    }
+    b.push(flags);
+    put_varint(b, x.stage as u64);
+    for s in [&x.id, &x.name, &x.company, &x.owner, &x.lost_reason] {
+        put_varint(b, s.len() as u64);
+        text.extend_from_slice(s.as_bytes());
+    }
+    for (_, d) in dates(x) {
+        if let Some(d) = d {
+            put_varint(b, zigzag(i64::from(d.year())));
+            put_varint(b, u64::from(d.ordinal()));
+        }
+    }
+    for v in [x.amount, x.probability].into_iter().flatten() {
+        put_decimal(b, v);
+    }
+    put_varint(b, x.products.len() as u64);
+    for &f in &x.products {
+        put_varint(b, f as u64);
+    }
+}
+
+fn put_decimal(b: &mut Vec<u8>, v: Decimal) {
+    // The scale (at most 28) and the sign keep `772.50` and `-0` as read.
+    let scale = u8::try_from(v.scale()).expect("a scale of at most 28");
+    b.push(scale | if v.is_sign_negative() { 0x80 } else { 0 });
+    let m = v.mantissa().unsigned_abs();
+    put_varint(b, m as u64);
+    put_varint(b, (m >> 64) as u64);
+}
+
+/// Reads a prospect from its values in `b` and its strings in `text` from `text_at` on.
+fn decode(b: &mut Bytes<'_>, text: &str, text_at: &mut usize, x: &mut Prospect) -> Result<()> {
+    let flags = b.byte()?;
+    x.stage = usize::try_from(b.varint()?)?;
+    for s in [
+        &mut x.id,
+        &mut x.name,
+        &mut x.company,
+        &mut x.owner,
+        &mut x.lost_reason,
+    ] {
+        let len = usize::try_from(b.varint()?)?;
+        let Some(t) = text.get(*text_at..*text_at + len) else {
+            bail!("a string runs past its block's text");
+        };
+        *text_at += len;
+        s.clear();
+        s.push_str(t);
+    }
+    let mut date = |bit: u8| -> Result<Option<NaiveDate>> {
+        if flags & bit == 0 {
+            return Ok(None);
+        }
+        let year = i32::try_from(unzigzag(b.varint()?))?;
+        let day = u32::try_from(b.varint()?)?;
+        match NaiveDate::from_yo_opt(year, day) {
+            Some(d) => Ok(Some(d)),
+            None => bail!("a date out of range"),
+        }
+    };
+    x.stage_since = date(STAGE_SINCE)?;
+    x.expected_close = date(EXPECTED_CLOSE)?;
+    x.next_action = date(NEXT_ACTION)?;
+    x.created = date(CREATED)?;
+    x.snooze_until = date(SNOOZE_UNTIL)?;
+    x.amount = (flags & AMOUNT != 0).then(|| decimal(b)).transpose()?;
+    x.probability = (flags & PROBABILITY != 0).then(|| decimal(b)).transpose()?;
+    x.products.clear();
+    for _ in 0..b.varint()? {
+        x.products.push(usize::try_from(b.varint()?)?);
+    }
+    Ok(())
+}
+
+fn decimal(b: &mut Bytes<'_>) -> Result<Decimal> {
+    let head = b.byte()?;
+    let low = b.varint()?;
+    let high = b.varint()?;
+    let m = i128::try_from((u128::from(high) << 64) | u128::from(low))?;
+    let mut v = Decimal::try_from_i128_with_scale(m, u32::from(head & 0x7f))?;
+    v.set_sign_negative(head & 0x80 != 0);
+    Ok(v)
+}
+
+/// A new cache being written, to a temporary file beside the register.
+pub struct Writer {
+    path: PathBuf,
+    fingerprint: [u8; 16],
+    out: io::BufWriter<tempfile::NamedTempFile>,
+    /// The block being filled: its values, its strings and its prospect count.
+    values: Vec<u8>,
+    text: Vec<u8>,
+    count: u32,
+    rows: u64,
+    body_len: u64,
+    body_hash: Hasher,
+    /// Set when a write failed: nothing is kept then.
+    failed: bool,
+}
+
+impl Writer {
+    /// A writer for the cache of the pipeline's register; `None` when its
+    /// folder cannot take a temporary file. The cache can be read by whoever
+    /// can read the register.
+    pub fn new(p: &Pipeline) -> Option<Writer> {
+        let register = &p.register.path;
+        let path = path_for(register);
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        let tmp = tempfile::Builder::new()
+            .prefix(".pipe-cache")
+            .tempfile_in(dir.unwrap_or(Path::new(".")))
+            .ok()?;
+        let permissions = std::fs::metadata(register).ok()?.permissions();
+        tmp.as_file().set_permissions(permissions).ok()?;
+        let mut out = io::BufWriter::with_capacity(1 << 20, tmp);
+        out.write_all(&[0u8; HEADER_LEN]).ok()?;
+        Some(Writer {
+            path,
+            fingerprint: fingerprint(p),
+            out,
+            values: Vec::with_capacity(BLOCK + 1024),
+            text: Vec::with_capacity(BLOCK + 1024),
+            count: 0,
+            rows: 0,
+            body_len: 0,
+            body_hash: Hasher::new(),
+            failed: false,
+        })
+    }
+
+    /// Adds the next prospect read from the register.
+    pub fn add(&mut self, x: &Prospect) {
+        encode(&mut self.values, &mut self.text, x);
+        self.count += 1;
+        if self.values.len() + self.text.len() >= BLOCK {
+            self.flush_block();
+        }
+    }
+
+    fn flush_block(&mut self) {
+        if self.count == 0 {
+            return;
+        }
+        let len = |v: &Vec<u8>| u32::try_from(v.len()).expect("blocks under 4 GiB");
+        let mut head = [0u8; 12];
+        head[..4].copy_from_slice(&len(&self.text).to_le_bytes());
+        head[4..8].copy_from_slice(&len(&self.values).to_le_bytes());
+        head[8..].copy_from_slice(&self.count.to_le_bytes());
+        let (text, values) = (
+            std::mem::take(&mut self.text),
+            std::mem::take(&mut self.values),
+        );
+        self.write(&head);
+        self.write(&text);
+        self.write(&values);
+        self.rows += u64::from(self.count);
+        (self.text, self.values) = (text, values);
+        self.text.clear();
+        self.values.clear();
+        self.count = 0;
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        if self.failed {
+            return;
+        }
+        self.body_hash.update(bytes);
+        self.body_len += bytes.len() as u64;
+        self.failed = self.out.write_all(bytes).is_err();
+    }
+
+    /// Puts the cache in place: its prospects are those of the register of
+    /// `register_len` bytes hashing to `register_hash`, of which `skipped`
+    /// rows could not be read. Any failure leaves no file behind.
+    pub fn finish(mut self, register_len: u64, register_hash: u128, skipped: u64) {
+        self.flush_block();
+        if self.failed {
+            return;
+        }
+        let header = Header {
+            fingerprint: self.fingerprint,
+            register_len,
+            register_hash,
+            rows: self.rows,
+            skipped,
+            body_len: self.body_len,
+            body_hash: self.body_hash.digest(),
+        };
+        let Ok(mut tmp) = self.out.into_inner() else {
+            return;
+        };
+        let placed = tmp.seek(SeekFrom::Start(0)).is_ok()
+            && tmp.write_all(&header.bytes()).is_ok()
+            && tmp.flush().is_ok();
+        if placed {
+            // Rebuilt from the register whenever it is missing or damaged:
+            // it is not synced to disk, and a failure is not an error.
+            let _ = tmp.persist(&self.path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn date(s: &str) -> Option<NaiveDate> {
+        Some(NaiveDate::from_str(s).unwrap())
+    }
+
+    fn decimal_of(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn round_trip(x: &Prospect) -> Prospect {
+        let (mut values, mut text) = (Vec::new(), Vec::new());
+        encode(&mut values, &mut text, x);
+        let mut back = Prospect::empty();
+        // Strings and families left from another prospect must not show.
+        back.name = "left over".into();
+        back.products = vec![9, 9];
+        let mut cursor = Bytes::at(&values, 0);
+        let text = String::from_utf8(text).unwrap();
+        let mut text_at = 0;
+        decode(&mut cursor, &text, &mut text_at, &mut back).unwrap();
+        assert_eq!((cursor.position(), text_at), (values.len(), text.len()));
+        back
+    }
+
+    #[test]
+    fn prospects_round_trip_value_for_value() {
+        let mut negative_zero = decimal_of("0.00");
+        negative_zero.set_sign_negative(true);
+        let full = Prospect {
+            id: "P-000042".into(),
+            stage: 7,
+            stage_since: date("2026-01-31"),
+            name: "Zoé Lefèvre".into(),
+            company: "Société \"Générale\", Lyon".into(),
+            owner: "Chloé".into(),
+            amount: Some(decimal_of("772.50")),
+            probability: Some(negative_zero),
+            expected_close: date("0001-01-01"),
+            next_action: date("-0044-03-15"),
+            products: vec![0, 3, 12],
+            lost_reason: "prix\nsur deux lignes".into(),
+            created: date("2262-04-11"),
+            snooze_until: date("2026-12-31"),
+        };
+        let back = round_trip(&full);
+        assert_eq!(format!("{back:?}"), format!("{full:?}"));
+        // The scale and the sign as read, not only the value.
+        assert_eq!(back.amount.unwrap().to_string(), "772.50");
+        assert!(back.probability.unwrap().is_sign_negative());
+        let large = Decimal::MAX;
+        let x = Prospect {
+            amount: Some(large),
+            probability: Some(decimal_of("-0.0000000000000000000000000001")),
+            ..Prospect::empty()
+        };
+        assert_eq!(format!("{:?}", round_trip(&x)), format!("{x:?}"));
+        let empty = Prospect::empty();
+        assert_eq!(format!("{:?}", round_trip(&empty)), format!("{empty:?}"));
+    }
+
+    #[test]
+    fn the_header_round_trips() {
+        let h = Header {
+            fingerprint: [3; 16],
+            register_len: 214_542_886,
+            register_hash: u128::MAX - 1,
+            rows: 999_990,
+            skipped: 10,
+            body_len: 77,
+            body_hash: 5,
+        };
+        assert_eq!(Header::parse(&h.bytes()), Some(h));
+        let mut bad = h.bytes();
+        bad[3] ^= 1;
+        assert_eq!(Header::parse(&bad), None);
+    }
+}
