@@ -22,7 +22,9 @@
 //!
 //! No I/O here: the steps come from [`crate::digest`].
 
-use super::replay::{History, Log, REPLAYED, StagesOn, State, field_of, pushed_later, state_from};
+use super::replay::{
+    AsOf, History, Log, REPLAYED, StagesOn, State, field_of, pushed_later, state_from,
+};
 use crate::digest::{self, Step};
 use crate::field::Field;
 use crate::ids::{Ids, Lookup};
@@ -31,7 +33,6 @@ use crate::pipeline::{Outcome, Pipeline};
 use crate::prospect::Prospect;
 use chrono::NaiveDate;
 use hashbrown::HashMap;
-use std::borrow::Cow;
 
 /// What a report reads of the journal.
 pub enum Past {
@@ -103,13 +104,56 @@ impl Questions {
     }
 }
 
+/// Stages, each once: a bit each for the first 64 (every pipeline in
+/// practice), a list for any past them. No allocation for a prospect's row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StageSet {
+    low: u64,
+    high: Vec<usize>,
+}
+
+impl StageSet {
+    fn of_bits(low: u64) -> StageSet {
+        StageSet {
+            low,
+            high: Vec::new(),
+        }
+    }
+
+    pub fn insert(&mut self, s: usize) {
+        if s < 64 {
+            self.low |= 1 << s;
+        } else if !self.high.contains(&s) {
+            self.high.push(s);
+        }
+    }
+
+    /// The stages, the first 64 in order, then the others as inserted.
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        let mut low = self.low;
+        std::iter::from_fn(move || {
+            (low != 0).then(|| {
+                let s = low.trailing_zeros() as usize;
+                low &= low - 1;
+                s
+            })
+        })
+        .chain(self.high.iter().copied())
+    }
+
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.low.count_ones() as usize + self.high.len()
+    }
+}
+
 /// A prospect's answers, as [`super::Scope::observe`] uses them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Answers {
     /// The date of its first stage event.
     pub first: Option<NaiveDate>,
-    /// The stages it entered in the period, each once.
-    pub entered: Vec<usize>,
+    /// The stages it entered in the period.
+    pub entered: StageSet,
     /// Its last close in the period: the stage it closed into, and when.
     pub close: Option<(usize, NaiveDate)>,
     /// Where its last event on or before the day led (`Some(None)`: it was removed).
@@ -131,9 +175,7 @@ impl Answers {
         let outcome = |s: Option<usize>| s.map(|s| p.stages[s].outcome);
         for e in log.stages_between(q.from, q.to.min(q.day)) {
             let Some(s) = e.to else { continue };
-            if !a.entered.contains(&s) {
-                a.entered.push(s);
-            }
+            a.entered.insert(s);
             let o = p.stages[s].outcome;
             if o != Outcome::Open && outcome(e.from) != Some(o) {
                 a.close = Some((s, e.date));
@@ -450,7 +492,7 @@ impl Briefs {
     pub fn state_at<'a>(&self, x: &'a Prospect, q: Questions, p: &Pipeline) -> State<'a> {
         debug_assert_eq!(q, self.q, "a brief answers the questions it was made for");
         let Some(then) = &self.then else {
-            return State::Present(Cow::Borrowed(x));
+            return State::Present(AsOf::Row(x));
         };
         let n = self.ids.find(&x.id);
         state_from(x, q.day, p, self.stages_on(n), |field| {
@@ -503,9 +545,7 @@ impl Briefs {
         let stage = |s: u8| (s != NONE).then_some(s as usize);
         Answers {
             first: Some(b.first),
-            entered: (0..MAX_STAGES)
-                .filter(|s| b.entered & (1 << s) != 0)
-                .collect(),
+            entered: StageSet::of_bits(u64::from(b.entered)),
             close: (b.close_to() != UNSET).then_some((b.close_to() as usize, b.close)),
             last_to: (b.last_to() != UNSET).then(|| stage(b.last_to())),
             pushes,
@@ -516,6 +556,17 @@ impl Briefs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stage_set_holds_each_stage_once_past_64_too() {
+        let mut set = StageSet::default();
+        for s in [5, 0, 63, 5, 70, 64, 70] {
+            set.insert(s);
+        }
+        assert_eq!(set.iter().collect::<Vec<_>>(), [0, 5, 63, 70, 64]);
+        assert_eq!(set.len(), 5);
+        assert_eq!(StageSet::of_bits(0b1010).iter().collect::<Vec<_>>(), [1, 3]);
+    }
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
     use std::fmt::Write as _;
@@ -612,11 +663,10 @@ mod tests {
             let briefs = b.finish(ids);
             for n in 0..420 {
                 let id = format!("P-{n:03}");
-                let mut want = full
+                let want = full
                     .log(&id)
                     .map(|l| Answers::of_log(l, q, &p))
                     .unwrap_or_default();
-                want.entered.sort_unstable();
                 let got = briefs.answers(&id, q);
                 assert_eq!(got, want, "{id} for {q:?}");
                 compared[0] += usize::from(got.close.is_some());

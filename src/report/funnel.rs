@@ -64,7 +64,7 @@ impl Builder {
             a.days.add(d);
         }
         a.stale += u64::from(f.stale);
-        for &s in &f.entered {
+        for s in f.entered.iter() {
             self.stages[s].reached += 1;
         }
         if let Some(c) = f.close {

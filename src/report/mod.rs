@@ -27,10 +27,9 @@ use crate::render;
 use anyhow::Result;
 use brief::{Answers, Past, Questions};
 use chrono::NaiveDate;
-use replay::State;
+use replay::{AsOf, State};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Serialize, Serializer};
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 // ------------------------------------------------------------------ numbers
@@ -264,12 +263,12 @@ pub struct Close {
 
 /// A prospect as a report sees it: its state at `as_of` and what it did in the period.
 pub struct Facts<'a> {
-    pub x: Cow<'a, Prospect>,
+    pub x: AsOf<'a>,
     /// The pushes of its decision date on or before `as_of` (`delays` only).
     pub pushes: u64,
     pub open: bool,
-    /// The stages it entered in the period, each once.
-    pub entered: Vec<usize>,
+    /// The stages it entered in the period.
+    pub entered: brief::StageSet,
     /// Its last close in the period.
     pub close: Option<Close>,
     /// Days in its stage at `as_of`, when the stage's start is known.
@@ -279,8 +278,6 @@ pub struct Facts<'a> {
 }
 
 /// What became of a prospect looked at.
-// Short-lived, one at a time: boxing the facts would only add an allocation per row.
-#[allow(clippy::large_enum_variant)]
 pub enum Seen<'a> {
     Counted(Facts<'a>),
     /// Not in the pipeline at `as_of` (added later or removed).
@@ -338,7 +335,7 @@ impl<'p> Scope<'p> {
             Past::Full(h) => h.state_at(x, day, self.today, p),
             Past::Brief(b) => b.state_at(x, q, p),
             // Today's state is the register's row.
-            Past::Unread => State::Present(Cow::Borrowed(x)),
+            Past::Unread => State::Present(AsOf::Row(x)),
         };
         let y = match state {
             State::Present(y) => y,
@@ -372,9 +369,7 @@ impl<'p> Scope<'p> {
             && since >= from
             && since <= to
         {
-            if !entered.contains(&y.stage) {
-                entered.push(y.stage);
-            }
+            entered.insert(y.stage);
             if stage.outcome != Outcome::Open {
                 close = Some(Close {
                     outcome: stage.outcome,

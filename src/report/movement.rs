@@ -11,7 +11,7 @@
 //! and `revalued` the change of amount of the prospects open at the start.
 //! Won, lost and new amounts are taken at the end; removed at the start.
 
-use super::replay::State;
+use super::replay::{AsOf, State};
 use super::{Meta, Money, Scope, count_cell, money_cell, plural};
 use crate::output::{Cell, Grid};
 use crate::pipeline::Outcome;
@@ -91,8 +91,7 @@ impl Builder {
             return;
         }
         self.counted += 1;
-        let outcome =
-            |y: &Option<std::borrow::Cow<Prospect>>| y.as_ref().map(|y| p.stages[y.stage].outcome);
+        let outcome = |y: &Option<AsOf>| y.as_ref().map(|y| p.stages[y.stage].outcome);
         let (o_start, o_end) = (outcome(&start), outcome(&end));
         let a_start = start.as_ref().and_then(|y| y.amount);
         let a_end = end.as_ref().and_then(|y| y.amount);

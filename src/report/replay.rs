@@ -27,7 +27,6 @@ use crate::pipeline::Pipeline;
 use crate::prospect::Prospect;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use std::borrow::Cow;
 
 /// A stage change: `from` is `None` for an add, `to` is `None` for a removal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,11 +161,9 @@ pub fn pushed_later(from: &str, to: &str) -> bool {
 }
 
 /// What a prospect was at the end of a day.
-// Short-lived, one at a time: boxing the prospect would only add an allocation per row.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum State<'a> {
-    Present(Cow<'a, Prospect>),
+    Present(AsOf<'a>),
     /// Not yet added, or removed.
     Absent,
     /// Created by then, but its stage that day is not recorded anywhere.
@@ -332,7 +329,7 @@ impl History {
         p: &Pipeline,
     ) -> State<'a> {
         if day >= today {
-            return State::Present(Cow::Borrowed(x));
+            return State::Present(AsOf::Row(x));
         }
         let log = self.log(x.id.as_str());
         let stages = log.and_then(|l| l.stages_on(day));
@@ -360,7 +357,7 @@ pub fn state_from<'a, 'v>(
     stages: Option<StagesOn>,
     value_on: impl Fn(Field) -> Option<&'v str>,
 ) -> State<'a> {
-    let mut y = Cow::Borrowed(x);
+    let mut y = AsOf::Row(x);
     match stages {
         Some(st) => match st.last {
             Some((date, to)) => match to {
@@ -398,6 +395,39 @@ pub fn state_from<'a, 'v>(
         }
     }
     State::Present(y)
+}
+
+/// A prospect as it stood on a day: the register's row itself, or a copy
+/// changed to the day. Two words, where a prospect held inline would be
+/// copied whole each time the state of a row passes from hand to hand.
+#[derive(Debug, Clone)]
+pub enum AsOf<'a> {
+    Row(&'a Prospect),
+    Changed(Box<Prospect>),
+}
+
+impl AsOf<'_> {
+    /// The prospect to change, copied from the row the first time.
+    pub fn to_mut(&mut self) -> &mut Prospect {
+        if let AsOf::Row(x) = *self {
+            *self = AsOf::Changed(Box::new(x.clone()));
+        }
+        match self {
+            AsOf::Changed(y) => y,
+            AsOf::Row(_) => unreachable!("copied just before"),
+        }
+    }
+}
+
+impl std::ops::Deref for AsOf<'_> {
+    type Target = Prospect;
+
+    fn deref(&self) -> &Prospect {
+        match self {
+            AsOf::Row(x) => x,
+            AsOf::Changed(y) => y,
+        }
+    }
 }
 
 /// The fields whose past values are replayed.
