@@ -41,13 +41,15 @@ struct Acc {
 impl Acc {
     fn add(&mut self, scope: &Scope, f: &super::Facts, amount: Option<Decimal>, matrix: bool) {
         let p = scope.p;
-        let weighted = amount.map(|a| a * f.x.probability(p) / Decimal::ONE_HUNDRED);
+        // Made only where it counts: most prospects are closed, and a
+        // division per prospect shows in a scan of a million.
+        let weighted = || amount.map(|a| a * f.x.probability(p) / Decimal::ONE_HUNDRED);
         if f.open {
             self.open += 1;
             match amount {
                 Some(a) => {
                     self.amount += a;
-                    self.weighted += weighted.unwrap_or_default();
+                    self.weighted += weighted().unwrap_or_default();
                 }
                 None => self.without_amount += 1,
             }
@@ -69,7 +71,7 @@ impl Acc {
             let cell = &mut self.stages[f.x.stage];
             cell.0 += 1;
             cell.1 += amount.unwrap_or_default();
-            cell.2 += weighted.unwrap_or_default();
+            cell.2 += weighted().unwrap_or_default();
         }
     }
 }
@@ -130,14 +132,18 @@ impl Builder {
                 if fams.len() > 1 {
                     self.multi += 1;
                 }
-                let shares: Vec<Option<Decimal>> = match (self.attribution, f.x.amount) {
+                match (self.attribution, f.x.amount) {
                     (Attribution::Split, Some(a)) => {
-                        split(a, fams.len()).into_iter().map(Some).collect()
+                        for (&fam, share) in fams.iter().zip(split(a, fams.len())) {
+                            self.groups[fam].add(scope, &f, Some(share), self.matrix);
+                        }
                     }
-                    (_, a) => vec![a; fams.len()],
-                };
-                for (&fam, share) in fams.iter().zip(shares) {
-                    self.groups[fam].add(scope, &f, share, self.matrix);
+                    // Each family counts the whole amount: no list of shares to make.
+                    (_, a) => {
+                        for &fam in fams {
+                            self.groups[fam].add(scope, &f, a, self.matrix);
+                        }
+                    }
                 }
             }
             Dimension::Owners => {
