@@ -12,7 +12,7 @@ use super::{
     ratio_cell, split, tally_notes,
 };
 use crate::output::{Cell, Grid};
-use crate::pipeline::{Attribution, Outcome};
+use crate::pipeline::{Attribution, Outcome, Pipeline};
 use crate::prospect::Prospect;
 use crate::text::fold;
 use rust_decimal::Decimal;
@@ -38,18 +38,35 @@ struct Acc {
     stages: Vec<(u64, Decimal, Decimal)>,
 }
 
+/// An amount a group counts for a prospect, with its weighted amount when
+/// it counts (an open deal, or the `--by stage` matrix): weighed once for
+/// all the groups that count the same amount.
+#[derive(Clone, Copy)]
+struct Share {
+    amount: Option<Decimal>,
+    weighted: Option<Decimal>,
+}
+
+impl Share {
+    fn of(amount: Option<Decimal>, f: &super::Facts, p: &Pipeline, matrix: bool) -> Share {
+        let weighted = if f.open || matrix {
+            amount.map(|a| a * f.x.probability(p) / Decimal::ONE_HUNDRED)
+        } else {
+            None
+        };
+        Share { amount, weighted }
+    }
+}
+
 impl Acc {
-    fn add(&mut self, scope: &Scope, f: &super::Facts, amount: Option<Decimal>, matrix: bool) {
-        let p = scope.p;
-        // Made only where it counts: most prospects are closed, and a
-        // division per prospect shows in a scan of a million.
-        let weighted = || amount.map(|a| a * f.x.probability(p) / Decimal::ONE_HUNDRED);
+    fn add(&mut self, p: &Pipeline, f: &super::Facts, share: Share, matrix: bool) {
+        let Share { amount, weighted } = share;
         if f.open {
             self.open += 1;
             match amount {
                 Some(a) => {
                     self.amount += a;
-                    self.weighted += weighted().unwrap_or_default();
+                    self.weighted += weighted.unwrap_or_default();
                 }
                 None => self.without_amount += 1,
             }
@@ -71,7 +88,7 @@ impl Acc {
             let cell = &mut self.stages[f.x.stage];
             cell.0 += 1;
             cell.1 += amount.unwrap_or_default();
-            cell.2 += weighted().unwrap_or_default();
+            cell.2 += weighted.unwrap_or_default();
         }
     }
 }
@@ -120,13 +137,15 @@ impl Builder {
         let seen = scope.observe(x);
         self.tally.note(&seen);
         let Seen::Counted(f) = seen else { return };
-        self.total.add(scope, &f, f.x.amount, self.matrix);
+        let (p, matrix) = (scope.p, self.matrix);
+        let whole = Share::of(f.x.amount, &f, p, matrix);
+        self.total.add(p, &f, whole, matrix);
         match self.dim {
             Dimension::Products => {
                 let fams = &f.x.products;
                 if fams.is_empty() {
                     let untagged = self.groups.len() - 1;
-                    self.groups[untagged].add(scope, &f, f.x.amount, self.matrix);
+                    self.groups[untagged].add(p, &f, whole, matrix);
                     return;
                 }
                 if fams.len() > 1 {
@@ -134,14 +153,15 @@ impl Builder {
                 }
                 match (self.attribution, f.x.amount) {
                     (Attribution::Split, Some(a)) => {
-                        for (&fam, share) in fams.iter().zip(split(a, fams.len())) {
-                            self.groups[fam].add(scope, &f, Some(share), self.matrix);
+                        for (&fam, part) in fams.iter().zip(split(a, fams.len())) {
+                            let part = Share::of(Some(part), &f, p, matrix);
+                            self.groups[fam].add(p, &f, part, matrix);
                         }
                     }
-                    // Each family counts the whole amount: no list of shares to make.
-                    (_, a) => {
+                    // Each family counts the whole amount, weighed once.
+                    _ => {
                         for &fam in fams {
-                            self.groups[fam].add(scope, &f, a, self.matrix);
+                            self.groups[fam].add(p, &f, whole, matrix);
                         }
                     }
                 }
@@ -155,7 +175,7 @@ impl Builder {
                         i
                     }
                 };
-                self.groups[i].add(scope, &f, f.x.amount, self.matrix);
+                self.groups[i].add(p, &f, whole, matrix);
             }
         }
     }
