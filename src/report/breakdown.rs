@@ -50,7 +50,7 @@ struct Share {
 impl Share {
     fn of(amount: Option<Decimal>, f: &super::Facts, p: &Pipeline, matrix: bool) -> Share {
         let weighted = if f.open || matrix {
-            amount.map(|a| a * f.x.probability(p) / Decimal::ONE_HUNDRED)
+            amount.map(|a| super::weigh(a, f.x.probability(p)))
         } else {
             None
         };

@@ -2,7 +2,7 @@
 //! expected decision over the next 12 months (from the month of `--as-of`),
 //! with the overdue, the later and the undated in rows of their own, by stage.
 
-use super::{Meta, Money, Scope, Seen, Tally, count_cell, html, money_cell, tally_notes};
+use super::{Meta, Money, Scope, Seen, Tally, count_cell, html, money_cell, tally_notes, weigh};
 use crate::output::{Cell, Grid};
 use crate::pipeline::{Locale, Pipeline};
 use crate::prospect::Prospect;
@@ -66,7 +66,10 @@ impl Builder {
                 _ => MONTHS + 1,
             },
         };
-        self.rows[row][f.x.stage].add(f.x.amount, f.x.weighted(scope.p));
+        self.rows[row][f.x.stage].add(
+            f.x.amount,
+            f.x.amount.map(|a| weigh(a, f.x.probability(scope.p))),
+        );
     }
 
     pub fn finish(self, scope: &Scope) -> Forecast {

@@ -3,7 +3,7 @@
 
 use super::{
     By, DayStats, Days, Meta, Money, Options, Ratio, Scope, Seen, Tally, count_cell, days_cell,
-    html, money_cell, plural, ratio_cell, tally_notes,
+    html, money_cell, plural, ratio_cell, tally_notes, weigh,
 };
 use crate::output::{Cell, Grid};
 use crate::pipeline::{Outcome, Phase, Pipeline};
@@ -56,7 +56,7 @@ impl Builder {
         match f.x.amount {
             Some(v) => {
                 a.amount += v;
-                a.weighted += f.x.weighted(scope.p).unwrap_or_default();
+                a.weighted += weigh(v, f.x.probability(scope.p));
             }
             None => a.without_amount += 1,
         }

@@ -61,6 +61,19 @@ impl Serialize for Money {
     }
 }
 
+/// An amount weighted by its probability (a percentage), exact: the
+/// product with its scale moved two places, which divides it by 100 without
+/// a division (a product of more than 26 decimals is divided). The value
+/// [`Prospect::weighted`] gives, perhaps written with more decimals: for
+/// the reports' sums, which [`Money`] writes normalized.
+pub fn weigh(amount: Decimal, probability: Decimal) -> Decimal {
+    let mut w = amount * probability;
+    match w.set_scale(w.scale() + 2) {
+        Ok(()) => w,
+        Err(_) => amount * probability / Decimal::ONE_HUNDRED,
+    }
+}
+
 /// A ratio from 0 to 1, rounded to four decimals (`0.6250`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ratio(pub Decimal);
@@ -683,6 +696,28 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn weighing_moves_the_scale_to_the_value_a_division_gives() {
+        for (amount, probability) in [
+            ("12500.50", "25"),
+            ("772.50", "33.3"),
+            ("-40", "10"),
+            ("0", "50"),
+            ("1", "0"),
+            ("79228162514264337593543950335", "1"),
+            // A product of 27 decimals is divided instead.
+            ("0.0000000000000000000000001", "0.01"),
+            ("0.1234567890123456789012345", "12.5"),
+        ] {
+            let (a, p) = (d(amount), d(probability));
+            assert_eq!(weigh(a, p), a * p / Decimal::ONE_HUNDRED, "{amount} × {probability} %");
+            assert_eq!(
+                Money(weigh(a, p)).plain(),
+                Money(a * p / Decimal::ONE_HUNDRED).plain()
+            );
+        }
     }
 
     #[test]
