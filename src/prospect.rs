@@ -169,7 +169,10 @@ impl Prospect {
     }
 
     /// [`Prospect::scan_ahead`] with the register's cache checked by `early`,
-    /// started before the caller's other work.
+    /// started before the caller's other work. With an early check, the
+    /// cache's contents are checked as they are read: the scan fails with
+    /// [`summary::Damaged`] when they do not match, after some rows were
+    /// visited, and the caller starts again with [`Early::none`].
     pub fn scan_early(
         p: &Pipeline,
         early: Early,
@@ -327,9 +330,16 @@ impl Prospect {
     ) -> anyhow::Result<u64> {
         let skipped = checked.skipped();
         let concurrent = crate::par::worth_it(checked.register_len());
+        let later = checked.checked_later();
         let mut rows = checked.rows();
         let broken = |e: anyhow::Error| {
             let cache = summary::path_for(&p.register.path);
+            if later {
+                // Checked as it was read: damaged, it goes, and the caller
+                // starts again from the register.
+                let _ = std::fs::remove_file(&cache);
+                return anyhow::Error::new(summary::Damaged);
+            }
             anyhow::anyhow!(
                 "cannot read the register's cache {}: {e:#}\n  hint: delete it (the next scan of the register makes it again), or set PIPE_CACHE=0",
                 cache.display()

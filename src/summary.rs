@@ -14,8 +14,10 @@
 //! - a fingerprint of `pipe`'s version, of the cache's format and of the
 //!   pipeline file's text, since the rows' reading depends on its stages,
 //!   families, columns and formats;
-//! - the hash of its own contents, checked before any row is used, so a
-//!   cache cut short or damaged is ignored, never half used.
+//! - the hash of its own contents, so a cache cut short or damaged is never
+//!   used: checked before any row is used, or, for a caller that can start
+//!   again (the reports, [`Early::start`]), as the rows are read, the last
+//!   block coming only once they matched ([`Damaged`] otherwise).
 //!
 //! It is written by a scan that read the whole register as CSV without a
 //! cache to use, from the bytes that scan parsed (hashed as they were read,
@@ -150,31 +152,53 @@ impl Header {
 }
 
 /// A cache made under this pipeline for the register as it is now, whose
-/// contents match their hash: its rows stand for the register's.
+/// contents match their hash (or are checked as they are read, for a
+/// caller that can start again: [`Early::start`]): its rows stand for the
+/// register's.
 pub struct Checked {
     header: Header,
     /// Positioned at the first block.
     body: BufReader<File>,
+    /// Whether the contents are yet to be checked against their hash.
+    later: bool,
 }
+
+/// The register's cache turned out damaged as its rows were read (its
+/// contents do not match their hash): it has been removed, and what was
+/// built on its rows must be built again from the register.
+#[derive(Debug)]
+pub struct Damaged;
+
+impl std::fmt::Display for Damaged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the register's cache does not match its hash")
+    }
+}
+
+impl std::error::Error for Damaged {}
 
 /// What a check needs, owned, so that it can run on a thread of its own.
 struct Wanted {
     cache: PathBuf,
     register: PathBuf,
     fingerprint: [u8; 16],
+    /// Check the contents as they are read rather than before.
+    later: bool,
 }
 
 impl Wanted {
-    fn of(p: &Pipeline) -> Option<Wanted> {
+    fn of(p: &Pipeline, later: bool) -> Option<Wanted> {
         (Policy::from_env() != Policy::Off).then(|| Wanted {
             cache: path_for(&p.register.path),
             register: p.register.path.clone(),
             fingerprint: fingerprint(p),
+            later,
         })
     }
 
-    /// The cache, if it is whole, made under this pipeline, and of the
-    /// register as it is now. Any failure to read means no cache.
+    /// The cache, if it is made under this pipeline, of the register as it
+    /// is now, and whole (or to be checked as it is read). Any failure to
+    /// read means no cache.
     fn check(self) -> Option<Checked> {
         let mut file = File::open(&self.cache).ok()?;
         let mut head = [0u8; HEADER_LEN];
@@ -186,13 +210,16 @@ impl Wanted {
         {
             return None;
         }
-        if hash_all(&mut file).ok()? != (header.body_len, header.body_hash) {
-            return None;
+        if !self.later {
+            if hash_all(&mut file).ok()? != (header.body_len, header.body_hash) {
+                return None;
+            }
+            file.seek(SeekFrom::Start(HEADER_LEN as u64)).ok()?;
         }
-        file.seek(SeekFrom::Start(HEADER_LEN as u64)).ok()?;
         Some(Checked {
             header,
             body: BufReader::with_capacity(READ_BUF, file),
+            later: self.later,
         })
     }
 }
@@ -213,9 +240,12 @@ pub struct Early(Option<JoinHandle<Option<Checked>>>);
 impl Early {
     /// Starts checking the register's cache on a thread of its own, for a
     /// command that has other work before it reads the register (the
-    /// reports' journal): hashing the register then costs no time of its own.
+    /// reports' journal): hashing the register then costs no time of its
+    /// own. The cache's contents are checked as they are read, sparing a
+    /// read of them: the command must start again from the register when
+    /// the scan fails with [`Damaged`].
     pub fn start(p: &Pipeline) -> Early {
-        let Some(wanted) = Wanted::of(p) else {
+        let Some(wanted) = Wanted::of(p, true) else {
             return Early(None);
         };
         if !wanted.cache.exists() {
@@ -241,7 +271,7 @@ impl Early {
                 Ok(checked) => checked,
                 Err(panic) => std::panic::resume_unwind(panic),
             },
-            None => Wanted::of(p)?.check(),
+            None => Wanted::of(p, false)?.check(),
         }
     }
 }
@@ -257,6 +287,12 @@ impl Checked {
         self.header.register_len
     }
 
+    /// Whether the contents are checked as they are read: a failure then
+    /// means [`Damaged`].
+    pub fn checked_later(&self) -> bool {
+        self.later
+    }
+
     /// The prospects, in the register's order, a block at a time.
     pub fn rows(self) -> Rows {
         Rows {
@@ -264,6 +300,14 @@ impl Checked {
             left: self.header.rows,
             values: Vec::with_capacity(BLOCK),
             text: Vec::with_capacity(BLOCK),
+            hash: self.later.then(|| {
+                (
+                    Hasher::new(),
+                    0,
+                    self.header.body_len,
+                    self.header.body_hash,
+                )
+            }),
         }
     }
 }
@@ -276,11 +320,15 @@ pub struct Rows {
     /// The block's values and strings.
     values: Vec<u8>,
     text: Vec<u8>,
+    /// For contents checked as they are read: their hash and length so far,
+    /// and what they should be.
+    hash: Option<(Hasher, u64, u64, u128)>,
 }
 
 impl Rows {
-    /// The next block; `None` after the last. The cache matched its hash,
-    /// so an error here is a fault of `pipe`'s.
+    /// The next block; `None` after the last. When the cache matched its
+    /// hash before, an error here is a fault of `pipe`'s; when it is checked
+    /// as it is read, its last block comes only once it has matched.
     pub fn next_block(&mut self) -> Result<Option<Block<'_>>> {
         if self.left == 0 {
             return Ok(None);
@@ -297,6 +345,19 @@ impl Rows {
         self.body.read_exact(&mut self.text)?;
         self.values.resize(values_len as usize, 0);
         self.body.read_exact(&mut self.values)?;
+        if let Some((hasher, len, want_len, want)) = &mut self.hash {
+            for part in [&head[..], &self.text, &self.values] {
+                hasher.update(part);
+                *len += part.len() as u64;
+            }
+            if self.left == 0 {
+                let mut more = [0u8; 1];
+                let end = self.body.read(&mut more)? == 0;
+                if !end || (*len, hasher.digest()) != (*want_len, *want) {
+                    bail!(Damaged);
+                }
+            }
+        }
         // The strings are checked together: one by one costs more than the
         // rest of the decoding.
         let Ok(text) = simdutf8::basic::from_utf8(&self.text) else {

@@ -9,7 +9,7 @@ use crate::output::{Format, OutputArgs};
 use crate::prospect::Prospect;
 use crate::report::brief::{Past, Questions};
 use crate::report::{Builder, By, Kind, Options, Scope};
-use crate::summary::Early;
+use crate::summary::{Damaged, Early};
 use anyhow::Result;
 use chrono::{Days, Months, NaiveDate};
 
@@ -176,8 +176,8 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
         by: a.by,
         top: a.top,
     };
-    let mut builder = Builder::new(kind, &scope, opts);
-    let skipped = stream(&scope, early, &mut builder)?;
+    let fresh = || Builder::new(kind, &scope, opts);
+    let (builder, skipped) = stream(&scope, early, fresh)?;
     let report = builder.finish(&scope);
     let bytes = report.render(&scope, format, a.output.excel)?;
     a.output.emit(&bytes)?;
@@ -209,13 +209,23 @@ fn calibration(g: &Global, a: Args) -> Result<Exit> {
 }
 
 /// Feeds every readable prospect of the register to the builder, one row at a time; returns how many rows were unreadable.
-fn stream(scope: &Scope, early: Early, builder: &mut Builder) -> Result<u64> {
-    Prospect::scan_early(
-        scope.p,
-        early,
-        |ids| scope.touch(ids),
-        |x| builder.add(scope, x),
-    )
+/// Every prospect of the register into a builder from `fresh`; again into a
+/// new one, from the register, should its cache turn out damaged midway.
+fn stream(scope: &Scope, early: Early, fresh: impl Fn() -> Builder) -> Result<(Builder, u64)> {
+    let scan = |early: Early| -> Result<(Builder, u64)> {
+        let mut builder = fresh();
+        let skipped = Prospect::scan_early(
+            scope.p,
+            early,
+            |ids| scope.touch(ids),
+            |x| builder.add(scope, x),
+        )?;
+        Ok((builder, skipped))
+    };
+    match scan(early) {
+        Err(e) if e.is::<Damaged>() => scan(Early::none()),
+        done => done,
+    }
 }
 
 /// The first day of the 12 months that end on `to`.

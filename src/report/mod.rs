@@ -712,7 +712,11 @@ mod tests {
             ("0.1234567890123456789012345", "12.5"),
         ] {
             let (a, p) = (d(amount), d(probability));
-            assert_eq!(weigh(a, p), a * p / Decimal::ONE_HUNDRED, "{amount} × {probability} %");
+            assert_eq!(
+                weigh(a, p),
+                a * p / Decimal::ONE_HUNDRED,
+                "{amount} × {probability} %"
+            );
             assert_eq!(
                 Money(weigh(a, p)).plain(),
                 Money(a * p / Decimal::ONE_HUNDRED).plain()
