@@ -10,8 +10,9 @@
 #   - floors: `wc -l`, `cat FILE > copy` (and with `sync copy`)
 #   - a minimal single-threaded csv-crate program (examples/ref_scan.rs)
 #   - DuckDB's CLI, when `duckdb` is on PATH (pip install duckdb-cli)
-# The journal's cache (.journal.csv.pipe-cache) is made afresh for each size;
-# most lines time a run that reads it, the "cache off" lines one that does not.
+# The journal's cache (.journal.csv.pipe-cache) and the register's
+# (.prospects.csv.pipe-cache) are made afresh for each size; most lines time
+# a run that reads them, the "cache off" lines one that reads neither.
 # Needs GNU time (/usr/bin/time). Writes nothing outside $BENCH_DIR.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -67,9 +68,10 @@ for rows in "${ROWS[@]}"; do
     printf '%-44s %10s %13s %8s\n' task wall "peak RSS" ratio
     cd "$work"
     # The journal's cache is made by the first command that reads the journal
-    # (its first run below); the runs after it read the cache. The lines marked
-    # "cache off" read the journal as CSV every time (PIPE_CACHE=0).
-    rm -f .journal.csv.pipe-cache
+    # (its first run below), the register's by the first that reads the
+    # register's prospects (`list`); the runs after them read the caches. The
+    # lines marked "cache off" read both files as CSV every time (PIPE_CACHE=0).
+    rm -f .journal.csv.pipe-cache .prospects.csv.pipe-cache
     RESET=""
     measure "floor: wc -l" - wc -l prospects.csv
     measure "floor: cat > copy" - sh -c 'cat prospects.csv > copy.csv'; CAT=$LAST
@@ -78,11 +80,17 @@ for rows in "${ROWS[@]}"; do
     measure "ref: csv crate, count+sum per stage" - "$REF" stages prospects.csv; REF_STAGES=$LAST
     measure "ref: csv crate, count+sum per product" - "$REF" products prospects.csv; REF_PRODUCTS=$LAST
     measure "ref: csv crate, change one row, rewrite" - "$REF" move prospects.csv P-0000042 Perdu copy.csv
-    DUCK_STAGES=-; DUCK_READ=-
+    DUCK_STAGES=-; DUCK_READ=-; DUCK_PRODUCTS=$REF_PRODUCTS; DUCK_OWNERS=$REF_STAGES
     if [ -n "$DUCKDB" ]; then
         q="select \"Étape\", count(*), sum(try_cast(replace(replace(\"Montant HT\", ' ', ''), ',', '.') as decimal(18,2))) from read_csv('prospects.csv', delim=';', header=true, all_varchar=true) group by 1"
         measure "duckdb: count+sum per stage" - "$DUCKDB" -c "$q"; DUCK_STAGES=$LAST
         measure "duckdb: read the file" - "$DUCKDB" -c "select count(*) from read_csv('prospects.csv', delim=';', header=true, all_varchar=true)"; DUCK_READ=$LAST
+        # The group-bys `report products` and `owners` do: per family (the
+        # list cells split), per salesperson.
+        q="select p, count(*), sum(try_cast(replace(replace(\"Montant HT\", ' ', ''), ',', '.') as decimal(18,2))) from (select unnest(string_split(\"Produits\", '|')) as p, \"Montant HT\" from read_csv('prospects.csv', delim=';', header=true, all_varchar=true)) group by 1"
+        measure "duckdb: count+sum per product" - "$DUCKDB" -c "$q"; DUCK_PRODUCTS=$LAST
+        q="select \"Commercial\", count(*), sum(try_cast(replace(replace(\"Montant HT\", ' ', ''), ',', '.') as decimal(18,2))) from read_csv('prospects.csv', delim=';', header=true, all_varchar=true) group by 1"
+        measure "duckdb: count+sum per owner" - "$DUCKDB" -c "$q"; DUCK_OWNERS=$LAST
     fi
     if [ -n "$BASE" ]; then
         measure "base: pipe check" "$DUCK_READ" "$BASE" --today $TODAY check
@@ -94,8 +102,8 @@ for rows in "${ROWS[@]}"; do
     if "$PIPE" report --help >/dev/null 2>&1; then
         measure "pipe report funnel" "$DUCK_STAGES" "$PIPE" --today $TODAY report funnel
         measure "pipe report funnel, cache off" "$DUCK_STAGES" env PIPE_CACHE=0 "$PIPE" --today $TODAY report funnel
-        measure "pipe report products" "$REF_PRODUCTS" "$PIPE" --today $TODAY report products
-        measure "pipe report owners" "$REF_STAGES" "$PIPE" --today $TODAY report owners
+        measure "pipe report products" "$DUCK_PRODUCTS" "$PIPE" --today $TODAY report products
+        measure "pipe report owners" "$DUCK_OWNERS" "$PIPE" --today $TODAY report owners
         measure "pipe report funnel --as-of 2026-06-30" "$REF_STAGES" "$PIPE" --today $TODAY report funnel --as-of 2026-06-30
         measure "pipe report forecast" "$REF_STAGES" "$PIPE" --today $TODAY report forecast
         measure "pipe report delays" "$REF_STAGES" "$PIPE" --today $TODAY report delays
