@@ -248,7 +248,10 @@ impl Early {
         let Some(wanted) = Wanted::of(p, true) else {
             return Early(None);
         };
-        if !wanted.cache.exists() {
+        // No second thread where `PIPE_THREADS=1` or the register is small:
+        // the check is then made, whole, when the register is read.
+        let len = std::fs::metadata(&wanted.register).map_or(0, |m| m.len());
+        if !wanted.cache.exists() || !crate::par::worth_it(len) {
             return Early(None);
         }
         Early(

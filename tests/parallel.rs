@@ -291,6 +291,7 @@ fn the_register_cache_is_used_for_its_register_only() {
     let list = ["list", "--format", "csv"];
     let register = s.read_string("prospects.csv");
     let before = (plain(&funnel).expect(0), plain(&list).expect(0));
+    let owners = plain(&["report", "owners", "--format", "csv"]).expect(0);
     assert_same("made", &before.0, &cached(&funnel));
     let cache = s.read(REGISTER_CACHE);
     assert_same("read", &before.1, &cached(&list));
@@ -343,22 +344,30 @@ fn the_register_cache_is_used_for_its_register_only() {
     assert_same("other", &before.0, &cached(&funnel));
     assert_eq!(s.read(REGISTER_CACHE), cache, "made again");
 
-    // A damaged body is never used, even in part: `list` checks it before
-    // it writes a row; a report checks it as it reads and, when it does not
-    // match, starts again from the register.
-    for at in [REGISTER_BODY + 20, cache.len() / 2, cache.len() - 1] {
+    // A damaged body is never used, even in part: `list`, and a report on
+    // one thread, check it before they use a row; a report on two checks it
+    // as it reads and, when it does not match, starts again from the register.
+    let runs: [(&[&str], &Run, &str); 4] = [
+        (&list, &before.1, "2"),
+        (&funnel, &before.0, "1"),
+        (&funnel, &before.0, "2"),
+        (&["report", "owners", "--format", "csv"], &owners, "2"),
+    ];
+    let damaged_at = [REGISTER_BODY + 20, cache.len() / 2, cache.len() - 1];
+    let damaged = damaged_at.map(|at| {
         let mut damaged = cache.clone();
         damaged[at] ^= 0x20;
-        for (args, want) in [(&list[..], &before.1), (&funnel[..], &before.0)] {
-            s.write(REGISTER_CACHE, &damaged);
-            assert_same("damaged", want, &cached(args));
-            assert_eq!(s.read(REGISTER_CACHE), cache, "made again");
-        }
-    }
-    for cut in [&cache[..cache.len() / 2], &[&cache[..], b"\n"].concat()] {
-        for (args, want) in [(&list[..], &before.1), (&funnel[..], &before.0)] {
-            s.write(REGISTER_CACHE, cut);
-            assert_same("cut", want, &cached(args));
+        damaged
+    });
+    let cut = [
+        cache[..cache.len() / 2].to_vec(),
+        [&cache[..], b"\n"].concat(),
+    ];
+    for bad in damaged.iter().chain(&cut) {
+        for (args, want, threads) in runs {
+            s.write(REGISTER_CACHE, bad);
+            let run = run_with(&s, &[("PIPE_CACHE", "1"), ("PIPE_THREADS", threads)], args);
+            assert_same(&format!("damaged, {threads} threads"), want, &run);
             assert_eq!(s.read(REGISTER_CACHE), cache, "made again");
         }
     }
