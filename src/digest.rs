@@ -148,7 +148,25 @@ pub fn scan<S>(
     fresh: impl FnMut() -> S,
     visit: impl FnMut(&mut S, &Step<'_>),
 ) -> Result<(S, Ids, Scan)> {
-    scan_with(path, p, cache::Policy::from_env(), None, fresh, visit)
+    scan_with(path, p, cache::Policy::from_env(), None, None, fresh, visit)
+}
+
+/// What a caller hands a scan to hold while the journal is hashed beside
+/// the cache's replay, and drop once it is: work of the caller's that waits
+/// for its drop then has the core the hash had, instead of sharing it.
+pub type Hold = Box<dyn Send>;
+
+/// [`scan`], dropping `hold` once the journal's bytes have been checked
+/// against its cache on the second thread (at once when there is no such
+/// check beside the replay).
+pub fn scan_holding<S>(
+    path: &Path,
+    p: &Pipeline,
+    hold: Option<Hold>,
+    fresh: impl FnMut() -> S,
+    visit: impl FnMut(&mut S, &Step<'_>),
+) -> Result<(S, Ids, Scan)> {
+    scan_with(path, p, cache::Policy::from_env(), None, hold, fresh, visit)
 }
 
 /// The ids among `wanted` that have a stage entry in the journal at `path`,
@@ -197,10 +215,12 @@ fn scan_with<S>(
     p: &Pipeline,
     policy: cache::Policy,
     concurrent: Option<bool>,
+    hold: Option<Hold>,
     mut fresh: impl FnMut() -> S,
     mut visit: impl FnMut(&mut S, &Step<'_>),
 ) -> Result<(S, Ids, Scan)> {
     let Some((plan, journal)) = Plan::make(path, p, policy)? else {
+        drop(hold);
         // Neither read from a cache nor written to one: the entries are
         // parsed on the reading thread and numbered on this one, which
         // shares the work best between the two.
@@ -214,7 +234,7 @@ fn scan_with<S>(
     };
     let concurrent = concurrent
         .unwrap_or_else(|| crate::par::worth_it(plan.cached.as_ref().map_or(0, |c| c.covers())));
-    plan.run(journal, p, concurrent, &mut fresh, &mut visit)
+    plan.run(journal, p, concurrent, hold, &mut fresh, &mut visit)
 }
 
 /// A scan that reads a cache or writes one: the cache, not yet checked
@@ -294,56 +314,74 @@ impl<'a> Plan<'a> {
     /// thread while this one replays it.
     fn run<S>(
         mut self,
-        mut journal: File,
+        journal: File,
         p: &Pipeline,
         concurrent: bool,
+        hold: Option<Hold>,
         fresh: &mut dyn FnMut() -> S,
         visit: &mut dyn FnMut(&mut S, &Step<'_>),
     ) -> Result<(S, Ids, Scan)> {
-        if let Some(cached) = self.cached.take() {
-            let covered = cached.covers();
-            let mut writer = self.writer(covered);
-            let mut state = fresh();
-            let replayed =
-                Plan::check_and_replay(cached, journal, concurrent, writer.as_mut(), &mut |s| {
-                    visit(&mut state, s)
-                })?;
-            let (matched, hasher, at_covered) = replayed
-                .matched
-                .map_err(|e| Plan::read_error(self.path, e))?;
-            match replayed.steps {
-                Some(Ok(Some((ids, entries, next_line)))) if matched => {
-                    let rest = Rest {
-                        journal: at_covered,
-                        hasher,
-                        resume: Some(Resume {
-                            offset: covered,
-                            line: next_line,
-                        }),
-                        ids,
-                        entries,
-                        writer,
-                    };
-                    let (ids, scan) = rest.feed(self.path, self.len, p, &mut state, visit)?;
-                    return Ok((state, ids, scan));
-                }
-                Some(Err(e)) => {
-                    // The cache checked out by its own hash, so this is a
-                    // fault of `pipe`'s: it goes, and the journal is read.
-                    let _ = std::fs::remove_file(&self.cache_path);
-                    eprintln!(
-                        "pipe: warning: cannot read the journal's cache {}: {e:#}\n  hint: it has been removed; the journal was read instead",
-                        self.cache_path.display()
-                    );
-                }
-                // The journal was edited, cut or replaced, or the cache is
-                // damaged: the journal is read in full.
-                _ => {}
+        let Some(cached) = self.cached.take() else {
+            drop(hold);
+            return self.read_all(journal, p, fresh, visit);
+        };
+        let covered = cached.covers();
+        let mut writer = self.writer(covered);
+        let mut state = fresh();
+        let replayed = Plan::check_and_replay(
+            cached,
+            journal,
+            concurrent,
+            hold,
+            writer.as_mut(),
+            &mut |s| visit(&mut state, s),
+        )?;
+        let (matched, hasher, at_covered) = replayed
+            .matched
+            .map_err(|e| Plan::read_error(self.path, e))?;
+        match replayed.steps {
+            Some(Ok(Some((ids, entries, next_line)))) if matched => {
+                let rest = Rest {
+                    journal: at_covered,
+                    hasher,
+                    resume: Some(Resume {
+                        offset: covered,
+                        line: next_line,
+                    }),
+                    ids,
+                    entries,
+                    writer,
+                };
+                let (ids, scan) = rest.feed(self.path, self.len, p, &mut state, visit)?;
+                return Ok((state, ids, scan));
             }
-            // What was replayed goes, with the state built on it.
-            drop(state);
-            journal = File::open(self.path).map_err(|e| Plan::read_error(self.path, e))?;
+            Some(Err(e)) => {
+                // The cache checked out by its own hash, so this is a
+                // fault of `pipe`'s: it goes, and the journal is read.
+                let _ = std::fs::remove_file(&self.cache_path);
+                eprintln!(
+                    "pipe: warning: cannot read the journal's cache {}: {e:#}\n  hint: it has been removed; the journal was read instead",
+                    self.cache_path.display()
+                );
+            }
+            // The journal was edited, cut or replaced, or the cache is
+            // damaged: the journal is read in full.
+            _ => {}
         }
+        // What was replayed goes, with the state built on it.
+        drop(state);
+        let journal = File::open(self.path).map_err(|e| Plan::read_error(self.path, e))?;
+        self.read_all(journal, p, fresh, visit)
+    }
+
+    /// Reads the whole journal as CSV, writing a cache when one is wanted.
+    fn read_all<S>(
+        self,
+        journal: File,
+        p: &Pipeline,
+        fresh: &mut dyn FnMut() -> S,
+        visit: &mut dyn FnMut(&mut S, &Step<'_>),
+    ) -> Result<(S, Ids, Scan)> {
         let rest = Rest {
             journal,
             hasher: cache::Hasher::new(),
@@ -364,14 +402,17 @@ impl<'a> Plan<'a> {
         cached: cache::Cached,
         journal: File,
         concurrent: bool,
+        hold: Option<Hold>,
         writer: Option<&mut cache::Writer>,
         sink: &mut dyn FnMut(&Step<'_>),
     ) -> Result<Replayed> {
         let prefix = cached.prefix();
         let check = move |mut journal: File| {
             let mut hasher = cache::Hasher::new();
-            let matched = prefix.matches(&mut journal, &mut hasher)?;
-            Ok((matched, hasher, journal))
+            let matched = prefix.matches(&mut journal, &mut hasher);
+            // The second core is free for the caller's work from here.
+            drop(hold);
+            Ok((matched?, hasher, journal))
         };
         if !concurrent {
             let matched = check(journal);
@@ -689,13 +730,14 @@ mod tests {
         policy: Policy,
         concurrent: bool,
     ) -> (Vec<String>, u64, Vec<String>) {
-        let (steps, ids, scan) = scan_with(path, p, policy, Some(concurrent), Vec::new, |v, s| {
-            v.push((
-                s.id,
-                format!("{:?} {} {:?} {:?}", s.line, s.date, s.kind, s.change),
-            ))
-        })
-        .unwrap();
+        let (steps, ids, scan) =
+            scan_with(path, p, policy, Some(concurrent), None, Vec::new, |v, s| {
+                v.push((
+                    s.id,
+                    format!("{:?} {} {:?} {:?}", s.line, s.date, s.kind, s.change),
+                ))
+            })
+            .unwrap();
         let steps = steps
             .into_iter()
             .map(|(id, s)| format!("{} {s}", ids.get(id)))

@@ -235,41 +235,65 @@ fn hash_all(src: impl Read) -> io::Result<(u64, u128)> {
 }
 
 /// The check of the register's cache, maybe running on another thread.
-pub struct Early(Option<JoinHandle<Option<Checked>>>);
+pub struct Early {
+    thread: Option<JoinHandle<Option<Checked>>>,
+    /// Dropped, it lets the thread start hashing ([`Early::hold`]).
+    go: Option<std::sync::mpsc::Sender<()>>,
+}
 
 impl Early {
-    /// Starts checking the register's cache on a thread of its own, for a
+    /// Starts a thread of its own to check the register's cache, for a
     /// command that has other work before it reads the register (the
     /// reports' journal): hashing the register then costs no time of its
-    /// own. The cache's contents are checked as they are read, sparing a
+    /// own. It starts hashing once [`Early::hold`] is let go. The cache's contents are checked as they are read, sparing a
     /// read of them: the command must start again from the register when
     /// the scan fails with [`Damaged`].
     pub fn start(p: &Pipeline) -> Early {
         let Some(wanted) = Wanted::of(p, true) else {
-            return Early(None);
+            return Early::none();
         };
         // No second thread where `PIPE_THREADS=1` or the register is small:
         // the check is then made, whole, when the register is read.
         let len = std::fs::metadata(&wanted.register).map_or(0, |m| m.len());
         if !wanted.cache.exists() || !crate::par::worth_it(len) {
-            return Early(None);
+            return Early::none();
         }
-        Early(
-            std::thread::Builder::new()
-                .name("pipe-rows".into())
-                .spawn(move || wanted.check())
-                .ok(),
-        )
+        let (go, wait) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("pipe-rows".into())
+            .spawn(move || {
+                // Told to go, or let go: either way.
+                let _ = wait.recv();
+                wanted.check()
+            })
+            .ok();
+        Early {
+            thread,
+            go: Some(go),
+        }
     }
 
     /// No check started: [`Early::finish`] checks the cache then.
     pub fn none() -> Early {
-        Early(None)
+        Early {
+            thread: None,
+            go: None,
+        }
+    }
+
+    /// What holds the check back until it is dropped: a command with other
+    /// work on the second core (hashing the journal) drops it when that is
+    /// done, so that the two hashes do not share a core with its main work.
+    /// Never taken, it is dropped by [`Early::finish`].
+    pub fn hold(&mut self) -> Option<crate::digest::Hold> {
+        let go = self.go.take()?;
+        Some(Box::new(go))
     }
 
     /// The cache, checked: by the thread started, else now.
-    pub fn finish(self, p: &Pipeline) -> Option<Checked> {
-        match self.0 {
+    pub fn finish(mut self, p: &Pipeline) -> Option<Checked> {
+        drop(self.go.take());
+        match self.thread.take() {
             Some(thread) => match thread.join() {
                 Ok(checked) => checked,
                 Err(panic) => std::panic::resume_unwind(panic),

@@ -125,13 +125,15 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     }
 
     // The register's cache is checked (its register hashed) while the
-    // journal is read.
-    let early = Early::start(p);
+    // journal is read, once the journal itself has been hashed.
+    let mut early = Early::start(p);
+    let hold = early.hold();
     // The reports of the state on one day need only a few answers per
     // prospect from the journal (`delays` also counts the pushes of decision
     // dates), and today's forecast none: it reads the open deals' rows as
     // they are. `movement` replays two days and every move between them.
     let history = if as_of == ctx.today && kind == Kind::Forecast {
+        drop(hold);
         Past::Unread
     } else {
         let brief = matches!(
@@ -148,8 +150,8 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
             &p.register.journal,
             p,
             questions,
-            brief,
-            kind == Kind::Delays,
+            (brief, kind == Kind::Delays),
+            hold,
         )?;
         let diags = journal.diags;
         if !diags.is_empty() {

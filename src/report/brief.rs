@@ -58,23 +58,27 @@ impl Past {
 
     /// Reads the journal at `path`: only the answers to `q` when `brief`
     /// (and the pipeline's stages fit in the record), with the pushes of
-    /// decision dates when `pushes`; else the full history.
+    /// decision dates when `pushes`; else the full history. `hold` is
+    /// dropped once the journal's check beside the cache's replay is done
+    /// ([`digest::scan_holding`]).
     pub fn read(
         path: &std::path::Path,
         p: &Pipeline,
         q: Questions,
-        brief: bool,
-        pushes: bool,
+        (brief, pushes): (bool, bool),
+        hold: Option<digest::Hold>,
     ) -> anyhow::Result<(Past, Scan)> {
         if brief && p.stages.len() <= MAX_STAGES && !full_forced() {
-            let (b, ids, scan) = digest::scan(
+            let (b, ids, scan) = digest::scan_holding(
                 path,
                 p,
+                hold,
                 || Builder::new(p, q, pushes),
                 |b: &mut Builder, s| b.add_step(s),
             )?;
             Ok((Past::Brief(b.finish(ids)), scan))
         } else {
+            drop(hold);
             let (h, scan) = History::read(path, p)?;
             Ok((Past::Full(h), scan))
         }
