@@ -3,6 +3,7 @@
 mod activity;
 mod alerts;
 mod batch;
+mod cachefile;
 mod calendar;
 mod calibration;
 mod cli;

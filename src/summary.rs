@@ -44,6 +44,7 @@
 //! scale and sign, then the magnitude as two numbers, low 64 bits first), and
 //! its families (count, then each); every number LEB128.
 
+use crate::cachefile::{Put, Take, TempFile};
 use crate::digest::cache::{
     Bytes, Hasher, Hashing, Policy, put_varint, read_exact_or_eof, unzigzag, zigzag,
 };
@@ -53,7 +54,7 @@ use anyhow::{Result, bail};
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
@@ -110,43 +111,27 @@ struct Header {
 
 impl Header {
     fn bytes(&self) -> [u8; HEADER_LEN] {
-        let mut out = [0u8; HEADER_LEN];
-        let mut at = 0;
-        let mut put = |b: &[u8]| {
-            out[at..at + b.len()].copy_from_slice(b);
-            at += b.len();
-        };
-        put(MAGIC);
-        put(&self.fingerprint);
-        put(&self.register_len.to_le_bytes());
-        put(&self.register_hash.to_le_bytes());
-        put(&self.rows.to_le_bytes());
-        put(&self.skipped.to_le_bytes());
-        put(&self.body_len.to_le_bytes());
-        put(&self.body_hash.to_le_bytes());
-        out
+        Put::new(MAGIC)
+            .bytes(&self.fingerprint)
+            .u64(self.register_len)
+            .u128(self.register_hash)
+            .u64(self.rows)
+            .u64(self.skipped)
+            .u64(self.body_len)
+            .u128(self.body_hash)
+            .done()
     }
 
     fn parse(b: &[u8; HEADER_LEN]) -> Option<Header> {
-        if &b[..8] != MAGIC {
-            return None;
-        }
-        let mut at = 8;
-        let mut take = |n: usize| {
-            let s = &b[at..at + n];
-            at += n;
-            s
-        };
-        let u64_of = |s: &[u8]| u64::from_le_bytes(s.try_into().expect("8 bytes"));
-        let u128_of = |s: &[u8]| u128::from_le_bytes(s.try_into().expect("16 bytes"));
+        let mut t = Take::after(b, MAGIC)?;
         Some(Header {
-            fingerprint: take(16).try_into().expect("16 bytes"),
-            register_len: u64_of(take(8)),
-            register_hash: u128_of(take(16)),
-            rows: u64_of(take(8)),
-            skipped: u64_of(take(8)),
-            body_len: u64_of(take(8)),
-            body_hash: u128_of(take(16)),
+            fingerprint: t.bytes16(),
+            register_len: t.u64(),
+            register_hash: t.u128(),
+            rows: t.u64(),
+            skipped: t.u64(),
+            body_len: t.u64(),
+            body_hash: t.u128(),
         })
     }
 }
@@ -544,18 +529,13 @@ fn decimal(b: &mut Bytes<'_>) -> Result<Decimal> {
 
 /// A new cache being written, to a temporary file beside the register.
 pub struct Writer {
-    path: PathBuf,
+    file: TempFile,
     fingerprint: [u8; 16],
-    out: io::BufWriter<tempfile::NamedTempFile>,
     /// The block being filled: its values, its strings and its prospect count.
     values: Vec<u8>,
     text: Vec<u8>,
     count: u32,
     rows: u64,
-    body_len: u64,
-    body_hash: Hasher,
-    /// Set when a write failed: nothing is kept then.
-    failed: bool,
 }
 
 impl Writer {
@@ -564,27 +544,13 @@ impl Writer {
     /// can read the register.
     pub fn new(p: &Pipeline) -> Option<Writer> {
         let register = &p.register.path;
-        let path = path_for(register);
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-        let tmp = tempfile::Builder::new()
-            .prefix(".pipe-cache")
-            .tempfile_in(dir.unwrap_or(Path::new(".")))
-            .ok()?;
-        let permissions = std::fs::metadata(register).ok()?.permissions();
-        tmp.as_file().set_permissions(permissions).ok()?;
-        let mut out = io::BufWriter::with_capacity(1 << 20, tmp);
-        out.write_all(&[0u8; HEADER_LEN]).ok()?;
         Some(Writer {
-            path,
+            file: TempFile::new(&path_for(register), register, HEADER_LEN)?,
             fingerprint: fingerprint(p),
-            out,
             values: Vec::with_capacity(BLOCK + 1024),
             text: Vec::with_capacity(BLOCK + 1024),
             count: 0,
             rows: 0,
-            body_len: 0,
-            body_hash: Hasher::new(),
-            failed: false,
         })
     }
 
@@ -606,27 +572,13 @@ impl Writer {
         head[..4].copy_from_slice(&len(&self.text).to_le_bytes());
         head[4..8].copy_from_slice(&len(&self.values).to_le_bytes());
         head[8..].copy_from_slice(&self.count.to_le_bytes());
-        let (text, values) = (
-            std::mem::take(&mut self.text),
-            std::mem::take(&mut self.values),
-        );
-        self.write(&head);
-        self.write(&text);
-        self.write(&values);
+        self.file.write(&head);
+        self.file.write(&self.text);
+        self.file.write(&self.values);
         self.rows += u64::from(self.count);
-        (self.text, self.values) = (text, values);
         self.text.clear();
         self.values.clear();
         self.count = 0;
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        if self.failed {
-            return;
-        }
-        self.body_hash.update(bytes);
-        self.body_len += bytes.len() as u64;
-        self.failed = self.out.write_all(bytes).is_err();
     }
 
     /// Puts the cache in place: its prospects are those of the register of
@@ -634,29 +586,17 @@ impl Writer {
     /// rows could not be read. Any failure leaves no file behind.
     pub fn finish(mut self, register_len: u64, register_hash: u128, skipped: u64) {
         self.flush_block();
-        if self.failed {
-            return;
-        }
+        let (body_len, body_hash) = self.file.body();
         let header = Header {
             fingerprint: self.fingerprint,
             register_len,
             register_hash,
             rows: self.rows,
             skipped,
-            body_len: self.body_len,
-            body_hash: self.body_hash.digest(),
+            body_len,
+            body_hash,
         };
-        let Ok(mut tmp) = self.out.into_inner() else {
-            return;
-        };
-        let placed = tmp.seek(SeekFrom::Start(0)).is_ok()
-            && tmp.write_all(&header.bytes()).is_ok()
-            && tmp.flush().is_ok();
-        if placed {
-            // Rebuilt from the register whenever it is missing or damaged:
-            // it is not synced to disk, and a failure is not an error.
-            let _ = tmp.persist(&self.path);
-        }
+        self.file.place(&header.bytes());
     }
 }
 

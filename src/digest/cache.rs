@@ -36,6 +36,7 @@
 //! prospects have one ([`Cached::staged_among`]) without reading a step.
 
 use super::{Change, Named, Step};
+use crate::cachefile::{Put, Take, TempFile};
 use crate::ids::{Ids, get_u64};
 use crate::journal::Kind;
 use crate::pipeline::Pipeline;
@@ -211,51 +212,35 @@ impl Header {
     }
 
     fn bytes(&self) -> [u8; HEADER_LEN] {
-        let mut out = [0u8; HEADER_LEN];
-        let mut at = 0;
-        let mut put = |b: &[u8]| {
-            out[at..at + b.len()].copy_from_slice(b);
-            at += b.len();
-        };
-        put(MAGIC);
-        put(&self.fingerprint);
-        put(&self.covers.to_le_bytes());
-        put(&self.journal_hash.to_le_bytes());
-        put(&self.next_line.to_le_bytes());
-        put(&self.entries.to_le_bytes());
-        put(&self.steps.to_le_bytes());
-        put(&self.ids.to_le_bytes());
-        put(&self.ids_at.to_le_bytes());
-        put(&self.body_len.to_le_bytes());
-        put(&self.body_hash.to_le_bytes());
-        put(&self.ids_hash.to_le_bytes());
-        out
+        Put::new(MAGIC)
+            .bytes(&self.fingerprint)
+            .u64(self.covers)
+            .u128(self.journal_hash)
+            .u64(self.next_line)
+            .u64(self.entries)
+            .u64(self.steps)
+            .u64(self.ids)
+            .u64(self.ids_at)
+            .u64(self.body_len)
+            .u128(self.body_hash)
+            .u128(self.ids_hash)
+            .done()
     }
 
     fn parse(b: &[u8; HEADER_LEN]) -> Option<Header> {
-        if &b[..8] != MAGIC {
-            return None;
-        }
-        let mut at = 8;
-        let mut take = |n: usize| {
-            let s = &b[at..at + n];
-            at += n;
-            s
-        };
-        let u64_of = |s: &[u8]| u64::from_le_bytes(s.try_into().expect("8 bytes"));
-        let u128_of = |s: &[u8]| u128::from_le_bytes(s.try_into().expect("16 bytes"));
+        let mut t = Take::after(b, MAGIC)?;
         Some(Header {
-            fingerprint: take(16).try_into().expect("16 bytes"),
-            covers: u64_of(take(8)),
-            journal_hash: u128_of(take(16)),
-            next_line: u64_of(take(8)),
-            entries: u64_of(take(8)),
-            steps: u64_of(take(8)),
-            ids: u64_of(take(8)),
-            ids_at: u64_of(take(8)),
-            body_len: u64_of(take(8)),
-            body_hash: u128_of(take(16)),
-            ids_hash: u128_of(take(16)),
+            fingerprint: t.bytes16(),
+            covers: t.u64(),
+            journal_hash: t.u128(),
+            next_line: t.u64(),
+            entries: t.u64(),
+            steps: t.u64(),
+            ids: t.u64(),
+            ids_at: t.u64(),
+            body_len: t.u64(),
+            body_hash: t.u128(),
+            ids_hash: t.u128(),
         })
     }
 }
@@ -606,21 +591,16 @@ fn put_text(out: &mut Vec<u8>, s: &str) {
 
 /// A new cache being written, to a temporary file beside the journal.
 pub struct Writer {
-    path: PathBuf,
+    file: TempFile,
     fingerprint: [u8; 16],
-    out: io::BufWriter<tempfile::NamedTempFile>,
     /// The block being filled, and its step count.
     block: Vec<u8>,
     count: u32,
     line: u64,
     day: i64,
     steps: u64,
-    body_len: u64,
-    body_hash: Xxh3,
     /// The hash of the ids and marks, once they are being written.
     ids_hash: Option<Xxh3>,
-    /// Set when a write failed: nothing is kept then.
-    failed: bool,
     /// One bit a prospect, by number: whether it has a stage step.
     staged: Vec<u64>,
 }
@@ -630,28 +610,15 @@ impl Writer {
     /// when its folder cannot take a temporary file. The cache can be read by
     /// whoever can read the journal.
     pub fn new(path: &Path, journal: &Path, fingerprint: &[u8; 16]) -> Option<Writer> {
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-        let tmp = tempfile::Builder::new()
-            .prefix(".pipe-cache")
-            .tempfile_in(dir.unwrap_or(Path::new(".")))
-            .ok()?;
-        let permissions = std::fs::metadata(journal).ok()?.permissions();
-        tmp.as_file().set_permissions(permissions).ok()?;
-        let mut out = io::BufWriter::with_capacity(1 << 20, tmp);
-        out.write_all(&[0u8; HEADER_LEN]).ok()?;
         Some(Writer {
-            path: path.to_path_buf(),
+            file: TempFile::new(path, journal, HEADER_LEN)?,
             fingerprint: *fingerprint,
-            out,
             block: Vec::with_capacity(BLOCK + 1024),
             count: 0,
             line: 0,
             day: 0,
             steps: 0,
-            body_len: 0,
-            body_hash: Xxh3::new(),
             ids_hash: None,
-            failed: false,
             staged: Vec::new(),
         })
     }
@@ -727,15 +694,10 @@ impl Writer {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        if self.failed {
-            return;
-        }
-        self.body_hash.update(bytes);
         if let Some(h) = &mut self.ids_hash {
             h.update(bytes);
         }
-        self.body_len += bytes.len() as u64;
-        self.failed = self.out.write_all(bytes).is_err();
+        self.file.write(bytes);
     }
 
     /// Puts the cache in place: it holds the steps of the journal's first
@@ -751,10 +713,10 @@ impl Writer {
         ids: &Ids,
     ) {
         self.flush_block();
-        let ids_at = self.body_len;
+        let (ids_at, _) = self.file.body();
         self.ids_hash = Some(Xxh3::new());
         // Straight into the body, without a copy of the ids in memory.
-        if ids.store(&mut Body(&mut self)).is_err() || self.failed {
+        if ids.store(&mut Body(&mut self)).is_err() || self.file.failed() {
             return;
         }
         let mut staged = std::mem::take(&mut self.staged);
@@ -765,9 +727,7 @@ impl Writer {
             marks.extend_from_slice(&w.to_le_bytes());
         }
         self.write(&marks);
-        if self.failed {
-            return;
-        }
+        let (body_len, body_hash) = self.file.body();
         let header = Header {
             fingerprint: self.fingerprint,
             covers,
@@ -777,21 +737,11 @@ impl Writer {
             steps: self.steps,
             ids: ids.len() as u64,
             ids_at,
-            body_len: self.body_len,
-            body_hash: self.body_hash.digest128(),
+            body_len,
+            body_hash,
             ids_hash: self.ids_hash.as_ref().map_or(0, Xxh3::digest128),
         };
-        let Ok(mut tmp) = self.out.into_inner() else {
-            return;
-        };
-        let placed = tmp.seek(SeekFrom::Start(0)).is_ok()
-            && tmp.write_all(&header.bytes()).is_ok()
-            && tmp.flush().is_ok();
-        if placed {
-            // A cache is rebuilt from the journal whenever it is missing or
-            // damaged: it is not synced to disk, and a failure is not an error.
-            let _ = tmp.persist(&self.path);
-        }
+        self.file.place(&header.bytes());
     }
 }
 
