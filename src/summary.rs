@@ -61,7 +61,7 @@ use std::thread::JoinHandle;
 const MAGIC: &[u8; 8] = b"pipe-rc1";
 /// Bumped whenever the layout or the meaning of a prospect's bytes changes.
 const FORMAT_VERSION: u32 = 2;
-pub const HEADER_LEN: usize = 8 + 16 + 8 + 16 + 8 + 8 + 8 + 16;
+const HEADER_LEN: usize = 8 + 16 + 8 + 16 + 8 + 8 + 8 + 16;
 /// A block is written once it holds this many bytes.
 const BLOCK: usize = 64 * 1024;
 /// Registers smaller than this are read as CSV every time unless `PIPE_CACHE=1`.
@@ -230,9 +230,10 @@ impl Early {
     /// Starts a thread of its own to check the register's cache, for a
     /// command that has other work before it reads the register (the
     /// reports' journal): hashing the register then costs no time of its
-    /// own. It starts hashing once [`Early::hold`] is let go. The cache's contents are checked as they are read, sparing a
-    /// read of them: the command must start again from the register when
-    /// the scan fails with [`Damaged`].
+    /// own. It starts hashing once [`Early::hold`] is let go. The cache's
+    /// contents are checked as they are read, sparing a read of them: the
+    /// command must start again from the register when the scan fails with
+    /// [`Damaged`].
     pub fn start(p: &Pipeline) -> Early {
         let Some(wanted) = Wanted::of(p, true) else {
             return Early::none();
