@@ -210,9 +210,10 @@ fn calibration(g: &Global, a: Args) -> Result<Exit> {
     crate::commands::calibration::run(g, args)
 }
 
-/// Feeds every readable prospect of the register to the builder, one row at a time; returns how many rows were unreadable.
-/// Every prospect of the register into a builder from `fresh`; again into a
-/// new one, from the register, should its cache turn out damaged midway.
+/// Feeds every readable prospect of the register to a builder from `fresh`,
+/// one row at a time; again to a new one, from the register, should its
+/// cache turn out damaged midway. Gives the builder and how many rows were
+/// unreadable.
 fn stream(scope: &Scope, early: Early, fresh: impl Fn() -> Builder) -> Result<(Builder, u64)> {
     let scan = |early: Early| -> Result<(Builder, u64)> {
         let mut builder = fresh();
