@@ -600,6 +600,37 @@ fn delays() {
     assert_eq!(top["offenders"].as_array().unwrap().len(), 1);
 }
 
+/// `delays` keeps only its `--top` offenders as rows come, and passes over
+/// a row that ranks after the last of them: on offenders tied in rank, in
+/// rows whose ids come down, each short list is the head of the full one
+/// (ties by id).
+#[test]
+fn the_top_offenders_are_the_head_of_the_full_list_even_tied() {
+    let s = Sandbox::fixture("report-basic");
+    let mut register = s.read_string("prospects.csv");
+    for n in (10..40).rev() {
+        register.push_str(&format!(
+            "T{n};Devis envoyé;01/10/2026;Tie {n};Anne;1 000;;01/11/2026;Formation;01/08/2026\n"
+        ));
+    }
+    s.write("prospects.csv", register);
+    let ids = |top: &str| -> Vec<String> {
+        json(&s, &["delays", "--top", top])["offenders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = ids("1000");
+    assert_eq!(all.len(), 34, "{all:?}");
+    // A2 has a push; the thirty tied rows follow it, by id, from T10.
+    assert_eq!(all[..3], ["A2", "A1", "T10"]);
+    for top in 1..=12 {
+        assert_eq!(ids(&top.to_string()), all[..top], "--top {top}");
+    }
+}
+
 #[test]
 fn csv_is_plain_and_excel_safe() {
     let s = Sandbox::fixture("report-basic");

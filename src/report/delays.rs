@@ -26,6 +26,10 @@ pub struct Builder {
     stages: Vec<Acc>,
     top: usize,
     offenders: Vec<Offender>,
+    /// The rank and id of the last of the top offenders at the last trim:
+    /// a prospect that ranks after it can no longer make the list, and is
+    /// not made an offender (five strings copied) to be dropped at the next.
+    cutoff: Option<((u64, i64, i64), String)>,
     tally: Tally,
 }
 
@@ -35,6 +39,7 @@ impl Builder {
             stages: vec![Acc::default(); scope.p.stages.len()],
             top: opts.top,
             offenders: Vec::new(),
+            cutoff: None,
             tally: Tally::default(),
         }
     }
@@ -71,6 +76,12 @@ impl Builder {
         if pushes == 0 && overdue_days.is_none() && stale_by.is_none() || self.top == 0 {
             return;
         }
+        let rank = rank_of(pushes, overdue_days, stale_by);
+        if let Some((last, last_id)) = &self.cutoff
+            && (rank < *last || rank == *last && f.x.id >= *last_id)
+        {
+            return;
+        }
         let o = Offender {
             id: f.x.id.clone(),
             name: f.x.display_name().to_string(),
@@ -93,6 +104,9 @@ impl Builder {
         self.offenders
             .sort_by(|a, b| b.rank().cmp(&a.rank()).then_with(|| a.id.cmp(&b.id)));
         self.offenders.truncate(self.top);
+        if self.offenders.len() == self.top {
+            self.cutoff = self.offenders.last().map(|o| (o.rank(), o.id.clone()));
+        }
     }
 
     pub fn finish(mut self, scope: &Scope) -> Delays {
@@ -164,12 +178,13 @@ pub struct Offender {
 impl Offender {
     /// Worst first: most pushes, then longest overdue, then longest past the stale limit.
     fn rank(&self) -> (u64, i64, i64) {
-        (
-            self.pushes,
-            self.overdue_days.unwrap_or(-1),
-            self.stale_by.unwrap_or(-1),
-        )
+        rank_of(self.pushes, self.overdue_days, self.stale_by)
     }
+}
+
+/// An offender's [`Offender::rank`], before it is made.
+fn rank_of(pushes: u64, overdue_days: Option<i64>, stale_by: Option<i64>) -> (u64, i64, i64) {
+    (pushes, overdue_days.unwrap_or(-1), stale_by.unwrap_or(-1))
 }
 
 #[derive(Debug, Clone, Serialize)]
