@@ -265,6 +265,22 @@ impl KeptEvent {
 pub type Events<'a> = std::iter::Map<std::slice::Iter<'a, KeptEvent>, fn(&KeptEvent) -> StageEvent>;
 
 impl StageEventsById {
+    /// The events kept, in journal order, grouped by prospect (each
+    /// prospect's in journal order); `ids` numbers them.
+    fn grouped(ids: crate::ids::Ids, events: Vec<(u32, KeptEvent)>) -> StageEventsById {
+        let blank = KeptEvent {
+            date: NaiveDate::MIN,
+            stage: NO_STAGE,
+            line: 0,
+        };
+        let (starts, events) = crate::grouped::by_number(events, ids.len(), blank);
+        StageEventsById {
+            ids,
+            starts,
+            events,
+        }
+    }
+
     /// The number of `id`, when it has events.
     pub fn number(&self, id: &str) -> Option<u32> {
         self.ids.find(id).filter(|&n| self.of(n).len() > 0)
@@ -736,8 +752,37 @@ impl Journal {
     /// took back, and the undo's own entries, are left out. Read as the
     /// journal streams past: only the stage entries are kept, 24 bytes each,
     /// and an undo drops the latest command's entries kept as it comes.
+    ///
+    /// A journal without an undo has every stage entry in effect: its steps
+    /// then come from the journal's cache, when it has one
+    /// ([`crate::digest::scan`]), instead of a parse of every entry; one
+    /// with an undo is read as CSV, whose commands tell what each undo took
+    /// back (the cache's steps do not keep the entries' `at`).
     pub fn effective_stage_events_at(path: &Path, p: &Pipeline) -> Result<(StageEventsById, Scan)> {
-        Journal::effective_stage_events_of(path, p, |_| true)
+        let mut undone = false;
+        let (events, ids, scan) = crate::digest::scan(
+            path,
+            p,
+            Vec::new,
+            |events: &mut Vec<(u32, KeptEvent)>, s| {
+                undone |= s.kind == Kind::Undo;
+                if let crate::digest::Change::Stage { to, .. } = s.change
+                    && let Ok(Some(stage)) = to.known()
+                {
+                    let ev = StageEvent {
+                        date: s.date,
+                        stage: Some(stage),
+                        line: s.line,
+                    };
+                    events.push((s.id, KeptEvent::of(ev)));
+                }
+            },
+        )?;
+        if undone {
+            drop(events);
+            return Journal::effective_stage_events_of(path, p, |_| true);
+        }
+        Ok((StageEventsById::grouped(ids, events), scan))
     }
 
     /// [`Journal::effective_stage_events_at`] of the prospects `keep` accepts.
@@ -774,19 +819,7 @@ impl Journal {
         if let (_, Some(start)) = commands.finish() {
             events.truncate(start);
         }
-        let blank = KeptEvent {
-            date: NaiveDate::MIN,
-            stage: NO_STAGE,
-            line: 0,
-        };
-        // Grouped by prospect, each prospect's in journal order.
-        let (starts, events) = crate::grouped::by_number(events, ids.len(), blank);
-        let out = StageEventsById {
-            ids,
-            starts,
-            events,
-        };
-        Ok((out, scan))
+        Ok((StageEventsById::grouped(ids, events), scan))
     }
 
     /// The change `pipe undo` takes back, read as the journal streams past
@@ -987,19 +1020,33 @@ mod tests {
         let mut nothing = 0;
         for seed in 0..60 {
             let n = if seed % 3 == 0 { 4 } else { 300 };
-            std::fs::write(&path, journal(n, seed)).unwrap();
+            // Without its undos too: every stage entry is then in effect,
+            // and the events come from the journal's steps.
+            let text = journal(n, seed);
+            let without_undo: String = text
+                .split_inclusive('\n')
+                .filter(|l| !l.contains(",undo,"))
+                .collect();
+            let events = |held: &Journal| -> [HashMap<String, Vec<StageEvent>>; 2] {
+                let want = held
+                    .effective_stage_events(&p)
+                    .into_iter()
+                    .map(|(id, ev)| (id.to_string(), ev))
+                    .collect();
+                let (got, scan) = Journal::effective_stage_events_at(&path, &p).unwrap();
+                assert_eq!(scan.entries as usize, held.entries.len());
+                let got = got
+                    .iter()
+                    .map(|(_, id, ev)| (id.into_owned(), ev.collect()))
+                    .collect();
+                [got, want]
+            };
+            std::fs::write(&path, without_undo).unwrap();
+            let [got, want] = events(&Journal::read(&path, &p).unwrap().0);
+            assert_eq!(got, want, "seed {seed} without undo");
+            std::fs::write(&path, text).unwrap();
             let (held, _) = Journal::read(&path, &p).unwrap();
-            let want: HashMap<String, Vec<StageEvent>> = held
-                .effective_stage_events(&p)
-                .into_iter()
-                .map(|(id, ev)| (id.to_string(), ev))
-                .collect();
-            let (got, scan) = Journal::effective_stage_events_at(&path, &p).unwrap();
-            assert_eq!(scan.entries as usize, held.entries.len());
-            let got: HashMap<String, Vec<StageEvent>> = got
-                .iter()
-                .map(|(_, id, ev)| (id.into_owned(), ev.collect()))
-                .collect();
+            let [got, want] = events(&held);
             assert_eq!(got, want, "seed {seed}");
             let want: HashMap<String, StageEvent> = held
                 .last_stages(&p)
