@@ -7,6 +7,15 @@ use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use xxhash_rust::xxh3::Xxh3;
 
+/// Where the cache of `file` goes: a hidden file beside it
+/// (`.journal.csv.pipe-cache` for `journal.csv`).
+pub fn path_beside(file: &Path) -> PathBuf {
+    let name = file
+        .file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy());
+    file.with_file_name(format!(".{name}.pipe-cache"))
+}
+
 /// A header's fields written one after the other, numbers little-endian.
 pub struct Put<const N: usize> {
     out: [u8; N],

@@ -151,6 +151,11 @@ impl<R: Read> Scanner<R> {
         self.line
     }
 
+    /// The source, as it stands.
+    pub fn source(&self) -> &R {
+        &self.src
+    }
+
     /// The source, to refill before [`Scanner::restart`].
     pub fn source_mut(&mut self) -> &mut R {
         &mut self.src

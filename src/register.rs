@@ -440,14 +440,14 @@ impl Reader {
     }
 
     /// Whether the reader hashes the file as it reads it.
-    pub fn hashing(&mut self) -> bool {
-        self.scanner.source_mut().get_ref().1.hashes()
+    pub fn hashing(&self) -> bool {
+        self.scanner.source().get_ref().1.hashes()
     }
 
     /// The length and xxh3-128 hash of the file, once every row has been
     /// read by a reader opened with [`Reader::open_hashing`]; `None` otherwise.
-    pub fn read_hash(&mut self) -> Option<(u64, u128)> {
-        let file = self.scanner.source_mut().get_ref().1;
+    pub fn read_hash(&self) -> Option<(u64, u128)> {
+        let file = self.scanner.source().get_ref().1;
         file.hashes().then(|| (file.read_to(), file.digest()))
     }
 

@@ -71,10 +71,7 @@ const READ_BUF: usize = 256 * 1024;
 
 /// Where the cache of the register at `register` goes.
 pub fn path_for(register: &Path) -> PathBuf {
-    let name = register
-        .file_name()
-        .map_or_else(|| "register".into(), |n| n.to_string_lossy());
-    register.with_file_name(format!(".{name}.pipe-cache"))
+    crate::cachefile::path_beside(register)
 }
 
 /// What the rows read from a register depend on besides its bytes.

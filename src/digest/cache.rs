@@ -97,10 +97,7 @@ impl Policy {
 
 /// Where the cache of the journal at `journal` goes.
 pub fn path_for(journal: &Path) -> PathBuf {
-    let name = journal
-        .file_name()
-        .map_or_else(|| "journal".into(), |n| n.to_string_lossy());
-    journal.with_file_name(format!(".{name}.pipe-cache"))
+    crate::cachefile::path_beside(journal)
 }
 
 /// What the steps of a journal depend on besides its bytes.
