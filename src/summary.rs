@@ -2,9 +2,11 @@
 //! parsed once until it changes.
 //!
 //! The cache is a hidden file next to the register (`.prospects.csv.pipe-cache`
-//! for `prospects.csv`). It holds every prospect a scan read from the
-//! register ([`crate::prospect::Prospect`], in file order) and how many rows
-//! could not be read, with what they were made from:
+//! for `prospects.csv`). It holds, in file order, every prospect a scan read
+//! from the register ([`crate::prospect::Prospect`]) and how many rows could
+//! not be read; or, made by `pipe check`'s scan ([`Kind::Rows`]), every row
+//! as its own checks left it ([`RowCheck`]: its place, its diagnostics, its
+//! prospect if it has one), which serves both. With what they were made from:
 //!
 //! - the register's length and the xxh3-128 hash of all its bytes: a cache is
 //!   used only for a register that is, byte for byte, the one it was made
@@ -28,10 +30,10 @@
 //! used, as for the journal's cache ([`Policy`]): by default for registers
 //! of 1 MiB or more.
 //!
-//! Only the commands that read prospects use it (the reports, `list`,
-//! `effort`, `calibration`); `check` and `alerts` read every cell of every
-//! row for their diagnostics, and the writing commands copy the register's
-//! bytes, so they read the CSV.
+//! The commands that read prospects use it (the reports, `list`, `effort`,
+//! `calibration`), and those that check rows (`check`, `alerts`, `triage`,
+//! through [`crate::validation::scan_register`]) use a cache of rows; the
+//! writing commands copy the register's bytes, so they read the CSV.
 //!
 //! ## Format
 //! A header of [`HEADER_LEN`] bytes (little-endian numbers), then blocks: a
@@ -42,14 +44,23 @@
 //! name, company, owner and lost reason, its dates present (year zigzagged,
 //! then day of the year), its amount and probability present (a byte of
 //! scale and sign, then the magnitude as two numbers, low 64 bits first), and
-//! its families (count, then each); every number LEB128.
+//! its families (count, then each); every number LEB128. In a cache of rows
+//! each prospect is preceded by its row's part: a byte of flags (a prospect
+//! follows, diagnostics follow, which of the id, owner, name and stage cells
+//! are written out because they differ from what the prospect gives), the
+//! line counted from the block's previous row, the id's line below it and
+//! column, those cells, and the diagnostics (count; each a byte of severity
+//! and parts, its code's place in [`CODES`], its line below the row's, its
+//! column, message and hint).
 
 use crate::cachefile::{Put, Take, TempFile};
+use crate::diag::{Diagnostic, Severity};
 use crate::digest::cache::{
     Bytes, Hasher, Hashing, Policy, put_varint, read_exact_or_eof, unzigzag, zigzag,
 };
 use crate::pipeline::Pipeline;
 use crate::prospect::Prospect;
+use crate::validation::RowCheck;
 use anyhow::{Result, bail};
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
@@ -60,8 +71,8 @@ use std::thread::JoinHandle;
 
 const MAGIC: &[u8; 8] = b"pipe-rc1";
 /// Bumped whenever the layout or the meaning of a prospect's bytes changes.
-const FORMAT_VERSION: u32 = 2;
-const HEADER_LEN: usize = 8 + 16 + 8 + 16 + 8 + 8 + 8 + 16;
+const FORMAT_VERSION: u32 = 3;
+const HEADER_LEN: usize = 8 + 16 + 8 + 16 + 8 + 8 + 8 + 8 + 16;
 /// A block is written once it holds this many bytes.
 const BLOCK: usize = 64 * 1024;
 /// Registers smaller than this are read as CSV every time unless `PIPE_CACHE=1`.
@@ -93,15 +104,38 @@ pub fn writes(p: &Pipeline) -> bool {
     }
 }
 
+/// What a cache's entries are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// The prospects read, written by a scan that read prospects only.
+    Prospects = 0,
+    /// Every row as `pipe check` reads it ([`RowCheck`]: its place, its
+    /// diagnostics, its prospect if it has one), written by a scan that
+    /// checked every row; it serves the scans of prospects too.
+    Rows = 1,
+}
+
+impl Kind {
+    fn from(v: u64) -> Option<Kind> {
+        match v {
+            0 => Some(Kind::Prospects),
+            1 => Some(Kind::Rows),
+            _ => None,
+        }
+    }
+}
+
 /// The header's fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Header {
     fingerprint: [u8; 16],
     register_len: u64,
     register_hash: u128,
-    /// How many prospects the body holds, and how many rows could not be read.
+    /// How many entries the body holds (prospects, or rows for
+    /// [`Kind::Rows`]), and how many rows could not be read.
     rows: u64,
     skipped: u64,
+    kind: Kind,
     body_len: u64,
     body_hash: u128,
 }
@@ -114,6 +148,7 @@ impl Header {
             .u128(self.register_hash)
             .u64(self.rows)
             .u64(self.skipped)
+            .u64(self.kind as u64)
             .u64(self.body_len)
             .u128(self.body_hash)
             .done()
@@ -127,6 +162,7 @@ impl Header {
             register_hash: t.u128(),
             rows: t.u64(),
             skipped: t.u64(),
+            kind: Kind::from(t.u64())?,
             body_len: t.u64(),
             body_hash: t.u128(),
         })
@@ -166,6 +202,8 @@ struct Wanted {
     fingerprint: [u8; 16],
     /// Check the contents as they are read rather than before.
     later: bool,
+    /// Only a cache of checked rows will do ([`Kind::Rows`]).
+    rows: bool,
 }
 
 impl Wanted {
@@ -175,6 +213,7 @@ impl Wanted {
             register: p.register.path.clone(),
             fingerprint: fingerprint(p),
             later,
+            rows: false,
         })
     }
 
@@ -185,7 +224,9 @@ impl Wanted {
         let mut file = File::open(&self.cache).ok()?;
         let mut head = [0u8; HEADER_LEN];
         file.read_exact(&mut head).ok()?;
-        let header = Header::parse(&head).filter(|h| h.fingerprint == self.fingerprint)?;
+        let header = Header::parse(&head).filter(|h| {
+            h.fingerprint == self.fingerprint && (h.kind == Kind::Rows || !self.rows)
+        })?;
         let register = File::open(&self.register).ok()?;
         if register.metadata().ok()?.len() != header.register_len
             || hash_all(register).ok()? != (header.register_len, header.register_hash)
@@ -286,6 +327,15 @@ impl Early {
     }
 }
 
+/// The register's cache of checked rows ([`Kind::Rows`]), made under this
+/// pipeline for the register as it is now, its contents checked: what
+/// `pipe check` needs to know of each row without reading it again.
+pub fn checked_rows(p: &Pipeline) -> Option<Checked> {
+    let mut wanted = Wanted::of(p, false)?;
+    wanted.rows = true;
+    wanted.check()
+}
+
 impl Checked {
     /// How many rows of the register could not be read.
     pub fn skipped(&self) -> u64 {
@@ -303,10 +353,16 @@ impl Checked {
         self.later
     }
 
-    /// The prospects, in the register's order, a block at a time.
+    /// How many rows the cache holds (for [`Kind::Rows`]; its prospects otherwise).
+    pub fn entries(&self) -> u64 {
+        self.header.rows
+    }
+
+    /// The prospects (or rows), in the register's order, a block at a time.
     pub fn rows(self) -> Rows {
         Rows {
             body: self.body,
+            kind: self.header.kind,
             left: self.header.rows,
             values: Vec::with_capacity(BLOCK),
             text: Vec::with_capacity(BLOCK),
@@ -325,7 +381,8 @@ impl Checked {
 /// The prospects of a checked cache, read in order a block at a time.
 pub struct Rows {
     body: BufReader<File>,
-    /// Prospects not yet read.
+    kind: Kind,
+    /// Entries not yet read.
     left: u64,
     /// The block's values and strings.
     values: Vec<u8>,
@@ -378,33 +435,224 @@ impl Rows {
             text,
             text_at: 0,
             left: count,
+            kind: self.kind,
+            line: 0,
         }))
     }
 }
 
-/// One block of prospects, decoded one at a time.
+/// One block of prospects (or rows), decoded one at a time.
 pub struct Block<'a> {
     values: Bytes<'a>,
     text: &'a str,
     text_at: usize,
+    /// Entries not yet read.
     left: u32,
+    kind: Kind,
+    /// The line of the block's last row read ([`Kind::Rows`]), from which
+    /// the next is counted.
+    line: u64,
 }
 
 impl Block<'_> {
-    /// Reads the block's next prospect into `x`; false after its last.
+    /// Reads the block's next prospect into `x`; false after its last. In
+    /// a cache of rows, the rows without a prospect are passed over.
     pub fn next_into(&mut self, x: &mut Prospect) -> Result<bool> {
+        while self.left > 0 {
+            let has = match self.kind {
+                Kind::Prospects => true,
+                Kind::Rows => self.row_part(None)? & R_PROSPECT != 0,
+            };
+            if has {
+                decode(&mut self.values, self.text, &mut self.text_at, x)?;
+            }
+            self.entry_read()?;
+            if has {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Reads the block's next row into `r` ([`Kind::Rows`] only), its
+    /// diagnostics naming `file`; false after its last.
+    pub fn next_row(&mut self, r: &mut RowCheck, p: &Pipeline, file: &str) -> Result<bool> {
         if self.left == 0 {
             return Ok(false);
         }
-        decode(&mut self.values, self.text, &mut self.text_at, x)?;
+        if self.kind != Kind::Rows {
+            bail!("a cache of prospects read as rows");
+        }
+        let flags = self.row_part(Some((r, file)))?;
+        let mut x = r.prospect.take().unwrap_or_else(Prospect::empty);
+        if flags & R_PROSPECT != 0 {
+            decode(&mut self.values, self.text, &mut self.text_at, &mut x)?;
+            derive(r, &x, p, flags);
+            r.prospect = Some(x);
+        } else {
+            r.stage = p.find_stage(&r.stage_text);
+            // Kept for the strings of the next row's.
+            r.prospect = None;
+            drop(x);
+        }
+        self.entry_read()?;
+        Ok(true)
+    }
+
+    /// Counts an entry read; the last must end the block.
+    fn entry_read(&mut self) -> Result<()> {
         self.left -= 1;
         if self.left == 0
             && (self.values.position(), self.text_at) != (self.values.len(), self.text.len())
         {
-            bail!("a block holds more than its prospects");
+            bail!("a block holds more than its entries");
         }
-        Ok(true)
+        Ok(())
     }
+
+    /// A string of the block's text, its length read from its values.
+    fn string(&mut self) -> Result<&str> {
+        let len = usize::try_from(self.values.varint()?)?;
+        let Some(t) = self.text.get(self.text_at..self.text_at + len) else {
+            bail!("a string runs past its block's text");
+        };
+        self.text_at += len;
+        Ok(t)
+    }
+
+    /// Reads what a row of a cache of rows says besides its prospect:
+    /// into `into`, or passed over. Gives its flags: whether a prospect
+    /// follows, which cells were written out.
+    fn row_part(&mut self, mut into: Option<(&mut RowCheck, &str)>) -> Result<u8> {
+        let flags = self.values.byte()?;
+        self.line += self.values.varint()?;
+        let id_line = self.line + self.values.varint()?;
+        let id_column = self.values.varint()?;
+        if let Some((r, _)) = &mut into {
+            r.line = self.line;
+            r.id_at = (id_line, id_column);
+            r.number = None;
+            r.diags.clear();
+        }
+        for (pick, bit) in CELLS.into_iter().enumerate() {
+            if flags & bit == 0 {
+                continue;
+            }
+            let t = self.string()?;
+            if let Some((r, _)) = &mut into {
+                let s = cells_mut(r).into_iter().nth(pick).expect("four cells");
+                s.clear();
+                s.push_str(t);
+            }
+        }
+        if flags & R_DIAGS != 0 {
+            for _ in 0..self.values.varint()? {
+                let d = self.diagnostic(self.line)?;
+                if let Some((r, file)) = &mut into {
+                    r.diags.push(Diagnostic {
+                        file: (*file).to_string(),
+                        ..d
+                    });
+                }
+            }
+        }
+        Ok(flags)
+    }
+
+    fn diagnostic(&mut self, row_line: u64) -> Result<Diagnostic> {
+        let flags = self.values.byte()?;
+        let Some(&code) = CODES.get(usize::try_from(self.values.varint()?)?) else {
+            bail!("an unknown diagnostic");
+        };
+        let line = (flags & D_LINE != 0)
+            .then(|| -> Result<u64> { Ok(row_line + self.values.varint()?) })
+            .transpose()?;
+        let column = (flags & D_COLUMN != 0)
+            .then(|| self.values.varint())
+            .transpose()?;
+        let message = self.string()?.to_string();
+        let hint = if flags & D_HINT != 0 {
+            Some(self.string()?.to_string())
+        } else {
+            None
+        };
+        Ok(Diagnostic {
+            file: String::new(),
+            line,
+            column,
+            severity: if flags & D_WARNING != 0 {
+                Severity::Warning
+            } else {
+                Severity::Error
+            },
+            code,
+            message,
+            hint,
+        })
+    }
+}
+
+// What a row of a cache of rows holds besides its prospect: whether it has
+// a prospect and diagnostics, and which of its cells are written out
+// because they differ from what its prospect gives ([`derive`]).
+const R_PROSPECT: u8 = 1;
+const R_DIAGS: u8 = 1 << 1;
+const R_ID: u8 = 1 << 2;
+const R_OWNER: u8 = 1 << 3;
+const R_NAME: u8 = 1 << 4;
+const R_STAGE_TEXT: u8 = 1 << 5;
+/// The bits of the id, owner, name and stage cells, in [`derived`]'s order.
+const CELLS: [u8; 4] = [R_ID, R_OWNER, R_NAME, R_STAGE_TEXT];
+
+// A diagnostic's severity and the parts it has.
+const D_WARNING: u8 = 1;
+const D_LINE: u8 = 1 << 1;
+const D_COLUMN: u8 = 1 << 2;
+const D_HINT: u8 = 1 << 3;
+
+/// The codes of the diagnostics a row's own checks give, but `row-width`:
+/// a register with a row of the wrong width gets no cache of rows, since a
+/// scan of prospects reads such a row and `pipe check` does not. A row
+/// with any other diagnostic makes no cache either (the writer gives up),
+/// so a code missing here costs speed, never a wrong answer.
+const CODES: [&str; 9] = [
+    "bad-encoding",
+    "missing-field",
+    "missing-id",
+    "missing-stage",
+    "unknown-stage",
+    "bad-amount",
+    "bad-probability",
+    "unknown-product",
+    "bad-date",
+];
+
+/// A row's cells as its prospect gives them: what the writer leaves out when they agree.
+fn derived<'a>(x: &'a Prospect, p: &'a Pipeline) -> [&'a str; 4] {
+    let name = if x.company.is_empty() {
+        &x.name
+    } else {
+        &x.company
+    };
+    [&x.id, &x.owner, name, &p.stages[x.stage].label]
+}
+
+/// A row's id, owner, name and stage cells, in [`derived`]'s order.
+fn cells_mut(r: &mut RowCheck) -> [&mut String; 4] {
+    [&mut r.id, &mut r.owner, &mut r.name, &mut r.stage_text]
+}
+
+/// Fills the cells of a row that its `flags` say were left out, from its prospect.
+fn derive(r: &mut RowCheck, x: &Prospect, p: &Pipeline, flags: u8) {
+    let given = derived(x, p);
+    // A cell written out was read into place already.
+    for (k, s) in cells_mut(r).into_iter().enumerate() {
+        if flags & CELLS[k] == 0 {
+            s.clear();
+            s.push_str(given[k]);
+        }
+    }
+    r.stage = Some(x.stage);
 }
 
 const STAGE_SINCE: u8 = 1;
@@ -460,6 +708,104 @@ fn encode(values: &mut Vec<u8>, text: &mut Vec<u8>, x: &Prospect) {
     for &f in &x.products {
         put_varint(b, f as u64);
     }
+}
+
+/// Puts a row of a cache of rows into `values` and `text`, its line
+/// counted from `line_before`; false, with nothing put, when it cannot be
+/// kept ([`Writer::add_row`]).
+fn encode_row(
+    values: &mut Vec<u8>,
+    text: &mut Vec<u8>,
+    line_before: u64,
+    r: &RowCheck,
+    p: &Pipeline,
+    file: &str,
+) -> bool {
+    let start = (values.len(), text.len());
+    let undo = |values: &mut Vec<u8>, text: &mut Vec<u8>| {
+        values.truncate(start.0);
+        text.truncate(start.1);
+        false
+    };
+    let Some(line_step) = r.line.checked_sub(line_before) else {
+        return undo(values, text);
+    };
+    let Some(id_line) = r.id_at.0.checked_sub(r.line) else {
+        return undo(values, text);
+    };
+    let cells = [&r.id, &r.owner, &r.name, &r.stage_text];
+    let mut flags = 0;
+    match &r.prospect {
+        Some(x) => {
+            flags |= R_PROSPECT;
+            for (k, given) in derived(x, p).into_iter().enumerate() {
+                if cells[k] != given {
+                    flags |= CELLS[k];
+                }
+            }
+        }
+        None => CELLS.iter().for_each(|bit| flags |= bit),
+    }
+    if !r.diags.is_empty() {
+        flags |= R_DIAGS;
+    }
+    values.push(flags);
+    put_varint(values, line_step);
+    put_varint(values, id_line);
+    put_varint(values, r.id_at.1);
+    for (k, bit) in CELLS.into_iter().enumerate() {
+        if flags & bit != 0 {
+            put_string(values, text, cells[k]);
+        }
+    }
+    if !r.diags.is_empty() {
+        put_varint(values, r.diags.len() as u64);
+        for d in &r.diags {
+            let code = CODES.iter().position(|&c| c == d.code);
+            // How far below the row's first line the diagnostic points, if it does.
+            let below = match d.line {
+                None => Some(None),
+                Some(l) => l.checked_sub(r.line).map(Some),
+            };
+            let (Some(code), true, Some(below)) = (code, d.file == file, below) else {
+                return undo(values, text);
+            };
+            let mut f = 0;
+            if d.severity == Severity::Warning {
+                f |= D_WARNING;
+            }
+            if d.line.is_some() {
+                f |= D_LINE;
+            }
+            if d.column.is_some() {
+                f |= D_COLUMN;
+            }
+            if d.hint.is_some() {
+                f |= D_HINT;
+            }
+            values.push(f);
+            put_varint(values, code as u64);
+            if let Some(below) = below {
+                put_varint(values, below);
+            }
+            if let Some(c) = d.column {
+                put_varint(values, c);
+            }
+            put_string(values, text, &d.message);
+            if let Some(h) = &d.hint {
+                put_string(values, text, h);
+            }
+        }
+    }
+    if let Some(x) = &r.prospect {
+        encode(values, text, x);
+    }
+    true
+}
+
+fn put_string(values: &mut Vec<u8>, text: &mut Vec<u8>, s: &str) {
+    put_varint(values, s.len() as u64);
+    text.extend_from_slice(s.as_bytes());
 }
 
 fn put_decimal(b: &mut Vec<u8>, v: Decimal) {
@@ -529,6 +875,9 @@ fn decimal(b: &mut Bytes<'_>) -> Result<Decimal> {
 pub struct Writer {
     file: TempFile,
     fingerprint: [u8; 16],
+    kind: Kind,
+    /// The line of the block's last row added ([`Kind::Rows`]).
+    line: u64,
     /// The block being filled: its values, its strings and its prospect count.
     values: Vec<u8>,
     text: Vec<u8>,
@@ -541,10 +890,21 @@ impl Writer {
     /// folder cannot take a temporary file. The cache can be read by whoever
     /// can read the register.
     pub fn new(p: &Pipeline) -> Option<Writer> {
+        Writer::of(p, Kind::Prospects)
+    }
+
+    /// [`Writer::new`] for a cache of checked rows, added by [`Writer::add_row`].
+    pub fn for_rows(p: &Pipeline) -> Option<Writer> {
+        Writer::of(p, Kind::Rows)
+    }
+
+    fn of(p: &Pipeline, kind: Kind) -> Option<Writer> {
         let register = &p.register.path;
         Some(Writer {
             file: TempFile::new(&path_for(register), register, HEADER_LEN)?,
             fingerprint: fingerprint(p),
+            kind,
+            line: 0,
             values: Vec::with_capacity(BLOCK + 1024),
             text: Vec::with_capacity(BLOCK + 1024),
             count: 0,
@@ -554,7 +914,28 @@ impl Writer {
 
     /// Adds the next prospect read from the register.
     pub fn add(&mut self, x: &Prospect) {
+        debug_assert_eq!(self.kind, Kind::Prospects);
         encode(&mut self.values, &mut self.text, x);
+        self.entry_added();
+    }
+
+    /// Adds the next row of the register as its own checks left it (before
+    /// the checks against the other rows and the journal), its diagnostics
+    /// naming `file`. False when the row cannot be kept, for a diagnostic
+    /// of a kind not kept ([`CODES`]) or naming another file: the cache is
+    /// then not to be finished.
+    #[must_use]
+    pub fn add_row(&mut self, r: &RowCheck, p: &Pipeline, file: &str) -> bool {
+        debug_assert_eq!(self.kind, Kind::Rows);
+        if !encode_row(&mut self.values, &mut self.text, self.line, r, p, file) {
+            return false;
+        }
+        self.line = r.line;
+        self.entry_added();
+        true
+    }
+
+    fn entry_added(&mut self) {
         self.count += 1;
         if self.values.len() + self.text.len() >= BLOCK {
             self.flush_block();
@@ -577,6 +958,8 @@ impl Writer {
         self.text.clear();
         self.values.clear();
         self.count = 0;
+        // A block's lines count from zero: it reads on its own.
+        self.line = 0;
     }
 
     /// Puts the cache in place: its prospects are those of the register of
@@ -591,6 +974,7 @@ impl Writer {
             register_hash,
             rows: self.rows,
             skipped,
+            kind: self.kind,
             body_len,
             body_hash,
         };
@@ -663,6 +1047,131 @@ mod tests {
     }
 
     #[test]
+    fn checked_rows_round_trip_with_their_diagnostics() {
+        let p = Pipeline::from_str(
+            "[pipeline]\nname = \"t\"\n[register]\npath = \"r.csv\"\n[[stage]]\nid = \"new\"\nphase = \"prospect\"\n[[stage]]\nid = \"won\"\nphase = \"prospect\"\noutcome = \"won\"\n",
+            Path::new("p.toml"),
+        )
+        .unwrap_or_else(|d| panic!("{d:?}"));
+        let file = "r.csv";
+        let warning = Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(file, "missing-field", "no owner")
+                .at(9, 17)
+                .hint("fill it")
+        };
+        let prospect = Prospect {
+            id: "A1".into(),
+            stage: 1,
+            name: "Zoé".into(),
+            company: "Société".into(),
+            owner: "ann".into(),
+            amount: Some(Decimal::from_str("772.50").unwrap()),
+            ..Prospect::empty()
+        };
+        let rows = [
+            RowCheck {
+                line: 7,
+                id: "A1".into(),
+                owner: "ann".into(),
+                name: "Société".into(),
+                // Not the stage's label, so written out.
+                stage_text: "WON".into(),
+                stage: Some(1),
+                id_at: (9, 12),
+                number: None,
+                prospect: Some(prospect.clone()),
+                diags: vec![warning],
+            },
+            RowCheck {
+                line: 11,
+                id: "A2".into(),
+                owner: String::new(),
+                name: "Bad".into(),
+                stage_text: "newish".into(),
+                stage: None,
+                id_at: (11, 1),
+                number: None,
+                prospect: None,
+                diags: vec![
+                    Diagnostic::error(file, "unknown-stage", "unknown stage")
+                        .at(11, 4)
+                        .hint("write one"),
+                    Diagnostic::error(file, "bad-date", "not a date").at_line(11),
+                ],
+            },
+            RowCheck {
+                line: 12,
+                id: "A3".into(),
+                owner: "ann".into(),
+                name: "Zoé".into(),
+                stage_text: "won".into(),
+                stage: Some(1),
+                id_at: (12, 1),
+                number: None,
+                prospect: Some(Prospect {
+                    id: "A3".into(),
+                    company: String::new(),
+                    ..prospect.clone()
+                }),
+                diags: Vec::new(),
+            },
+        ];
+        let (mut values, mut text) = (Vec::new(), Vec::new());
+        let mut line = 0;
+        for r in &rows {
+            assert!(encode_row(&mut values, &mut text, line, r, &p, file));
+            line = r.line;
+        }
+        let text = String::from_utf8(text).unwrap();
+        let block = |values| Block {
+            values,
+            text: &text,
+            text_at: 0,
+            left: 3,
+            kind: Kind::Rows,
+            line: 0,
+        };
+        let mut b = block(Bytes::at(&values, 0));
+        // Left from another row: nothing of it must show.
+        let mut r = RowCheck {
+            diags: vec![Diagnostic::error(file, "bad-date", "left over")],
+            number: Some(4),
+            ..rows[1].clone()
+        };
+        for want in &rows {
+            assert!(b.next_row(&mut r, &p, file).unwrap());
+            assert_eq!(format!("{r:?}"), format!("{want:?}"));
+        }
+        assert!(!b.next_row(&mut r, &p, file).unwrap());
+        // Read as prospects: the rows that have one.
+        let mut b = block(Bytes::at(&values, 0));
+        let mut x = Prospect::empty();
+        for want in [&rows[0], &rows[2]] {
+            assert!(b.next_into(&mut x).unwrap());
+            assert_eq!(
+                format!("{x:?}"),
+                format!("{:?}", want.prospect.as_ref().unwrap())
+            );
+        }
+        assert!(!b.next_into(&mut x).unwrap());
+
+        // A diagnostic of a kind not kept, or naming another file: not kept, nothing put.
+        for d in [
+            Diagnostic::error(file, "row-width", "short"),
+            Diagnostic::error("other.csv", "bad-date", "not a date"),
+        ] {
+            let r = RowCheck {
+                diags: vec![d],
+                ..rows[1].clone()
+            };
+            let (mut v, mut t) = (vec![1], vec![2]);
+            assert!(!encode_row(&mut v, &mut t, 0, &r, &p, file));
+            assert_eq!((v, t), (vec![1], vec![2]));
+        }
+    }
+
+    #[test]
     fn the_header_round_trips() {
         let h = Header {
             fingerprint: [3; 16],
@@ -670,6 +1179,7 @@ mod tests {
             register_hash: u128::MAX - 1,
             rows: 999_990,
             skipped: 10,
+            kind: Kind::Rows,
             body_len: 77,
             body_hash: 5,
         };

@@ -15,7 +15,7 @@ use crate::register::{Reader, Row};
 use anyhow::Result;
 
 /// One register row as `pipe check` sees it.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct RowCheck {
     pub line: u64,
     /// The row's cells as written, as far as they can be decoded (for rows that cannot be read).
@@ -245,7 +245,16 @@ pub fn scan_register(
     index: &mut Index,
     mut visit: impl FnMut(&mut RowCheck),
 ) -> Result<Result<Scanned, Diagnostic>> {
-    let mut reader = match Reader::open(p) {
+    if let Some(checked) = crate::summary::checked_rows(p) {
+        let file = p.register.path.display().to_string();
+        let mut take = |r: &mut RowCheck, index: &mut Index| {
+            index_row(r, p, &file, index);
+            visit(r);
+        };
+        let rows = replay(checked, p, &file, index, &mut take)?;
+        return Ok(Ok((file, rows, leftovers(p, index))));
+    }
+    let mut reader = match Reader::open_hashing(p, crate::summary::writes(p)) {
         Ok(r) => r,
         Err(e) => {
             let file = p.register.path.display().to_string();
@@ -270,8 +279,22 @@ pub fn scan_register(
     };
     let file = reader.file.clone();
     let mut rows = 0;
+    // The rows as their own checks left them go into the register's cache,
+    // for the next scan of the register as it is.
+    let mut writer = if reader.hashing() {
+        crate::summary::Writer::for_rows(p)
+    } else {
+        None
+    };
+    let mut skipped = 0;
     let mut take = |r: &mut RowCheck, index: &mut Index| {
         rows += 1;
+        skipped += u64::from(r.prospect.is_none());
+        if let Some(w) = &mut writer
+            && !w.add_row(r, p, &file)
+        {
+            writer = None;
+        }
         index_row(r, p, &file, index);
         visit(r);
     };
@@ -367,6 +390,62 @@ pub fn scan_register(
             take(&mut r, index);
         }
     }
+    if let (Some(w), Some((len, hash))) = (writer, reader.read_hash()) {
+        w.finish(len, hash, skipped);
+    }
+    Ok(Ok((file, rows, leftovers(p, index))))
+}
+
+/// The rows of the register's cache of checked rows, handed to `take` in
+/// order as a scan of the register would: on two threads for a large
+/// register, one decoding, this one taking. Gives how many rows there are.
+fn replay(
+    checked: crate::summary::Checked,
+    p: &Pipeline,
+    file: &str,
+    index: &mut Index,
+    take: &mut impl FnMut(&mut RowCheck, &mut Index),
+) -> Result<usize> {
+    let rows = usize::try_from(checked.entries())?;
+    let concurrent = crate::par::worth_it(checked.register_len());
+    let mut blocks = checked.rows();
+    let broken = |e: anyhow::Error| {
+        anyhow::anyhow!(
+            "cannot read the register's cache {}: {e:#}\n  hint: delete it (the next scan of the register makes it again), or set PIPE_CACHE=0",
+            crate::summary::path_for(&p.register.path).display()
+        )
+    };
+    if !concurrent {
+        let mut r = RowCheck::default();
+        while let Some(mut block) = blocks.next_block().map_err(broken)? {
+            while block.next_row(&mut r, p, file).map_err(broken)? {
+                take(&mut r, index);
+            }
+        }
+        return Ok(rows);
+    }
+    crate::par::pipelined(
+        |feed: &mut crate::par::Feed<crate::par::Reused<RowCheck>>| -> Result<()> {
+            let mut batch = crate::par::Reused::default();
+            while let Some(mut block) = blocks.next_block().map_err(broken)? {
+                while block.next_row(batch.slot(), p, file).map_err(broken)? {
+                    batch.keep();
+                    if batch.len() == ROWS_PER_BATCH && !feed.pass(&mut batch) {
+                        return Ok(());
+                    }
+                }
+            }
+            feed.pass(&mut batch);
+            Ok(())
+        },
+        |batch| take_all(batch, index, take),
+    )?;
+    Ok(rows)
+}
+
+/// The problems tied to no row, once every row is taken: the prospects only
+/// the journal knows, the leftovers of an interrupted write.
+fn leftovers(p: &Pipeline, index: &Index) -> Vec<Diagnostic> {
     let mut other = Vec::new();
     for (n, s) in index.seen.iter().enumerate() {
         let (last, line) = (s.last, s.journal_line.get());
@@ -383,7 +462,7 @@ pub fn scan_register(
     if backup.exists() {
         other.push(Diagnostic::warning(backup.display().to_string(), "interrupted-write", "a `pipe` command was interrupted: this is the register as it was before it").hint("run `pipe check` again after `pipe sync`; once the register is right, delete this file"));
     }
-    Ok(Ok((file, rows, other)))
+    other
 }
 
 impl RowCheck {

@@ -187,8 +187,9 @@ const JOURNAL_CACHE: &str = ".journal.csv.pipe-cache";
 const REGISTER_CACHE: &str = ".prospects.csv.pipe-cache";
 
 /// Runs every command without the caches, then with them on one thread and
-/// on two (made by the first command that reads each file, then read);
-/// compares.
+/// on two (made by the first command that reads each file, then read), and
+/// with the register's cache of each kind made before it: of checked rows
+/// (by `check`) and of prospects (by `list`); compares.
 fn same_with_the_cache(s: &Sandbox, what: &str) {
     let caches = [s.path(JOURNAL_CACHE), s.path(REGISTER_CACHE)];
     for cache in &caches {
@@ -210,6 +211,30 @@ fn same_with_the_cache(s: &Sandbox, what: &str) {
             let cached = run_with(s, &[("PIPE_CACHE", "1"), ("PIPE_THREADS", threads)], args);
             let shown = format!("{what}: PIPE_THREADS={threads} pipe {}", args.join(" "));
             assert_same(&shown, plain, &cached);
+        }
+    }
+    let makers: [(&[&str], u8); 2] = [
+        (&["check"], ROWS),
+        (&["list", "--format", "csv"], PROSPECTS),
+    ];
+    for (maker, kind) in makers {
+        let _ = std::fs::remove_file(&caches[1]);
+        run_with(s, &[("PIPE_CACHE", "1")], maker);
+        // None for a register that cannot be read, or (of rows) has a row of the wrong width.
+        let Ok(made) = std::fs::read(&caches[1]) else {
+            continue;
+        };
+        assert_eq!(made[REGISTER_KIND], kind, "{what}: made by {maker:?}");
+        for threads in ["1", "2"] {
+            for (args, plain) in COMMANDS.iter().zip(&plain) {
+                s.write(REGISTER_CACHE, &made);
+                let cached = run_with(s, &[("PIPE_CACHE", "1"), ("PIPE_THREADS", threads)], args);
+                let shown = format!(
+                    "{what}: cache of kind {kind}, PIPE_THREADS={threads} pipe {}",
+                    args.join(" ")
+                );
+                assert_same(&shown, plain, &cached);
+            }
         }
     }
 }
@@ -275,7 +300,11 @@ fn every_fixture_gives_the_same_output_with_the_cache() {
 /// Where the header of the register's cache keeps the register's length and
 /// hash (after its magic and fingerprint), and where its body starts.
 const REGISTER_STAMP: std::ops::Range<usize> = 24..48;
-const REGISTER_BODY: usize = 88;
+const REGISTER_BODY: usize = 96;
+/// Where it says what it holds: prospects, or every row as checked.
+const REGISTER_KIND: usize = 64;
+const PROSPECTS: u8 = 0;
+const ROWS: u8 = 1;
 
 /// The register's cache stands for the register it was made from, and for
 /// no other: it is used (shown here with one made for another register and
@@ -379,6 +408,107 @@ fn the_register_cache_is_used_for_its_register_only() {
     let remade = s.read(REGISTER_CACHE);
     assert_ne!(remade[8..24], cache[8..24], "another fingerprint");
     assert_eq!(remade[24..], cache[24..], "the same rows");
+}
+
+/// A row's own diagnostics of every kind kept, where they point included:
+/// `check`, `alerts` and `triage` read from the register's cache of checked
+/// rows what they read from the register, on one thread and two; a row of
+/// the wrong width makes no such cache (a scan of prospects reads it and
+/// `check` does not), and a damaged one is never used.
+#[test]
+fn the_register_cache_keeps_every_row_as_checked() {
+    let s = Sandbox::fixture("alerts-invalid");
+    let config = s.read_string("pipeline.toml");
+    s.write(
+        "pipeline.toml",
+        config.replacen("[register]\n", "[register]\nencoding = \"utf-8\"\n", 1),
+    );
+    // The company first, so that an id's place depends on the cells before it.
+    let rows: &[&[u8]] = &[
+        b"company,id,stage,stage_since,owner,amount,probability\n",
+        b"Good,A1,new,2026-11-20,ann,100,50\n",
+        b"Unknown Stage,A2,newish,2026-11-20,ann,100,\n",
+        b"Bad Date,A3,new,2026-13-40,bob,100,\n",
+        b"\"Dupli\ncate, \"\"twice\"\"\",A1,new,2026-11-20,bob,100,\n",
+        b"No Owner,A6,new,2026-11-20,,100,\n",
+        b"Bad Amount,A7,won,2026-11-20,bob,lots,\n",
+        b"\"Two\nlines, one cell\",A8,new,2026-11-20,ann,100,\n",
+        b"No Id,,new,2026-11-20,ann,100,\n",
+        b"No Stage,A9,,2026-11-20,ann,100,\n",
+        b"Caf\xe9,A10,new,2026-11-20,ann,100,\n",
+        b" Spaced , A11 ,New,2026-11-20,ann ,100,\n",
+        b"\"Quoted \"\"name\"\"\",A12,won,2026-11-20,bob,100,cent\n",
+        b"\"Multi\nline\nname\",\"A13\",\"new\",2026-11-20,,,\n",
+        b"Last,A14,won,2026-11-20,bob,100,75\n",
+        b"\"Dupli\ncate\",A8,won,2026-11-20,bob,100,75\n",
+    ];
+    s.write("prospects.csv", rows.concat());
+    let commands: &[&[&str]] = &[
+        &["check"],
+        &["check", "--format", "json"],
+        &["alerts", "--format", "json"],
+        &["alerts", "--rule", "invalid_row"],
+        &["triage"],
+        &["list", "--format", "csv"],
+        &["report", "funnel", "--format", "csv"],
+    ];
+    let plain: Vec<Run> = commands
+        .iter()
+        .map(|args| run_with(&s, &[("PIPE_CACHE", "0")], args))
+        .collect();
+    let check = &plain[1].stdout;
+    for code in [
+        "unknown-stage",
+        "bad-date",
+        "duplicate-id",
+        "missing-field",
+        "bad-amount",
+        "missing-id",
+        "missing-stage",
+        "bad-encoding",
+        "bad-probability",
+    ] {
+        assert!(check.contains(&format!("\"{code}\"")), "{code}: {check}");
+    }
+    run_with(&s, &[("PIPE_CACHE", "1")], &["check"]).expect(1);
+    let made = s.read(REGISTER_CACHE);
+    assert_eq!(made[REGISTER_KIND], ROWS, "made by check");
+    for threads in ["1", "2"] {
+        for (args, plain) in commands.iter().zip(&plain) {
+            s.write(REGISTER_CACHE, &made);
+            let cached = run_with(&s, &[("PIPE_CACHE", "1"), ("PIPE_THREADS", threads)], args);
+            assert_same(&format!("{threads} threads: {args:?}"), plain, &cached);
+        }
+    }
+
+    // Damaged, it is not used: `check` reads the register, and makes it again.
+    for at in [REGISTER_BODY + 3, made.len() / 2, made.len() - 1] {
+        let mut damaged = made.clone();
+        damaged[at] ^= 0x04;
+        s.write(REGISTER_CACHE, &damaged);
+        let run = run_with(&s, &[("PIPE_CACHE", "1")], &["check", "--format", "json"]);
+        assert_same(&format!("damaged at {at}"), &plain[1], &run);
+        assert_eq!(s.read(REGISTER_CACHE), made, "made again");
+    }
+
+    // A row of the wrong width: `check` makes no cache of rows.
+    let _ = std::fs::remove_file(s.path(REGISTER_CACHE));
+    s.write(
+        "prospects.csv",
+        [&rows.concat()[..], b"Short,A15,new,2026-11-20,ann\n"].concat(),
+    );
+    let wide = run_with(&s, &[("PIPE_CACHE", "0")], &["check"]).expect(1);
+    assert!(
+        wide.stdout.contains("this row has 5 cells"),
+        "{}",
+        wide.stdout
+    );
+    assert_same(
+        "a short row",
+        &wide,
+        &run_with(&s, &[("PIPE_CACHE", "1")], &["check"]),
+    );
+    assert!(!s.path(REGISTER_CACHE).exists(), "no cache of rows");
 }
 
 /// The same text with every prospect's number doubled (`P-0042` becomes
