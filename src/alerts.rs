@@ -18,7 +18,7 @@ use crate::validation::RowCheck;
 use crate::words::{self, pick};
 use chrono::NaiveDate;
 use serde_json::{Value, json};
-use std::rc::Rc;
+use std::sync::Arc;
 
 pub mod history;
 pub mod report;
@@ -209,7 +209,7 @@ impl Finding {
 #[derive(Debug, Clone)]
 pub struct Alert {
     pub severity: Severity,
-    pub who: Rc<Who>,
+    pub who: Arc<Who>,
     /// The stage the row is in, when it names one.
     pub stage: Option<usize>,
     pub finding: Finding,
@@ -540,12 +540,12 @@ pub fn evaluate_with(
     if found.is_empty() {
         return Ok(Vec::new());
     }
-    let who = Rc::new(Who::new(&x.id, x.display_name(), &x.owner, ""));
+    let who = Arc::new(Who::new(&x.id, x.display_name(), &x.owner, ""));
     Ok(found
         .into_iter()
         .map(|(s, finding)| Alert {
             severity: s.severity,
-            who: Rc::clone(&who),
+            who: Arc::clone(&who),
             stage: Some(x.stage),
             finding,
             realert_after: s.realert_after,
@@ -921,11 +921,11 @@ pub fn invalid_row(p: &Pipeline, row: &RowCheck) -> Vec<Alert> {
     } else {
         &row.stage_text
     };
-    let who = Rc::new(Who::new(&row.id, &row.name, &row.owner, stage_cell));
+    let who = Arc::new(Who::new(&row.id, &row.name, &row.owner, stage_cell));
     row.errors()
         .map(|d| Alert {
             severity: s.severity,
-            who: Rc::clone(&who),
+            who: Arc::clone(&who),
             stage: row.stage,
             finding: Finding::InvalidRow(Box::new(Invalid {
                 code: d.code,

@@ -991,6 +991,67 @@ fn a_reader_that_stops_early_ends_the_command_quietly() {
     }
 }
 
+/// `alerts` raises on one thread and writes on another for a large register:
+/// the files it writes (each salesperson's report, the state of
+/// `--new-only`) are those written on one thread, on a first run and on
+/// the next one that reads the state.
+#[test]
+fn alerts_write_their_files_alike_on_one_thread_and_two() {
+    let s = generated(3_000, 13);
+    let runs: [&[&str]; 3] = [
+        &[
+            "alerts",
+            "--new-only",
+            "--state",
+            "state.json",
+            "--format",
+            "csv",
+        ],
+        &[
+            "alerts",
+            "--split-by",
+            "owner",
+            "--out-dir",
+            "out",
+            "--format",
+            "json",
+        ],
+        &[
+            "alerts",
+            "--split-by",
+            "owner",
+            "--out-dir",
+            "out",
+            "--new-only",
+            "--state",
+            "state.json",
+            "--severity",
+            "critical",
+        ],
+    ];
+    let first = runs.map(|args| write_both_ways(&s, args, "first run"));
+    assert!(first[0].stdout.lines().count() > 100, "{}", first[0].stdout);
+    assert!(first[1].stderr.starts_with("wrote "), "{}", first[1].stderr);
+    run_with(
+        &s,
+        &[],
+        &[
+            "alerts",
+            "--new-only",
+            "--state",
+            "state.json",
+            "--rule",
+            "stale",
+        ],
+    )
+    .expect(0);
+    let again = runs.map(|args| write_both_ways(&s, args, "with a state"));
+    assert!(
+        again[0].stdout.lines().count() < first[0].stdout.lines().count(),
+        "the stale alerts reported are held back"
+    );
+}
+
 /// Runs a writing command on two copies of `s`, one on one thread and one
 /// on two (the register read in two halves at once); both must print the
 /// same, exit alike and leave the same register and journal, byte for byte.

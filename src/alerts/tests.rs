@@ -400,7 +400,7 @@ fn alerts_sort_critical_first_then_by_line_then_by_rule() {
     let one = evaluate(&p, &x, &[], d("2026-12-01"), 2).remove(0);
     let make = |name: &str, line: u64, finding: Finding, severity: Severity| {
         let mut a = one.clone();
-        a.who = std::rc::Rc::new(Who::new("P-1", name, "", ""));
+        a.who = std::sync::Arc::new(Who::new("P-1", name, "", ""));
         (a.line, a.finding, a.severity) = (line, finding, severity);
         a
     };
@@ -433,7 +433,7 @@ fn the_writer_orders_alerts_as_raised_whether_they_spill_to_disk_or_not() {
     for n in 0..1500u64 {
         let mut a = one.clone();
         let name = format!("Ann \"{n}\", née\nLeroy");
-        a.who = std::rc::Rc::new(Who::new(&format!("P-{n}"), &name, "Zoé", ""));
+        a.who = std::sync::Arc::new(Who::new(&format!("P-{n}"), &name, "Zoé", ""));
         a.line = n + 2;
         a.severity = if n % 7 == 3 || n % 11 == 0 {
             Severity::Critical

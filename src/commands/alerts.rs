@@ -142,10 +142,10 @@ fn raise_open<'s, S: Shows>(
             });
             Ok((fresh(), None, remember))
         },
-        |(shows, failed, remember): &mut Sink<'s, S>, mut found| {
+        |(shows, failed, remember): &mut Sink<'s, S>, found: &mut [Alert]| {
             // In rule order within the row, as [`alerts::sort`] leaves them.
             found.sort_by_key(Alert::rule);
-            for x in &mut found {
+            for x in found.iter_mut() {
                 if let Some((_, repeats)) = remember {
                     repeats.number(p, x);
                 }
@@ -299,15 +299,50 @@ fn write_file(path: &Path, report: Writer) -> Result<()> {
 /// to `each`, in register order, into what `start` makes. The rules read
 /// the journal's briefs; when one falls short, what was made is dropped and
 /// the run starts again from the full history.
+///
+/// For a large register the alerts are raised on a second thread and taken
+/// by `each` on this one as they come, a batch at a time: writing them out
+/// costs about as much as raising them.
 fn raise_into<S>(
     ctx: &Context,
     mut start: impl FnMut() -> Result<S>,
-    mut each: impl FnMut(&mut S, Vec<Alert>),
+    mut each: impl FnMut(&mut S, &mut [Alert]),
 ) -> Result<S> {
     let full = std::env::var_os("PIPE_HISTORY").is_some_and(|v| v == "full");
+    let len = std::fs::metadata(&ctx.pipeline.register.path).map_or(0, |m| m.len());
+    let concurrent = crate::par::worth_it(len);
     for full in [full, true] {
         let mut sink = start()?;
-        if let Some((journal, errors)) = raise(ctx, full, &mut |found| each(&mut sink, found))? {
+        let raised = if concurrent {
+            crate::par::pipelined(
+                |feed: &mut crate::par::Feed<Found>| {
+                    let mut batch = Found::default();
+                    let mut taken = true;
+                    let raised = raise(ctx, full, &mut |mut found| {
+                        // A row without alerts has nothing to take.
+                        if taken && !found.is_empty() {
+                            batch.alerts.append(&mut found);
+                            batch.ends.push(batch.alerts.len());
+                            if batch.alerts.len() >= ALERTS_PER_BATCH {
+                                taken = feed.pass(&mut batch);
+                            }
+                        }
+                    })?;
+                    feed.pass(&mut batch);
+                    Ok(raised)
+                },
+                |batch| {
+                    let mut start = 0;
+                    for &end in &batch.ends {
+                        each(&mut sink, &mut batch.alerts[start..end]);
+                        start = end;
+                    }
+                },
+            )?
+        } else {
+            raise(ctx, full, &mut |mut found| each(&mut sink, &mut found))?
+        };
+        if let Some((journal, errors)) = raised {
             if errors > 0 {
                 eprintln!(
                     "pipe: warning: {journal} has {errors} unreadable entr{}; decision_slipped counts the others\n  hint: `pipe check` lists them",
@@ -318,6 +353,24 @@ fn raise_into<S>(
         }
     }
     unreachable!("the full history answers every question the rules ask")
+}
+
+/// How many alerts the raising thread hands over at a time.
+const ALERTS_PER_BATCH: usize = 1024;
+
+/// The alerts of a run of rows, raised on one thread for another to take.
+#[derive(Default)]
+struct Found {
+    alerts: Vec<Alert>,
+    /// Where each row's alerts end.
+    ends: Vec<usize>,
+}
+
+impl crate::par::Batch for Found {
+    fn clear(&mut self) {
+        self.alerts.clear();
+        self.ends.clear();
+    }
 }
 
 /// One pass over the journal gives the index `pipe check` uses and what the
