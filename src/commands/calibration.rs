@@ -76,12 +76,21 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let filter = Filter::new(p, &[], a.owner.as_deref(), a.product.as_deref(), None)?;
     let all = a.owner.is_none() && a.product.is_none();
     let mut kept: HashSet<String, foldhash::fast::RandomState> = HashSet::default();
-    let skipped = Prospect::scan(p, |x| {
-        if !all && filter.accepts(p, x) {
-            kept.insert(x.id.clone());
-        }
-    })?;
-    let (events, journal) = Journal::effective_stage_events_at(&p.register.journal, p)?;
+    // The register and the journal are read at once, for a large register.
+    let (read, skipped) = crate::par::beside(
+        crate::par::worth_it(std::fs::metadata(&p.register.path).map_or(0, |m| m.len())),
+        "pipe-journal",
+        || Journal::effective_stage_events_at(&p.register.journal, p),
+        || {
+            Prospect::scan(p, |x| {
+                if !all && filter.accepts(p, x) {
+                    kept.insert(x.id.clone());
+                }
+            })
+        },
+    );
+    let skipped = skipped?;
+    let (events, journal) = read?;
     let report = Calibration::compute(
         p,
         &events,

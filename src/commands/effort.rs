@@ -81,18 +81,27 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let period = period(&ctx, a.from.as_deref(), a.to.as_deref())?;
     let filter = Filter::new(p, &[], a.owner.as_deref(), a.product.as_deref(), None)?;
     let mut amounts = Amounts::default();
-    let skipped = Prospect::scan(p, |x| {
-        if filter.accepts(p, x) {
-            amounts.insert(&x.id, x.amount);
-        }
-    })?;
+    // The register and the journal are read at once, for a large register.
+    let (read, skipped) = crate::par::beside(
+        crate::par::worth_it(std::fs::metadata(&p.register.path).map_or(0, |m| m.len())),
+        "pipe-journal",
+        || Journal::effective_stage_events_at(&p.register.journal, p),
+        || {
+            Prospect::scan(p, |x| {
+                if filter.accepts(p, x) {
+                    amounts.insert(&x.id, x.amount);
+                }
+            })
+        },
+    );
+    let skipped = skipped?;
+    let (events, journal) = read?;
     let scope = Scope {
         amounts,
         all: a.owner.is_none() && a.product.is_none(),
         owner: a.owner.clone(),
         product: a.product.clone(),
     };
-    let (events, journal) = Journal::effective_stage_events_at(&p.register.journal, p)?;
     let (log, ldiags) = ActivityLog::read(cfg)?;
     let effort = Effort::compute(p, &events, &log.activities, &scope, period);
     let plan = target
