@@ -101,16 +101,33 @@ pub fn iso(d: NaiveDate) -> String {
 
 /// A date as `date` writes it in `locale`.
 fn date_in(locale: Locale, d: NaiveDate) -> String {
+    let mut out = String::with_capacity(10);
+    push_date(&mut out, locale, d);
+    out
+}
+
+/// Appends a date as [`date`] writes it in `locale`, with no allocation of
+/// its own (a report or a list writes a great many dates).
+pub fn push_date(out: &mut String, locale: Locale, d: NaiveDate) {
     use chrono::Datelike;
     let (y, m, day) = (d.year(), d.month(), d.day());
-    // Four-digit years directly (a report writes a great many dates);
-    // chrono's padding and signs for the others.
-    match (locale, (0..=9999).contains(&y)) {
-        (Locale::Fr, true) => format!("{day:02}/{m:02}/{y:04}"),
-        (Locale::En, true) => format!("{y:04}-{m:02}-{day:02}"),
-        (Locale::Fr, false) => d.format("%d/%m/%Y").to_string(),
-        (Locale::En, false) => d.format("%Y-%m-%d").to_string(),
-    }
+    // Four-digit years digit by digit; chrono's padding and signs for the others.
+    let Ok(y @ 0..=9999) = u32::try_from(y) else {
+        let shown = match locale {
+            Locale::Fr => d.format("%d/%m/%Y"),
+            Locale::En => d.format("%Y-%m-%d"),
+        };
+        out.push_str(&shown.to_string());
+        return;
+    };
+    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+    let year = [digit(y / 1000), digit(y / 100), digit(y / 10), digit(y)];
+    let (month, day) = ([digit(m / 10), digit(m)], [digit(day / 10), digit(day)]);
+    let parts: [&[char]; 5] = match locale {
+        Locale::Fr => [&day, &['/'], &month, &['/'], &year],
+        Locale::En => [&year, &['-'], &month, &['-'], &day],
+    };
+    out.extend(parts.into_iter().flatten());
 }
 
 pub fn opt_date(p: &Pipeline, d: Option<NaiveDate>) -> String {
@@ -205,6 +222,10 @@ mod tests {
             assert_eq!(date_in(Locale::Fr, d), d.format("%d/%m/%Y").to_string());
             assert_eq!(date_in(Locale::En, d), d.format("%Y-%m-%d").to_string());
             assert_eq!(iso(d), d.to_string());
+            // Appended to what is there.
+            let mut out = String::from("le ");
+            push_date(&mut out, Locale::Fr, d);
+            assert_eq!(out, format!("le {}", d.format("%d/%m/%Y")));
         }
     }
 }

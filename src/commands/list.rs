@@ -130,10 +130,11 @@ fn write_rows(
     } else {
         let mut w = output::csv_writer_to(excel, &mut *out)?;
         render::write_safe_record(&mut w, CSV_HEADERS)?;
+        let mut buf = String::new();
         let skipped = Prospect::scan_from(reader, p, |x| {
             if failed.is_none()
                 && filter.accepts(p, x)
-                && let Err(e) = write_csv_row(&mut w, p, x)
+                && let Err(e) = write_csv_row(&mut w, p, x, &mut buf)
             {
                 failed = Some(e);
             }
@@ -234,30 +235,64 @@ const CSV_HEADERS: [&str; 13] = [
     "created",
 ];
 
-fn write_csv_row<W: Write>(w: &mut csv::Writer<W>, p: &Pipeline, x: &Prospect) -> Result<()> {
-    let d = |d: Option<chrono::NaiveDate>| d.map(render::iso).unwrap_or_default();
-    let n = |v: Option<rust_decimal::Decimal>| v.map(|v| v.to_string()).unwrap_or_default();
-    let products: Vec<&str> = x
-        .products
-        .iter()
-        .map(|&i| p.products[i].id.as_str())
-        .collect();
+fn write_csv_row<W: Write>(
+    w: &mut csv::Writer<W>,
+    p: &Pipeline,
+    x: &Prospect,
+    buf: &mut String,
+) -> Result<()> {
+    use std::fmt::Write as _;
+    // The cells made here are written end to end into `buf`, reused from
+    // row to row, and cut out of it once all are there.
+    buf.clear();
+    let date = |buf: &mut String, d: Option<chrono::NaiveDate>| {
+        let start = buf.len();
+        if let Some(d) = d {
+            render::push_date(buf, crate::pipeline::Locale::En, d);
+        }
+        start..buf.len()
+    };
+    let number = |buf: &mut String, v: Option<rust_decimal::Decimal>| {
+        let start = buf.len();
+        if let Some(v) = v {
+            // Writing to a String cannot fail.
+            let _ = write!(buf, "{v}");
+        }
+        start..buf.len()
+    };
+    let stage_since = date(buf, x.stage_since);
+    let amount = number(buf, x.amount);
+    let probability = number(buf, x.probability);
+    let expected_close = date(buf, x.expected_close);
+    let next_action = date(buf, x.next_action);
+    let products = {
+        let start = buf.len();
+        for (k, &i) in x.products.iter().enumerate() {
+            if k > 0 {
+                buf.push('|');
+            }
+            buf.push_str(&p.products[i].id);
+        }
+        start..buf.len()
+    };
+    let created = date(buf, x.created);
+    let buf = buf.as_str();
     render::write_safe_record(
         w,
         [
             x.id.as_str(),
             &p.stages[x.stage].id,
-            &d(x.stage_since),
+            &buf[stage_since],
             &x.name,
             &x.company,
             &x.owner,
-            &n(x.amount),
-            &n(x.probability),
-            &d(x.expected_close),
-            &d(x.next_action),
-            &products.join("|"),
+            &buf[amount],
+            &buf[probability],
+            &buf[expected_close],
+            &buf[next_action],
+            &buf[products],
             &x.lost_reason,
-            &d(x.created),
+            &buf[created],
         ],
     )?;
     Ok(())
