@@ -262,6 +262,8 @@ pub struct Early {
     thread: Option<JoinHandle<Option<Checked>>>,
     /// Dropped, it lets the thread start hashing ([`Early::hold`]).
     go: Option<std::sync::mpsc::Sender<()>>,
+    /// Only a cache of checked rows will do ([`Early::start_rows`]).
+    rows: bool,
 }
 
 impl Early {
@@ -273,14 +275,37 @@ impl Early {
     /// command must start again from the register when the scan fails with
     /// [`Damaged`].
     pub fn start(p: &Pipeline) -> Early {
-        let Some(wanted) = Wanted::of(p, true) else {
-            return Early::none();
+        match Wanted::of(p, true) {
+            Some(wanted) => Early::spawn(wanted),
+            None => Early::none(),
+        }
+    }
+
+    /// [`Early::start`] for a scan that checks every row
+    /// ([`crate::validation::scan_register`]): only a cache of checked rows
+    /// will do, and its contents are checked before any row is used, on
+    /// the thread, so the caller never starts again.
+    pub fn start_rows(p: &Pipeline) -> Early {
+        let Some(mut wanted) = Wanted::of(p, false) else {
+            return Early {
+                rows: true,
+                ..Early::none()
+            };
         };
+        wanted.rows = true;
+        Early::spawn(wanted)
+    }
+
+    fn spawn(wanted: Wanted) -> Early {
         // No second thread where `PIPE_THREADS=1` or the register is small:
         // the check is then made, whole, when the register is read.
+        let rows = wanted.rows;
         let len = std::fs::metadata(&wanted.register).map_or(0, |m| m.len());
         if !wanted.cache.exists() || !crate::par::worth_it(len) {
-            return Early::none();
+            return Early {
+                rows,
+                ..Early::none()
+            };
         }
         let (go, wait) = std::sync::mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
@@ -294,6 +319,7 @@ impl Early {
         Early {
             thread,
             go: Some(go),
+            rows,
         }
     }
 
@@ -302,6 +328,7 @@ impl Early {
         Early {
             thread: None,
             go: None,
+            rows: false,
         }
     }
 
@@ -322,18 +349,13 @@ impl Early {
                 Ok(checked) => checked,
                 Err(panic) => std::panic::resume_unwind(panic),
             },
-            None => Wanted::of(p, false)?.check(),
+            None => {
+                let mut wanted = Wanted::of(p, false)?;
+                wanted.rows = self.rows;
+                wanted.check()
+            }
         }
     }
-}
-
-/// The register's cache of checked rows ([`Kind::Rows`]), made under this
-/// pipeline for the register as it is now, its contents checked: what
-/// `pipe check` needs to know of each row without reading it again.
-pub fn checked_rows(p: &Pipeline) -> Option<Checked> {
-    let mut wanted = Wanted::of(p, false)?;
-    wanted.rows = true;
-    wanted.check()
 }
 
 impl Checked {

@@ -140,12 +140,15 @@ impl Index {
         self.seen[n].journal_line = Line::new(line);
     }
 
-    /// Streams the journal into an index; the scan's count and diagnostics come with it.
-    pub fn scan(p: &Pipeline) -> Result<(Index, journal::Scan)> {
+    /// Streams the journal into an index; the scan's count and diagnostics
+    /// come with it. `hold` is dropped once the journal's bytes are checked
+    /// ([`digest::scan_holding`]).
+    pub fn scan(p: &Pipeline, hold: Option<digest::Hold>) -> Result<(Index, journal::Scan)> {
         let file = p.register.journal.display().to_string();
-        let (mut index, ids, scan) = digest::scan(
+        let (mut index, ids, scan) = digest::scan_holding(
             &p.register.journal,
             p,
+            hold,
             || Index::new(file.clone()),
             |index, s| index.take(s),
         )?;
@@ -243,9 +246,10 @@ pub type Scanned = (String, usize, Vec<Diagnostic>);
 pub fn scan_register(
     p: &Pipeline,
     index: &mut Index,
+    early: crate::summary::Early,
     mut visit: impl FnMut(&mut RowCheck),
 ) -> Result<Result<Scanned, Diagnostic>> {
-    if let Some(checked) = crate::summary::checked_rows(p) {
+    if let Some(checked) = early.finish(p) {
         let file = p.register.path.display().to_string();
         let mut take = |r: &mut RowCheck, index: &mut Index| {
             index_row(r, p, &file, index);

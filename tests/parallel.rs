@@ -481,14 +481,22 @@ fn the_register_cache_keeps_every_row_as_checked() {
         }
     }
 
-    // Damaged, it is not used: `check` reads the register, and makes it again.
+    // Damaged, it is not used: `check` reads the register, and makes it
+    // again (checked on this thread, or on another while the journal is read).
     for at in [REGISTER_BODY + 3, made.len() / 2, made.len() - 1] {
         let mut damaged = made.clone();
         damaged[at] ^= 0x04;
-        s.write(REGISTER_CACHE, &damaged);
-        let run = run_with(&s, &[("PIPE_CACHE", "1")], &["check", "--format", "json"]);
-        assert_same(&format!("damaged at {at}"), &plain[1], &run);
-        assert_eq!(s.read(REGISTER_CACHE), made, "made again");
+        for threads in ["1", "2"] {
+            s.write(REGISTER_CACHE, &damaged);
+            let env = [("PIPE_CACHE", "1"), ("PIPE_THREADS", threads)];
+            let run = run_with(&s, &env, &["check", "--format", "json"]);
+            assert_same(
+                &format!("damaged at {at}, {threads} threads"),
+                &plain[1],
+                &run,
+            );
+            assert_eq!(s.read(REGISTER_CACHE), made, "made again");
+        }
     }
 
     // A row of the wrong width: `check` makes no cache of rows.

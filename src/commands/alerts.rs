@@ -385,9 +385,12 @@ fn raise(
 ) -> Result<Option<(String, usize)>> {
     let p = &ctx.pipeline;
     let file = p.register.journal.display().to_string();
-    let ((mut index, past), ids, scan) = digest::scan(
+    // The register's cache is checked on another thread while the journal is read.
+    let mut early = crate::summary::Early::start_rows(p);
+    let ((mut index, past), ids, scan) = digest::scan_holding(
         &p.register.journal,
         p,
+        early.hold(),
         || {
             (
                 validation::Index::new(file.clone()),
@@ -408,7 +411,7 @@ fn raise(
         .filter(|d| d.severity == DiagSeverity::Error)
         .count();
     let mut short = false;
-    validation::scan_register(p, &mut index, |row| {
+    validation::scan_register(p, &mut index, early, |row| {
         if short {
             return;
         }

@@ -69,10 +69,12 @@ fn plural(n: usize) -> &'static str {
 /// file order. Streams the register and the journal: what it keeps is the
 /// problems found and a few bytes a prospect.
 pub fn check(p: &Pipeline) -> Result<(Vec<Diagnostic>, String)> {
-    let (mut index, scan) = validation::Index::scan(p)?;
+    // The register's cache is checked on another thread while the journal is read.
+    let mut early = crate::summary::Early::start_rows(p);
+    let (mut index, scan) = validation::Index::scan(p, early.hold())?;
     let mut diags = scan.diags;
     let (file, rows, other) =
-        match validation::scan_register(p, &mut index, |r| diags.append(&mut r.diags))? {
+        match validation::scan_register(p, &mut index, early, |r| diags.append(&mut r.diags))? {
             Ok(found) => found,
             Err(d) => {
                 let summary = format!("{} cannot be read", d.file);

@@ -42,10 +42,11 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let p = &ctx.pipeline;
     let format = a.output.resolve(&Format::LISTS)?;
     // The register streams past its checks; only the rows to triage are kept.
-    let (mut index, _) = validation::Index::scan(p)?;
+    let mut early = crate::summary::Early::start_rows(p);
+    let (mut index, _) = validation::Index::scan(p, early.hold())?;
     let owner = a.owner.as_deref().map(crate::text::fold);
     let mut items = Vec::new();
-    validation::scan_register(p, &mut index, |row| {
+    validation::scan_register(p, &mut index, early, |row| {
         items.extend(triage::item(p, row, ctx.today, owner.as_deref()))
     })?
     .map_err(|d| invalid(d.to_string()))?;
