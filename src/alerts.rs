@@ -489,7 +489,7 @@ impl<'a> Facts<'a> {
     }
 
     fn calendar(&self, s: &RuleSettings) -> Calendar<'_> {
-        Calendar::new(s.business_days, &self.p.alerts.holidays)
+        Calendar::new(s.business_days, &self.p.alerts.working_holidays)
     }
 }
 

@@ -65,7 +65,7 @@ impl Fact {
         if field != Field::ExpectedClose.key() {
             return None;
         }
-        let day = |s: &str| NaiveDate::parse_from_str(s.trim(), crate::dates::ISO).ok();
+        let day = |s: &str| crate::dates::parse_iso(s.trim());
         Some(Fact::Decision {
             date,
             undo: kind == Kind::Undo,
@@ -94,7 +94,7 @@ impl Fact {
                 if name != Field::ExpectedClose.key() {
                     return None;
                 }
-                let day = |s: &str| NaiveDate::parse_from_str(s.trim(), crate::dates::ISO).ok();
+                let day = |s: &str| crate::dates::parse_iso(s.trim());
                 Some(Fact::Decision {
                     date: s.date,
                     undo: s.kind == Kind::Undo,

@@ -192,6 +192,24 @@ fn next_action_overdue_counts_working_days_past_its_grace() {
 }
 
 #[test]
+fn a_holiday_on_a_weekend_takes_off_no_working_day() {
+    let with_saturday = PIPELINE.replace(
+        "holidays = [\"2026-11-11\"]",
+        "holidays = [\"2026-11-14\", \"2026-11-11\"]",
+    );
+    let p =
+        Pipeline::from_str(&with_saturday, Path::new("p.toml")).unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(p.alerts.holidays, [d("2026-11-11"), d("2026-11-14")]);
+    assert_eq!(p.alerts.working_holidays, [d("2026-11-11")]);
+    let mut x = prospect(&p, "hot");
+    x.next_action = Some(d("2026-11-10"));
+    assert!(rules(&p, &x, &[], "2026-11-12").is_empty());
+    assert_eq!(rules(&p, &x, &[], "2026-11-13"), ["next_action_overdue"]);
+    let a = evaluate(&p, &x, &[], d("2026-11-17"), 2);
+    assert_eq!(a[0].value().plain, "4");
+}
+
+#[test]
 fn no_next_action_replaces_missing_field_for_that_field() {
     let p = pipeline();
     let mut x = prospect(&p, "new");

@@ -7,7 +7,7 @@ use super::{Horizon, Validator};
 use crate::dates::DateFormats;
 use crate::term::{Term, Unit};
 use crate::text::{fold, or_list, suggest};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
@@ -150,6 +150,9 @@ pub const DEFAULT_SLIPS: u32 = 3;
 pub struct AlertsConfig {
     /// Days that are not working days when `business_days` is on, sorted.
     pub holidays: Vec<NaiveDate>,
+    /// Those of them from Monday to Friday, sorted: the days they take off
+    /// a count of working days ([`crate::calendar::Calendar`]).
+    pub working_holidays: Vec<NaiveDate>,
     /// Each rule's settings before any stage overrides them, in [`Rule::ALL`] order.
     pub rules: Vec<RuleSettings>,
 }
@@ -267,7 +270,16 @@ impl Validator<'_> {
             }
             rules.push(s);
         }
-        AlertsConfig { holidays, rules }
+        let working_holidays = holidays
+            .iter()
+            .copied()
+            .filter(|d| !matches!(d.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun))
+            .collect();
+        AlertsConfig {
+            holidays,
+            working_holidays,
+            rules,
+        }
     }
 
     /// Validates a stage's `alerts` table over the company-wide settings.
