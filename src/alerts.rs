@@ -35,34 +35,59 @@ pub struct Measure {
     number: Option<i64>,
 }
 
-impl Measure {
+/// A figure before it is written out ([`Figure::write`], [`Figure::measure`]).
+enum Figure {
     /// A whole number: days, or a count.
-    fn whole(n: i64) -> Measure {
-        Measure {
-            plain: n.to_string(),
-            number: Some(n),
-        }
+    Whole(i64),
+    Date(NaiveDate),
+    /// A term, and whether it counts working days.
+    Term(Term, bool),
+    Text(String),
+    Word(&'static str),
+}
+
+impl Figure {
+    /// Appends the figure's plain text: a CSV cell.
+    fn write(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        // Writing to a String cannot fail.
+        let _ = match self {
+            Figure::Whole(n) => write!(out, "{n}"),
+            Figure::Date(d) => {
+                render::push_date(out, Locale::En, *d);
+                Ok(())
+            }
+            Figure::Term(t, business) => {
+                let _ = write!(out, "{t}");
+                if *business && matches!(t.unit, Unit::Days | Unit::Weeks) {
+                    out.push_str(" (working days)");
+                }
+                Ok(())
+            }
+            Figure::Text(s) => out.write_str(s),
+            Figure::Word(s) => out.write_str(s),
+        };
     }
 
-    fn date(d: NaiveDate) -> Measure {
-        Measure::text(render::iso(d))
+    fn measure(self) -> Measure {
+        let number = match self {
+            Figure::Whole(n) => Some(n),
+            _ => None,
+        };
+        let plain = match self {
+            Figure::Text(s) => s,
+            Figure::Word(s) => s.to_string(),
+            other => {
+                let mut plain = String::new();
+                other.write(&mut plain);
+                plain
+            }
+        };
+        Measure { plain, number }
     }
+}
 
-    fn term(t: Term, business: bool) -> Measure {
-        Measure::text(if business && matches!(t.unit, Unit::Days | Unit::Weeks) {
-            format!("{t} (working days)")
-        } else {
-            t.to_string()
-        })
-    }
-
-    fn text(plain: impl Into<String>) -> Measure {
-        Measure {
-            plain: plain.into(),
-            number: None,
-        }
-    }
-
+impl Measure {
     /// The figure in JSON: a number, a string, or `null` for an empty text.
     pub fn json(&self) -> Value {
         match self.number {
@@ -310,8 +335,8 @@ impl Alert {
                 limit,
                 business,
             } => {
-                let days = words::days(p, *days, *business);
-                let date = render::date(p, *since);
+                let days = words::days_shown(p, *days, *business);
+                let date = render::date_shown(p, *since);
                 let term = words::counted_term(p, *limit, *business);
                 match p.locale {
                     Locale::Fr => write!(
@@ -329,7 +354,10 @@ impl Alert {
                 grace,
                 business,
             } => {
-                let (date, days) = (render::date(p, *close), words::days(p, *days, *business));
+                let (date, days) = (
+                    render::date_shown(p, *close),
+                    words::days_shown(p, *days, *business),
+                );
                 let _ = match p.locale {
                     Locale::Fr => write!(out, "décision prévue le {date}, dépassée de {days}"),
                     Locale::En => write!(out, "decision expected on {date}, now {days} past"),
@@ -355,7 +383,10 @@ impl Alert {
                 business,
             } => {
                 let name = words::field(p, Field::NextAction);
-                let (date, days) = (render::date(p, *due), words::days(p, *days, *business));
+                let (date, days) = (
+                    render::date_shown(p, *due),
+                    words::days_shown(p, *days, *business),
+                );
                 let _ = match p.locale {
                     Locale::Fr => write!(out, "{name} : {date}, en retard de {days}"),
                     Locale::En => write!(out, "{name}: {date}, {days} late"),
@@ -375,7 +406,7 @@ impl Alert {
                 }
             }
             Finding::SnoozedUntilPassed { until } => {
-                let date = render::date(p, *until);
+                let date = render::date_shown(p, *until);
                 match p.locale {
                     Locale::Fr => write!(
                         out,
@@ -396,9 +427,9 @@ impl Alert {
                 match slips.last {
                     Some((on, from, to)) => {
                         let (on, from, to) = (
-                            render::date(p, on),
-                            render::date(p, from),
-                            render::date(p, to),
+                            render::date_shown(p, on),
+                            render::date_shown(p, from),
+                            render::date_shown(p, to),
                         );
                         match p.locale {
                             Locale::Fr => {
@@ -426,40 +457,58 @@ impl Alert {
 
     /// The figure that broke the rule.
     pub fn value(&self) -> Measure {
+        self.value_figure().measure()
+    }
+
+    /// Appends [`Alert::value`]'s plain text.
+    pub fn write_value(&self, out: &mut String) {
+        self.value_figure().write(out);
+    }
+
+    fn value_figure(&self) -> Figure {
         match &self.finding {
             Finding::Stale { days, .. }
             | Finding::DecisionOverdue { days, .. }
-            | Finding::NextActionOverdue { days, .. } => Measure::whole(*days),
-            Finding::HorizonMismatch { close, .. } => Measure::date(*close),
-            Finding::MissingField(fld) => Measure::text(fld.key()),
-            Finding::NoNextAction => Measure::text(""),
-            Finding::SnoozedUntilPassed { until } => Measure::date(*until),
-            Finding::DecisionSlipped { slips, .. } => Measure::whole(i64::from(slips.count)),
-            Finding::InvalidRow(e) => Measure::text(e.code),
+            | Finding::NextActionOverdue { days, .. } => Figure::Whole(*days),
+            Finding::HorizonMismatch { close, .. } => Figure::Date(*close),
+            Finding::MissingField(fld) => Figure::Word(fld.key()),
+            Finding::NoNextAction => Figure::Word(""),
+            Finding::SnoozedUntilPassed { until } => Figure::Date(*until),
+            Finding::DecisionSlipped { slips, .. } => Figure::Whole(i64::from(slips.count)),
+            Finding::InvalidRow(e) => Figure::Word(e.code),
         }
     }
 
     /// The threshold the figure broke.
     pub fn threshold(&self, p: &Pipeline, today: NaiveDate) -> Measure {
+        self.threshold_figure(p, today).measure()
+    }
+
+    /// Appends [`Alert::threshold`]'s plain text.
+    pub fn write_threshold(&self, p: &Pipeline, today: NaiveDate, out: &mut String) {
+        self.threshold_figure(p, today).write(out);
+    }
+
+    fn threshold_figure(&self, p: &Pipeline, today: NaiveDate) -> Figure {
         match &self.finding {
             Finding::Stale {
                 limit, business, ..
-            } => Measure::term(*limit, *business),
+            } => Figure::Term(*limit, *business),
             Finding::DecisionOverdue {
                 grace, business, ..
             }
             | Finding::NextActionOverdue {
                 grace, business, ..
-            } => Measure::term(*grace, *business),
+            } => Figure::Term(*grace, *business),
             Finding::HorizonMismatch { close, suggestion } => {
                 let stage = self.stage.expect("a prospect's alert has a stage");
                 let m = describe_mismatch(p, stage, *close, suggestion.as_deref(), today);
-                Measure::text(m.bound)
+                Figure::Text(m.bound)
             }
-            Finding::MissingField(_) | Finding::NoNextAction => Measure::text("required"),
-            Finding::SnoozedUntilPassed { .. } => Measure::date(today),
-            Finding::DecisionSlipped { limit, .. } => Measure::whole(i64::from(*limit)),
-            Finding::InvalidRow(_) => Measure::text("pipe check"),
+            Finding::MissingField(_) | Finding::NoNextAction => Figure::Word("required"),
+            Finding::SnoozedUntilPassed { .. } => Figure::Date(today),
+            Finding::DecisionSlipped { limit, .. } => Figure::Whole(i64::from(*limit)),
+            Finding::InvalidRow(_) => Figure::Word("pipe check"),
         }
     }
 

@@ -94,9 +94,30 @@ pub fn date(p: &Pipeline, d: NaiveDate) -> String {
     date_in(p.locale, d)
 }
 
-/// An ISO date, `2026-11-27`.
-pub fn iso(d: NaiveDate) -> String {
-    date_in(Locale::En, d)
+/// [`date`] as a value written where it goes, with no allocation of its
+/// own for a year of four digits (alerts write a great many dates).
+pub fn date_shown(p: &Pipeline, d: NaiveDate) -> Shown {
+    date_shown_in(p.locale, d)
+}
+
+fn date_shown_in(locale: Locale, d: NaiveDate) -> Shown {
+    Shown { locale, d }
+}
+
+/// A date as the pipeline's locale writes it ([`date_shown`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Shown {
+    locale: Locale,
+    d: NaiveDate,
+}
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match digits(self.locale, self.d) {
+            Some(b) => f.write_str(std::str::from_utf8(&b).expect("ASCII digits")),
+            None => f.write_str(&date_in(self.locale, self.d)),
+        }
+    }
 }
 
 /// A date as `date` writes it in `locale`.
@@ -109,25 +130,45 @@ fn date_in(locale: Locale, d: NaiveDate) -> String {
 /// Appends a date as [`date`] writes it in `locale`, with no allocation of
 /// its own (a report or a list writes a great many dates).
 pub fn push_date(out: &mut String, locale: Locale, d: NaiveDate) {
+    match digits(locale, d) {
+        Some(b) => out.push_str(std::str::from_utf8(&b).expect("ASCII digits")),
+        None => {
+            let shown = match locale {
+                Locale::Fr => d.format("%d/%m/%Y"),
+                Locale::En => d.format("%Y-%m-%d"),
+            };
+            out.push_str(&shown.to_string());
+        }
+    }
+}
+
+/// A date of a four-digit year as `locale` writes it, digit by digit;
+/// `None` for the other years (chrono's padding and signs then).
+fn digits(locale: Locale, d: NaiveDate) -> Option<[u8; 10]> {
     use chrono::Datelike;
-    let (y, m, day) = (d.year(), d.month(), d.day());
-    // Four-digit years digit by digit; chrono's padding and signs for the others.
-    let Ok(y @ 0..=9999) = u32::try_from(y) else {
-        let shown = match locale {
-            Locale::Fr => d.format("%d/%m/%Y"),
-            Locale::En => d.format("%Y-%m-%d"),
-        };
-        out.push_str(&shown.to_string());
-        return;
-    };
-    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+    let y = u32::try_from(d.year()).ok().filter(|y| *y <= 9999)?;
+    let digit = |n: u32| b'0' + (n % 10) as u8;
     let year = [digit(y / 1000), digit(y / 100), digit(y / 10), digit(y)];
+    let (m, day) = (d.month(), d.day());
     let (month, day) = ([digit(m / 10), digit(m)], [digit(day / 10), digit(day)]);
-    let parts: [&[char]; 5] = match locale {
-        Locale::Fr => [&day, &['/'], &month, &['/'], &year],
-        Locale::En => [&year, &['-'], &month, &['-'], &day],
-    };
-    out.extend(parts.into_iter().flatten());
+    let mut b = [0u8; 10];
+    match locale {
+        Locale::Fr => {
+            b[..2].copy_from_slice(&day);
+            b[2] = b'/';
+            b[3..5].copy_from_slice(&month);
+            b[5] = b'/';
+            b[6..].copy_from_slice(&year);
+        }
+        Locale::En => {
+            b[..4].copy_from_slice(&year);
+            b[4] = b'-';
+            b[5..7].copy_from_slice(&month);
+            b[7] = b'-';
+            b[8..].copy_from_slice(&day);
+        }
+    }
+    Some(b)
 }
 
 pub fn opt_date(p: &Pipeline, d: Option<NaiveDate>) -> String {
@@ -221,7 +262,10 @@ mod tests {
         for d in days {
             assert_eq!(date_in(Locale::Fr, d), d.format("%d/%m/%Y").to_string());
             assert_eq!(date_in(Locale::En, d), d.format("%Y-%m-%d").to_string());
-            assert_eq!(iso(d), d.to_string());
+            assert_eq!(date_in(Locale::En, d), d.to_string());
+            for locale in [Locale::Fr, Locale::En] {
+                assert_eq!(date_shown_in(locale, d).to_string(), date_in(locale, d));
+            }
             // Appended to what is there.
             let mut out = String::from("le ");
             push_date(&mut out, Locale::Fr, d);

@@ -42,16 +42,40 @@ pub fn counted_term(p: &Pipeline, t: Term, business: bool) -> String {
 
 /// `420 jours`, `1 jour ouvré` (fr); `420 days`, `1 working day` (en).
 pub fn days(p: &Pipeline, n: i64, business: bool) -> String {
-    let one = n.abs() == 1;
-    match (p.locale, business, one) {
-        (Locale::Fr, false, true) => format!("{n} jour"),
-        (Locale::Fr, false, false) => format!("{n} jours"),
-        (Locale::Fr, true, true) => format!("{n} jour ouvré"),
-        (Locale::Fr, true, false) => format!("{n} jours ouvrés"),
-        (Locale::En, false, true) => format!("{n} day"),
-        (Locale::En, false, false) => format!("{n} days"),
-        (Locale::En, true, true) => format!("{n} working day"),
-        (Locale::En, true, false) => format!("{n} working days"),
+    days_shown(p, n, business).to_string()
+}
+
+/// [`days`] as a value written where it goes, with no allocation of its own
+/// (alerts write a great many of them).
+pub fn days_shown(p: &Pipeline, n: i64, business: bool) -> Days {
+    Days {
+        locale: p.locale,
+        n,
+        business,
+    }
+}
+
+/// A count of days in words ([`days_shown`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Days {
+    locale: Locale,
+    n: i64,
+    business: bool,
+}
+
+impl std::fmt::Display for Days {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let unit = match (self.locale, self.business, self.n.abs() == 1) {
+            (Locale::Fr, false, true) => "jour",
+            (Locale::Fr, false, false) => "jours",
+            (Locale::Fr, true, true) => "jour ouvré",
+            (Locale::Fr, true, false) => "jours ouvrés",
+            (Locale::En, false, true) => "day",
+            (Locale::En, false, false) => "days",
+            (Locale::En, true, true) => "working day",
+            (Locale::En, true, false) => "working days",
+        };
+        write!(f, "{} {unit}", self.n)
     }
 }
 

@@ -155,8 +155,10 @@ pub struct Writer<'p> {
     widths: Option<Widths>,
     /// One JSON object, before it goes to its spool.
     json: Vec<u8>,
-    /// One alert's message, before it goes to its spool.
+    /// One alert's message, figure and threshold, before they go to its spool.
     message: String,
+    value: String,
+    threshold: String,
     /// The bytes of the table's cells spooled so far.
     spooled: u64,
 }
@@ -229,6 +231,8 @@ impl<'p> Writer<'p> {
             widths,
             json: Vec::new(),
             message: String::new(),
+            value: String::new(),
+            threshold: String::new(),
             spooled: 0,
         }
     }
@@ -266,6 +270,10 @@ impl<'p> Writer<'p> {
                 let suggested = a.suggestion().map_or("", |s| p.stages[s.stage].id.as_str());
                 self.message.clear();
                 a.write_message(p, today, &mut self.message);
+                self.value.clear();
+                a.write_value(&mut self.value);
+                self.threshold.clear();
+                a.write_threshold(p, today, &mut self.threshold);
                 let Out::Csv(w) = &mut group.out else {
                     unreachable!("a CSV report spools CSV records")
                 };
@@ -278,8 +286,8 @@ impl<'p> Writer<'p> {
                         a.stage_key(p),
                         a.rule().key(),
                         a.severity.key(),
-                        &a.value().plain,
-                        &a.threshold(p, today).plain,
+                        &self.value,
+                        &self.threshold,
                         &self.message,
                         suggested,
                     ],
