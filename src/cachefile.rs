@@ -104,7 +104,7 @@ impl TempFile {
             .ok()?;
         let permissions = std::fs::metadata(made_from).ok()?.permissions();
         tmp.as_file().set_permissions(permissions).ok()?;
-        let mut out = io::BufWriter::with_capacity(1 << 20, tmp);
+        let mut out = io::BufWriter::with_capacity(128 << 10, tmp);
         out.write_all(&vec![0u8; header_len]).ok()?;
         Some(TempFile {
             path: path.to_path_buf(),

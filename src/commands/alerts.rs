@@ -356,7 +356,7 @@ fn raise_into<S>(
 }
 
 /// How many alerts the raising thread hands over at a time.
-const ALERTS_PER_BATCH: usize = 1024;
+const ALERTS_PER_BATCH: usize = 512;
 
 /// The alerts of a run of rows, raised on one thread for another to take.
 #[derive(Default)]
