@@ -747,6 +747,27 @@ impl Journal {
         out
     }
 
+    /// [`Journal::effective_stage_events_at`] of the pipeline's journal,
+    /// while its register is scanned, each prospect handed to `visit`
+    /// ([`crate::prospect::Prospect::scan`]): at once, on two threads, for a
+    /// large register. Gives the events, the journal's scan and how many
+    /// rows of the register could not be read.
+    pub fn effective_stage_events_beside_scan(
+        p: &Pipeline,
+        visit: impl FnMut(&crate::prospect::Prospect),
+    ) -> Result<(StageEventsById, Scan, u64)> {
+        let (read, skipped) = crate::par::beside(
+            crate::par::worth_it(std::fs::metadata(&p.register.path).map_or(0, |m| m.len())),
+            "pipe-journal",
+            || Journal::effective_stage_events_at(&p.register.journal, p),
+            || crate::prospect::Prospect::scan(p, visit),
+        );
+        // The register's error first, as when it was read first.
+        let skipped = skipped?;
+        let (events, scan) = read?;
+        Ok((events, scan, skipped))
+    }
+
     /// The stage history of every prospect in the journal at `path` as it
     /// stands once `pipe undo` is taken into account: the changes an undo
     /// took back, and the undo's own entries, are left out. Read as the

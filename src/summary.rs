@@ -699,19 +699,14 @@ fn dates(x: &Prospect) -> [(u8, Option<NaiveDate>); 5] {
 /// Puts a prospect's strings into `text` and the rest into `values`.
 fn encode(values: &mut Vec<u8>, text: &mut Vec<u8>, x: &Prospect) {
     let b = values;
-    let mut flags = 0;
-    for (bit, d) in dates(x) {
-        if d.is_some() {
-            flags |= bit;
-        }
-    }
-    if x.amount.is_some() {
-        flags |= AMOUNT;
-    }
-    if x.probability.is_some() {
-        flags |= PROBABILITY;
-    }
-    b.push(flags);
+    let flags = dates(x)
+        .into_iter()
+        .map(|(bit, d)| (bit, d.is_some()))
+        .chain([
+            (AMOUNT, x.amount.is_some()),
+            (PROBABILITY, x.probability.is_some()),
+        ]);
+    b.push(bits(flags));
     put_varint(b, x.stage as u64);
     for s in [&x.id, &x.name, &x.company, &x.owner, &x.lost_reason] {
         put_varint(b, s.len() as u64);
@@ -792,20 +787,12 @@ fn encode_row(
             let (Some(code), true, Some(below)) = (code, d.file == file, below) else {
                 return undo(values, text);
             };
-            let mut f = 0;
-            if d.severity == Severity::Warning {
-                f |= D_WARNING;
-            }
-            if d.line.is_some() {
-                f |= D_LINE;
-            }
-            if d.column.is_some() {
-                f |= D_COLUMN;
-            }
-            if d.hint.is_some() {
-                f |= D_HINT;
-            }
-            values.push(f);
+            values.push(bits([
+                (D_WARNING, d.severity == Severity::Warning),
+                (D_LINE, d.line.is_some()),
+                (D_COLUMN, d.column.is_some()),
+                (D_HINT, d.hint.is_some()),
+            ]));
             put_varint(values, code as u64);
             if let Some(below) = below {
                 put_varint(values, below);
@@ -823,6 +810,14 @@ fn encode_row(
         encode(values, text, x);
     }
     true
+}
+
+/// A byte of flags: the bits whose condition holds.
+fn bits(flags: impl IntoIterator<Item = (u8, bool)>) -> u8 {
+    flags
+        .into_iter()
+        .filter(|&(_, on)| on)
+        .fold(0, |all, (bit, _)| all | bit)
 }
 
 fn put_string(values: &mut Vec<u8>, text: &mut Vec<u8>, s: &str) {
