@@ -349,17 +349,13 @@ impl Prospect {
         let later = checked.checked_later();
         let mut rows = checked.rows();
         let broken = |e: anyhow::Error| {
-            let cache = summary::path_for(&p.register.path);
             if later {
                 // Checked as it was read: damaged, it goes, and the caller
                 // starts again from the register.
-                let _ = std::fs::remove_file(&cache);
+                let _ = std::fs::remove_file(summary::path_for(&p.register.path));
                 return anyhow::Error::new(summary::Damaged);
             }
-            anyhow::anyhow!(
-                "cannot read the register's cache {}: {e:#}\n  hint: delete it (the next scan of the register makes it again), or set PIPE_CACHE=0",
-                cache.display()
-            )
+            summary::unreadable(p, &e)
         };
         if !concurrent {
             let mut x = Prospect::empty();

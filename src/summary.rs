@@ -181,6 +181,15 @@ pub struct Checked {
     later: bool,
 }
 
+/// A cache that checked out against its hash and still cannot be read: a
+/// fault of `pipe`'s, told with what to do.
+pub fn unreadable(p: &Pipeline, e: &anyhow::Error) -> anyhow::Error {
+    anyhow::anyhow!(
+        "cannot read the register's cache {}: {e:#}\n  hint: delete it (the next scan of the register makes it again), or set PIPE_CACHE=0",
+        path_for(&p.register.path).display()
+    )
+}
+
 /// The register's cache turned out damaged as its rows were read (its
 /// contents do not match their hash): it has been removed, and what was
 /// built on its rows must be built again from the register.

@@ -239,8 +239,10 @@ impl Index {
 pub type Scanned = (String, usize, Vec<Diagnostic>);
 
 /// Checks the register against the index, row by row, handing each checked
-/// row to `visit` as it goes (nothing is kept). `Ok(Err(d))`: the register
-/// cannot be read at all. Returns the register's path, how many rows it has,
+/// row to `visit` as it goes (nothing is kept): read from the register's
+/// cache of checked rows when `early` ([`crate::summary::Early::start_rows`])
+/// finds one for the register as it is, else from the register, writing
+/// that cache. `Ok(Err(d))`: the register cannot be read at all. Returns the register's path, how many rows it has,
 /// and the problems tied to no row (prospects only the journal knows, the
 /// leftovers of an interrupted write).
 pub fn scan_register(
@@ -413,12 +415,7 @@ fn replay(
     let rows = usize::try_from(checked.entries())?;
     let concurrent = crate::par::worth_it(checked.register_len());
     let mut blocks = checked.rows();
-    let broken = |e: anyhow::Error| {
-        anyhow::anyhow!(
-            "cannot read the register's cache {}: {e:#}\n  hint: delete it (the next scan of the register makes it again), or set PIPE_CACHE=0",
-            crate::summary::path_for(&p.register.path).display()
-        )
-    };
+    let broken = |e: anyhow::Error| crate::summary::unreadable(p, &e);
     if !concurrent {
         let mut r = RowCheck::default();
         while let Some(mut block) = blocks.next_block().map_err(broken)? {
