@@ -544,7 +544,8 @@ impl Block<'_> {
     /// A string of the block's text, its length read from its values.
     fn string(&mut self) -> Result<&str> {
         let len = usize::try_from(self.values.varint()?)?;
-        let Some(t) = self.text.get(self.text_at..self.text_at + len) else {
+        let end = self.text_at.saturating_add(len);
+        let Some(t) = self.text.get(self.text_at..end) else {
             bail!("a string runs past its block's text");
         };
         self.text_at += len;
@@ -556,8 +557,8 @@ impl Block<'_> {
     /// follows, which cells were written out.
     fn row_part(&mut self, mut into: Option<(&mut RowCheck, &str)>) -> Result<u8> {
         let flags = self.values.byte()?;
-        self.line += self.values.varint()?;
-        let id_line = self.line + self.values.varint()?;
+        self.line = below(self.line, self.values.varint()?)?;
+        let id_line = below(self.line, self.values.varint()?)?;
         let id_column = self.values.varint()?;
         if let Some((r, _)) = &mut into {
             r.line = self.line;
@@ -596,7 +597,7 @@ impl Block<'_> {
             bail!("an unknown diagnostic");
         };
         let line = (flags & D_LINE != 0)
-            .then(|| -> Result<u64> { Ok(row_line + self.values.varint()?) })
+            .then(|| below(row_line, self.values.varint()?))
             .transpose()?;
         let column = (flags & D_COLUMN != 0)
             .then(|| self.values.varint())
@@ -620,6 +621,15 @@ impl Block<'_> {
             message,
             hint,
         })
+    }
+}
+
+/// The line `lines` below `line`; an error past the largest number (a
+/// damaged cache read before its hash is known).
+fn below(line: u64, lines: u64) -> Result<u64> {
+    match line.checked_add(lines) {
+        Some(l) => Ok(l),
+        None => bail!("a line number out of range"),
     }
 }
 
@@ -855,7 +865,7 @@ fn decode(b: &mut Bytes<'_>, text: &str, text_at: &mut usize, x: &mut Prospect) 
         &mut x.lost_reason,
     ] {
         let len = usize::try_from(b.varint()?)?;
-        let Some(t) = text.get(*text_at..*text_at + len) else {
+        let Some(t) = text.get(*text_at..text_at.saturating_add(len)) else {
             bail!("a string runs past its block's text");
         };
         *text_at += len;
