@@ -496,6 +496,11 @@ fn the_register_cache_keeps_every_row_as_checked() {
                 &run,
             );
             assert_eq!(s.read(REGISTER_CACHE), made, "made again");
+            // A report checks it as it reads it, and starts again from the register.
+            s.write(REGISTER_CACHE, &damaged);
+            let run = run_with(&s, &env, &["report", "funnel", "--format", "csv"]);
+            let shown = format!("a report, damaged at {at}, {threads} threads");
+            assert_same(&shown, &plain[6], &run);
         }
     }
 
