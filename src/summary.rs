@@ -116,7 +116,8 @@ enum Kind {
 }
 
 impl Kind {
-    fn from(v: u64) -> Option<Kind> {
+    /// The kind a header's number names, if any.
+    fn parse(v: u64) -> Option<Kind> {
         match v {
             0 => Some(Kind::Prospects),
             1 => Some(Kind::Rows),
@@ -162,7 +163,7 @@ impl Header {
             register_hash: t.u128(),
             rows: t.u64(),
             skipped: t.u64(),
-            kind: Kind::from(t.u64())?,
+            kind: Kind::parse(t.u64())?,
             body_len: t.u64(),
             body_hash: t.u128(),
         })
@@ -515,16 +516,15 @@ impl Block<'_> {
             bail!("a cache of prospects read as rows");
         }
         let flags = self.row_part(Some((r, file)))?;
-        let mut x = r.prospect.take().unwrap_or_else(Prospect::empty);
         if flags & R_PROSPECT != 0 {
+            // Into the last row's prospect, if it had one: its strings are reused.
+            let mut x = r.prospect.take().unwrap_or_else(Prospect::empty);
             decode(&mut self.values, self.text, &mut self.text_at, &mut x)?;
             derive(r, &x, p, flags);
             r.prospect = Some(x);
         } else {
             r.stage = p.find_stage(&r.stage_text);
-            // Kept for the strings of the next row's.
             r.prospect = None;
-            drop(x);
         }
         self.entry_read()?;
         Ok(true)
