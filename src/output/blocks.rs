@@ -9,10 +9,18 @@
 //!
 //! The rows wait in a spool ([`super::spool`]) while the widths are learnt
 //! ([`spool_row`]), then come back a block at a time ([`write_spooled`]).
+//!
+//! comfy-table builds several strings for every cell it lays out, which for
+//! a register's worth of rows is most of the time a table takes. A row whose
+//! every line fits its column unwrapped has nothing to lay out: its lines
+//! are the cells' lines padded to the column's width, between the borders of
+//! the table's style. Those rows are written here, and every row with a line
+//! to wrap still goes to comfy-table, as does the header and the borders
+//! above and below. A test holds the two to the same bytes.
 
 use super::spool::Spooled;
 use anyhow::Result;
-use comfy_table::{CellAlignment, ColumnConstraint, Table, Width};
+use comfy_table::{CellAlignment, ColumnConstraint, Table, TableComponent, Width};
 use std::io::{self, Read, Write};
 use unicode_width::UnicodeWidthStr;
 
@@ -68,6 +76,14 @@ pub struct BlockTable {
     widths: Vec<u16>,
     /// The columns whose cells are right-aligned (numbers).
     right: Vec<usize>,
+    /// What comfy-table prints above the first row (the top border, the
+    /// header and the line under it), and under the last.
+    above: String,
+    below: String,
+    /// The style's left border, line between columns and right border, for
+    /// the rows that fit unwrapped; `None` when the style leaves one out
+    /// (every row then goes to comfy-table).
+    rules: Option<[char; 3]>,
 }
 
 /// Cells are padded by one space on each side.
@@ -85,26 +101,43 @@ impl BlockTable {
             headers: headers.iter().map(|h| h.to_string()).collect(),
             widths: layout(content, wide, usize::from(width)),
             right: Vec::new(),
+            above: String::new(),
+            below: String::new(),
+            rules: None,
         }
+        .framed()
     }
 
     /// Right-aligns the cells of these columns.
     pub fn align_right(mut self, columns: &[usize]) -> BlockTable {
         self.right = columns.to_vec();
+        self.framed()
+    }
+
+    /// Learns from comfy-table what goes above and below the rows, and
+    /// the style's borders.
+    fn framed(mut self) -> BlockTable {
+        let mut t = self.comfy(Vec::new(), true);
+        let mut lines: Vec<String> = t.lines().collect();
+        self.below = lines.pop().map(|l| l + "\n").unwrap_or_default();
+        self.above = lines.iter().map(|l| format!("{l}\n")).collect();
+        let mut rule = |c| t.style(c);
+        self.rules = match (
+            rule(TableComponent::LeftBorder),
+            rule(TableComponent::VerticalLines),
+            rule(TableComponent::RightBorder),
+        ) {
+            (Some(l), Some(m), Some(r)) => Some([l, m, r]),
+            _ => None,
+        };
         self
     }
 
-    /// Prints one block: the header above the first, the bottom border under the last.
-    pub fn write_block(
-        &self,
-        rows: Vec<Vec<String>>,
-        first: bool,
-        last: bool,
-        out: &mut dyn Write,
-    ) -> io::Result<()> {
+    /// A comfy-table table of these rows laid out with this table's widths.
+    fn comfy(&self, rows: Vec<Vec<String>>, header: bool) -> Table {
         let mut t = Table::new();
         t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-        if first {
+        if header {
             t.set_header(self.headers.iter().map(String::as_str));
         }
         for row in rows {
@@ -120,15 +153,102 @@ impl BlockTable {
                 col.set_cell_alignment(CellAlignment::Right);
             }
         }
-        let lines: Vec<String> = t.lines().collect();
-        let from = usize::from(!first);
-        let to = lines.len() - usize::from(!last);
-        for line in &lines[from.min(to)..to] {
+        t
+    }
+
+    /// Prints one block: the header above the first, the bottom border under the last.
+    pub fn write_block(
+        &self,
+        rows: Vec<Vec<String>>,
+        first: bool,
+        last: bool,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        if first {
+            out.write_all(self.above.as_bytes())?;
+        }
+        let mut wrapped = Vec::new();
+        let mut line = String::new();
+        for mut row in rows {
+            // A missing cell is an empty one, as in a table laid out whole.
+            if row.len() < self.widths.len() {
+                row.resize(self.widths.len(), String::new());
+            }
+            if self.lay_out(&row, &mut line) {
+                self.write_wrapped(std::mem::take(&mut wrapped), out)?;
+                out.write_all(line.as_bytes())?;
+            } else {
+                wrapped.push(row);
+            }
+        }
+        self.write_wrapped(wrapped, out)?;
+        if last {
+            out.write_all(self.below.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Rows laid out by comfy-table, without the borders above and below.
+    fn write_wrapped(&self, rows: Vec<Vec<String>>, out: &mut dyn Write) -> io::Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let lines: Vec<String> = self.comfy(rows, false).lines().collect();
+        for line in lines.iter().take(lines.len() - 1).skip(1) {
             out.write_all(line.as_bytes())?;
             out.write_all(b"\n")?;
         }
         Ok(())
     }
+
+    /// Lays out a row whose every line fits its column unwrapped into
+    /// `out`, as comfy-table would; false (`out` then means nothing) when a
+    /// line is too wide, or the row has more cells than the table has columns.
+    fn lay_out(&self, row: &[String], out: &mut String) -> bool {
+        out.clear();
+        let Some([left, between, right]) = self.rules else {
+            return false;
+        };
+        if row.len() != self.widths.len() {
+            return false;
+        }
+        // comfy-table splits a cell at each `\n`, and nowhere else.
+        let height = row.iter().map(|c| c.split('\n').count()).max().unwrap_or(1);
+        for k in 0..height {
+            out.push(left);
+            for (i, (cell, &width)) in row.iter().zip(&self.widths).enumerate() {
+                if i > 0 {
+                    out.push(between);
+                }
+                let room = usize::from(width).saturating_sub(PADDING).max(1);
+                let Some(text) = cell.split('\n').nth(k) else {
+                    // Under a cell's last line, the column's width of spaces.
+                    push_spaces(out, room + PADDING);
+                    continue;
+                };
+                let used = text.width();
+                if used > room {
+                    return false;
+                }
+                out.push(' ');
+                if self.right.contains(&i) {
+                    push_spaces(out, room - used);
+                    out.push_str(text);
+                } else {
+                    out.push_str(text);
+                    push_spaces(out, room - used);
+                }
+                out.push(' ');
+            }
+            out.push(right);
+            out.push('\n');
+        }
+        true
+    }
+}
+
+fn push_spaces(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
 }
 
 /// How many rows a block holds.
@@ -429,6 +549,116 @@ mod tests {
             }
             assert_eq!(String::from_utf8(got).unwrap(), want, "blocks of {size}");
         }
+    }
+
+    /// A cell of random text: words of every width comfy-table measures
+    /// (accents, combining marks, wide characters, emoji, zero-width and
+    /// control characters, tabs), spaces at either end, and line breaks.
+    fn random_cell(rng: &mut impl rand::Rng) -> String {
+        const PIECES: [&str; 16] = [
+            "Élodie",
+            "de",
+            "l'Est",
+            "e\u{301}",
+            "日本語",
+            "👍🏽",
+            "\u{200b}",
+            "\t",
+            "\r",
+            " ",
+            "  ",
+            "\n",
+            "128 589,34 €",
+            "P-000001",
+            "",
+            "Fromagerie-du-Gier",
+        ];
+        let n = rng.random_range(0..8);
+        (0..n)
+            .map(|_| PIECES[rng.random_range(0..PIECES.len())])
+            .collect::<Vec<_>>()
+            .join(if rng.random_bool(0.5) { " " } else { "" })
+    }
+
+    /// Rows that fit unwrapped are written without comfy-table, and the
+    /// others by it: together, the bytes comfy-table prints for the whole
+    /// table, whatever the cells hold and wherever the blocks break.
+    #[test]
+    fn rows_laid_out_here_are_the_bytes_comfy_table_prints() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let headers = ["Réf", "Société", "Montant", "Note"];
+        let (mut fast, mut slow) = (0, 0);
+        for round in 0..200 {
+            let rows: Vec<Vec<String>> = (0..rng.random_range(0..12))
+                .map(|_| (0..4).map(|_| random_cell(&mut rng)).collect())
+                .collect();
+            let mut widths = Widths::new(&headers);
+            for r in &rows {
+                widths.add(r);
+            }
+            let width = rng.random_range(30..160);
+            let mut table = BlockTable::new(&headers, &widths, (3, 40), width);
+            if round % 2 == 0 {
+                table = table.align_right(&[2]);
+            }
+            let want = table.comfy(rows.clone(), true).to_string() + "\n";
+            let mut line = String::new();
+            for r in &rows {
+                if table.lay_out(r, &mut line) {
+                    fast += 1;
+                } else {
+                    slow += 1;
+                }
+            }
+            let size = rng.random_range(1..5);
+            let mut got = Vec::new();
+            let blocks: Vec<&[Vec<String>]> = rows.chunks(size).collect();
+            for (k, b) in blocks.iter().enumerate() {
+                table
+                    .write_block(b.to_vec(), k == 0, k + 1 == blocks.len(), &mut got)
+                    .unwrap();
+            }
+            if rows.is_empty() {
+                table.write_block(Vec::new(), true, true, &mut got).unwrap();
+            }
+            assert_eq!(
+                String::from_utf8(got).unwrap(),
+                want,
+                "round {round}: {rows:?}"
+            );
+        }
+        // Both ways were taken, many times.
+        assert!(
+            fast > 250 && slow > 250,
+            "{fast} rows laid out here, {slow} by comfy-table"
+        );
+    }
+
+    /// A row with fewer cells than the table has columns ends in empty
+    /// cells, as in the table laid out whole, in every block; one with more
+    /// goes to comfy-table, which makes room for it.
+    #[test]
+    fn a_short_row_ends_in_empty_cells() {
+        let headers = ["A", "B"];
+        let widths = Widths::new(&headers);
+        let table = BlockTable::new(&headers, &widths, (1, 50), 80);
+        let mut line = String::new();
+        assert!(table.lay_out(&["x".to_string(), "y".to_string()], &mut line));
+        assert_eq!(line, "│ x ┆ y │\n");
+        assert!(!table.lay_out(&["x".into(), "y".into(), "z".into()], &mut line));
+        // The second row is too wide for its column and wraps.
+        let rows = vec![vec!["x".to_string()], vec!["xy".to_string()]];
+        let want = table.comfy(rows.clone(), true).to_string() + "\n";
+        assert!(want.contains("│ x ┆   │\n│ x ┆   │\n│ y ┆   │\n"), "{want}");
+        let mut got = Vec::new();
+        table
+            .write_block(rows[..1].to_vec(), true, false, &mut got)
+            .unwrap();
+        table
+            .write_block(rows[1..].to_vec(), false, true, &mut got)
+            .unwrap();
+        assert_eq!(String::from_utf8(got).unwrap(), want);
     }
 
     /// Rows set aside in spools (in memory, and in a temporary file) come
