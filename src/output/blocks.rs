@@ -11,12 +11,13 @@
 //! ([`spool_row`]), then come back a block at a time ([`write_spooled`]).
 //!
 //! comfy-table builds several strings for every cell it lays out, which for
-//! a register's worth of rows is most of the time a table takes. A row whose
-//! every line fits its column unwrapped has nothing to lay out: its lines
-//! are the cells' lines padded to the column's width, between the borders of
-//! the table's style. Those rows are written here, and every row with a line
-//! to wrap still goes to comfy-table, as does the header and the borders
-//! above and below. A test holds the two to the same bytes.
+//! a register's worth of rows is most of the time a table takes. A cell
+//! whose every line fits its column unwrapped has nothing to lay out: its
+//! lines are padded to the column's width here. Only the cells with a line
+//! to wrap go to comfy-table, a column at a time, and the rows are joined
+//! between the borders of the table's style; the header and the borders
+//! above and below are comfy-table's too. A test holds the result to the
+//! bytes comfy-table prints for the whole table.
 
 use super::spool::Spooled;
 use anyhow::Result;
@@ -159,7 +160,7 @@ impl BlockTable {
     /// Prints one block: the header above the first, the bottom border under the last.
     pub fn write_block(
         &self,
-        rows: Vec<Vec<String>>,
+        mut rows: Vec<Vec<String>>,
         first: bool,
         last: bool,
         out: &mut dyn Write,
@@ -167,83 +168,156 @@ impl BlockTable {
         if first {
             out.write_all(self.above.as_bytes())?;
         }
-        let mut wrapped = Vec::new();
-        let mut line = String::new();
-        for mut row in rows {
-            // A missing cell is an empty one, as in a table laid out whole.
+        // A missing cell is an empty one, as in a table laid out whole.
+        for row in &mut rows {
             if row.len() < self.widths.len() {
                 row.resize(self.widths.len(), String::new());
             }
-            if self.lay_out(&row, &mut line) {
-                self.write_wrapped(std::mem::take(&mut wrapped), out)?;
-                out.write_all(line.as_bytes())?;
-            } else {
-                wrapped.push(row);
+        }
+        match self.lay_out(&rows) {
+            Some(laid) => out.write_all(laid.as_bytes())?,
+            None => {
+                let lines: Vec<String> = self.comfy(rows, false).lines().collect();
+                // Without the borders above and below.
+                for line in lines.iter().take(lines.len() - 1).skip(1) {
+                    out.write_all(line.as_bytes())?;
+                    out.write_all(b"\n")?;
+                }
             }
         }
-        self.write_wrapped(wrapped, out)?;
         if last {
             out.write_all(self.below.as_bytes())?;
         }
         Ok(())
     }
 
-    /// Rows laid out by comfy-table, without the borders above and below.
-    fn write_wrapped(&self, rows: Vec<Vec<String>>, out: &mut dyn Write) -> io::Result<()> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let lines: Vec<String> = self.comfy(rows, false).lines().collect();
-        for line in lines.iter().take(lines.len() - 1).skip(1) {
-            out.write_all(line.as_bytes())?;
-            out.write_all(b"\n")?;
-        }
-        Ok(())
+    /// The width of column `c`'s content, padding aside.
+    fn room(&self, c: usize) -> usize {
+        usize::from(self.widths[c]).saturating_sub(PADDING).max(1)
     }
 
-    /// Lays out a row whose every line fits its column unwrapped into
-    /// `out`, as comfy-table would; false (`out` then means nothing) when a
-    /// line is too wide, or the row has more cells than the table has columns.
-    fn lay_out(&self, row: &[String], out: &mut String) -> bool {
-        out.clear();
-        let Some([left, between, right]) = self.rules else {
-            return false;
-        };
-        if row.len() != self.widths.len() {
-            return false;
+    /// Whether every line of `cell` fits column `c` unwrapped (comfy-table
+    /// splits a cell at each `\n`, and nowhere else).
+    fn fits(&self, c: usize, cell: &str) -> bool {
+        let room = self.room(c);
+        cell.split('\n').all(|line| line.width() <= room)
+    }
+
+    /// The block's rows as comfy-table lays them out: a cell whose lines fit
+    /// its column is padded here, and the others are wrapped by comfy-table,
+    /// a column at a time ([`BlockTable::wrap`]). `None` when the style
+    /// leaves a border out or a row has more cells than the table has
+    /// columns: comfy-table then lays out the whole block.
+    fn lay_out(&self, rows: &[Vec<String>]) -> Option<String> {
+        let [left, between, right] = self.rules?;
+        let n = self.widths.len();
+        if rows.iter().any(|r| r.len() != n) {
+            return None;
         }
-        // comfy-table splits a cell at each `\n`, and nowhere else.
-        let height = row.iter().map(|c| c.split('\n').count()).max().unwrap_or(1);
-        for k in 0..height {
-            out.push(left);
-            for (i, (cell, &width)) in row.iter().zip(&self.widths).enumerate() {
-                if i > 0 {
-                    out.push(between);
+        // The rows whose cell wraps, column by column, and the cells' lines.
+        let mut wrapping: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                if !self.fits(c, cell) {
+                    wrapping[c].push(r);
                 }
-                let room = usize::from(width).saturating_sub(PADDING).max(1);
-                let Some(text) = cell.split('\n').nth(k) else {
-                    // Under a cell's last line, the column's width of spaces.
-                    push_spaces(out, room + PADDING);
-                    continue;
-                };
-                let used = text.width();
-                if used > room {
-                    return false;
-                }
-                out.push(' ');
-                if self.right.contains(&i) {
-                    push_spaces(out, room - used);
-                    out.push_str(text);
-                } else {
-                    out.push_str(text);
-                    push_spaces(out, room - used);
-                }
-                out.push(' ');
             }
-            out.push(right);
-            out.push('\n');
         }
-        true
+        let mut wrapped = Vec::with_capacity(n);
+        for (c, at) in wrapping.iter().enumerate() {
+            wrapped.push(self.wrap(c, at.iter().map(|&r| rows[r][c].as_str()))?);
+        }
+        let mut taken = vec![0; n];
+        let mut out = String::new();
+        for (r, row) in rows.iter().enumerate() {
+            // Each cell's lines as comfy-table wrapped them, if it did.
+            let laid: Vec<Option<&Vec<String>>> = (0..n)
+                .map(|c| {
+                    let wraps = wrapping[c].get(taken[c]) == Some(&r);
+                    taken[c] += usize::from(wraps);
+                    wraps.then(|| &wrapped[c][taken[c] - 1])
+                })
+                .collect();
+            let height = (0..n)
+                .map(|c| laid[c].map_or_else(|| row[c].split('\n').count(), Vec::len))
+                .max()
+                .unwrap_or(1);
+            for k in 0..height {
+                out.push(left);
+                for c in 0..n {
+                    if c > 0 {
+                        out.push(between);
+                    }
+                    let line = match laid[c] {
+                        Some(lines) => lines.get(k).map(|l| (l.as_str(), true)),
+                        None => row[c].split('\n').nth(k).map(|l| (l, false)),
+                    };
+                    match line {
+                        Some((text, true)) => out.push_str(text),
+                        Some((text, false)) => self.pad(c, text, &mut out),
+                        // Under a cell's last line, the column's width of spaces.
+                        None => push_spaces(&mut out, self.room(c) + PADDING),
+                    }
+                }
+                out.push(right);
+                out.push('\n');
+            }
+        }
+        Some(out)
+    }
+
+    /// A line that fits column `c`, aligned and padded as comfy-table does.
+    fn pad(&self, c: usize, text: &str, out: &mut String) {
+        let gap = self.room(c) - text.width();
+        out.push(' ');
+        if self.right.contains(&c) {
+            push_spaces(out, gap);
+            out.push_str(text);
+        } else {
+            out.push_str(text);
+            push_spaces(out, gap);
+        }
+        out.push(' ');
+    }
+
+    /// The lines comfy-table wraps each of these cells of column `c` into,
+    /// aligned and padded: the cells are laid out as the rows of a table of
+    /// that one column, with a line between rows to tell where each ends.
+    /// `None` should that table not read back as one cell per row.
+    fn wrap<'a>(&self, c: usize, cells: impl Iterator<Item = &'a str>) -> Option<Vec<Vec<String>>> {
+        let mut t = Table::new();
+        t.load_preset(comfy_table::presets::UTF8_FULL);
+        let mut count = 0;
+        for cell in cells {
+            t.add_row([cell]);
+            count += 1;
+        }
+        if count == 0 {
+            return Some(Vec::new());
+        }
+        t.set_constraints([ColumnConstraint::Absolute(Width::Fixed(self.widths[c]))]);
+        if self.right.contains(&c)
+            && let Some(col) = t.column_mut(0)
+        {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+        let (edge, end) = (
+            t.style(TableComponent::LeftBorder)?,
+            t.style(TableComponent::RightBorder)?,
+        );
+        let lines: Vec<String> = t.lines().collect();
+        let mut laid = Vec::with_capacity(count);
+        let mut cell = Vec::new();
+        // Without the borders above and below.
+        for line in lines.iter().take(lines.len().saturating_sub(1)).skip(1) {
+            match line.strip_prefix(edge).and_then(|l| l.strip_suffix(end)) {
+                Some(inner) => cell.push(inner.to_string()),
+                // The line between two rows.
+                None => laid.push(std::mem::take(&mut cell)),
+            }
+        }
+        laid.push(cell);
+        (laid.len() == count && laid.iter().all(|c| !c.is_empty())).then_some(laid)
     }
 }
 
@@ -580,9 +654,10 @@ mod tests {
             .join(if rng.random_bool(0.5) { " " } else { "" })
     }
 
-    /// Rows that fit unwrapped are written without comfy-table, and the
-    /// others by it: together, the bytes comfy-table prints for the whole
-    /// table, whatever the cells hold and wherever the blocks break.
+    /// Cells that fit unwrapped are padded here, and the others wrapped by
+    /// comfy-table a column at a time: together, the bytes comfy-table
+    /// prints for the whole table, whatever the cells hold and wherever the
+    /// blocks break.
     #[test]
     fn rows_laid_out_here_are_the_bytes_comfy_table_prints() {
         use rand::{Rng, SeedableRng};
@@ -603,12 +678,15 @@ mod tests {
                 table = table.align_right(&[2]);
             }
             let want = table.comfy(rows.clone(), true).to_string() + "\n";
-            let mut line = String::new();
+            // Without comfy-table laying out the whole block.
+            assert!(table.lay_out(&rows).is_some(), "round {round}: {rows:?}");
             for r in &rows {
-                if table.lay_out(r, &mut line) {
-                    fast += 1;
-                } else {
-                    slow += 1;
+                for (c, cell) in r.iter().enumerate() {
+                    if table.fits(c, cell) {
+                        fast += 1;
+                    } else {
+                        slow += 1;
+                    }
                 }
             }
             let size = rng.random_range(1..5);
@@ -643,10 +721,9 @@ mod tests {
         let headers = ["A", "B"];
         let widths = Widths::new(&headers);
         let table = BlockTable::new(&headers, &widths, (1, 50), 80);
-        let mut line = String::new();
-        assert!(table.lay_out(&["x".to_string(), "y".to_string()], &mut line));
-        assert_eq!(line, "│ x ┆ y │\n");
-        assert!(!table.lay_out(&["x".into(), "y".into(), "z".into()], &mut line));
+        let row = |cells: &[&str]| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert_eq!(table.lay_out(&[row(&["x", "y"])]).unwrap(), "│ x ┆ y │\n");
+        assert_eq!(table.lay_out(&[row(&["x", "y", "z"])]), None);
         // The second row is too wide for its column and wraps.
         let rows = vec![vec!["x".to_string()], vec!["xy".to_string()]];
         let want = table.comfy(rows.clone(), true).to_string() + "\n";
