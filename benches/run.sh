@@ -120,7 +120,11 @@ for rows in "${ROWS[@]}"; do
         measure "pipe effort" "$REF_STAGES" "$PIPE" --today $TODAY effort
     fi
     if "$PIPE" alerts --help >/dev/null 2>&1; then
-        measure "pipe alerts" "$DUCK_STAGES" "$PIPE" --today $TODAY alerts
+        # As a table, 100 columns wide (the width when not on a terminal).
+        if [ -n "$BASE" ]; then
+            measure "base: pipe alerts" "$DUCK_STAGES" env COLUMNS=100 "$BASE" --today $TODAY alerts
+        fi
+        measure "pipe alerts" "$DUCK_STAGES" env COLUMNS=100 "$PIPE" --today $TODAY alerts
         measure "pipe alerts --format csv" "$DUCK_STAGES" "$PIPE" --today $TODAY alerts --format csv
         RESET="rm -f .prospects.csv.pipe-cache"
         measure "pipe alerts --format csv, first run" "$DUCK_STAGES" "$PIPE" --today $TODAY alerts --format csv
@@ -128,6 +132,11 @@ for rows in "${ROWS[@]}"; do
     fi
     # Every row out, as programs read it: written as the register is read.
     measure "pipe list --format csv (every row)" "$REF_STAGES" "$PIPE" --today $TODAY list --format csv
+    # Every row out as a table, 100 columns wide (the width when not on a terminal).
+    if [ -n "$BASE" ]; then
+        measure "base: pipe list (every row, a table)" "$REF_STAGES" env COLUMNS=100 "$BASE" --today $TODAY list
+    fi
+    measure "pipe list (every row, a table)" "$REF_STAGES" env COLUMNS=100 "$PIPE" --today $TODAY list
     # Synced, so that writing the copies back to disk is not timed as part of the command.
     RESET="cp pristine.csv prospects.csv; cp pristine-journal.csv journal.csv; sync"
     # A prospect whose current stage may move to Perdu in the shipped pipeline.
