@@ -22,12 +22,24 @@
 use super::spool::Spooled;
 use anyhow::Result;
 use comfy_table::{CellAlignment, ColumnConstraint, Table, TableComponent, Width};
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use unicode_width::UnicodeWidthStr;
 
 /// How wide a cell's content is on screen: its widest line.
 pub fn content_width(s: &str) -> usize {
-    s.lines().map(UnicodeWidthStr::width).max().unwrap_or(0)
+    s.lines().map(width).max().unwrap_or(0)
+}
+
+/// How wide a text is on screen, as comfy-table measures it
+/// (`UnicodeWidthStr::width`): printable ASCII, one column a byte, is
+/// counted without looking characters up.
+fn width(s: &str) -> usize {
+    if s.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        s.len()
+    } else {
+        s.width()
+    }
 }
 
 /// The widest content of each column, header included, and its longest
@@ -52,7 +64,7 @@ impl Widths {
         for (i, cell) in row.iter().enumerate().take(self.content.len()) {
             let cell = cell.as_ref();
             self.content[i] = self.content[i].max(content_width(cell));
-            let word = cell.split_whitespace().map(UnicodeWidthStr::width).max();
+            let word = cell.split_whitespace().map(width).max();
             self.word[i] = self.word[i].max(word.unwrap_or(0));
         }
     }
@@ -200,12 +212,12 @@ impl BlockTable {
     /// splits a cell at each `\n`, and nowhere else).
     fn fits(&self, c: usize, cell: &str) -> bool {
         let room = self.room(c);
-        cell.split('\n').all(|line| line.width() <= room)
+        cell.split('\n').all(|line| width(line) <= room)
     }
 
     /// The block's rows as comfy-table lays them out: a cell whose lines fit
     /// its column is padded here, and the others are wrapped by comfy-table,
-    /// a column at a time ([`BlockTable::wrap`]). `None` when the style
+    /// a column at a time ([`BlockTable::wrap`]), each text once. `None` when the style
     /// leaves a border out or a row has more cells than the table has
     /// columns: comfy-table then lays out the whole block.
     fn lay_out(&self, rows: &[Vec<String>]) -> Option<String> {
@@ -215,29 +227,46 @@ impl BlockTable {
             return None;
         }
         // The rows whose cell wraps, column by column, and the cells' lines.
-        let mut wrapping: Vec<Vec<usize>> = vec![Vec::new(); n];
+        // Each with its text's place among the column's texts to wrap: a
+        // salesperson's name wraps the same in every row, and is wrapped once.
+        let mut wrapping: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+        let mut texts: Vec<Vec<&str>> = vec![Vec::new(); n];
+        let mut seen: HashMap<(usize, &str), usize> = HashMap::new();
         for (r, row) in rows.iter().enumerate() {
             for (c, cell) in row.iter().enumerate() {
                 if !self.fits(c, cell) {
-                    wrapping[c].push(r);
+                    let at = *seen.entry((c, cell)).or_insert_with(|| {
+                        texts[c].push(cell);
+                        texts[c].len() - 1
+                    });
+                    wrapping[c].push((r, at));
                 }
             }
         }
         let mut wrapped = Vec::with_capacity(n);
-        for (c, at) in wrapping.iter().enumerate() {
-            wrapped.push(self.wrap(c, at.iter().map(|&r| rows[r][c].as_str()))?);
+        for (c, texts) in texts.iter().enumerate() {
+            wrapped.push(self.wrap(c, texts.iter().copied())?);
         }
         let mut taken = vec![0; n];
-        let mut out = String::new();
+        // A line of the table: its columns, and a border on each side and between them.
+        let line: usize = self
+            .widths
+            .iter()
+            .map(|&w| usize::from(w) + 1)
+            .sum::<usize>()
+            + 2;
+        let mut out = String::with_capacity(rows.len() * line);
+        let mut laid: Vec<Option<&Vec<String>>> = Vec::with_capacity(n);
         for (r, row) in rows.iter().enumerate() {
             // Each cell's lines as comfy-table wrapped them, if it did.
-            let laid: Vec<Option<&Vec<String>>> = (0..n)
-                .map(|c| {
-                    let wraps = wrapping[c].get(taken[c]) == Some(&r);
-                    taken[c] += usize::from(wraps);
-                    wraps.then(|| &wrapped[c][taken[c] - 1])
-                })
-                .collect();
+            laid.clear();
+            laid.extend((0..n).map(|c| match wrapping[c].get(taken[c]) {
+                Some(&(row, at)) if row == r => {
+                    taken[c] += 1;
+                    Some(&wrapped[c][at])
+                }
+                _ => None,
+            }));
             let height = (0..n)
                 .map(|c| laid[c].map_or_else(|| row[c].split('\n').count(), Vec::len))
                 .max()
@@ -268,7 +297,7 @@ impl BlockTable {
 
     /// A line that fits column `c`, aligned and padded as comfy-table does.
     fn pad(&self, c: usize, text: &str, out: &mut String) {
-        let gap = self.room(c) - text.width();
+        let gap = self.room(c) - width(text);
         out.push(' ');
         if self.right.contains(&c) {
             push_spaces(out, gap);
@@ -542,6 +571,28 @@ mod tests {
         assert_eq!(content_width(""), 0);
     }
 
+    /// Printable ASCII is counted by its length, anything else by
+    /// unicode-width, as comfy-table counts it.
+    #[test]
+    fn widths_are_comfy_tables() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        for _ in 0..2000 {
+            let s: String = (0..rng.random_range(0..12))
+                .map(|_| match rng.random_range(0..4) {
+                    0 => char::from(rng.random_range(0u8..128)),
+                    1 => char::from(rng.random_range(b' '..=b'~')),
+                    2 => ['é', '€', '\u{301}', '日', '\u{200b}', '👍', '\u{a0}']
+                        [rng.random_range(0..7)],
+                    _ => ' ',
+                })
+                .collect();
+            assert_eq!(width(&s), s.width(), "{s:?}");
+        }
+        assert_eq!(width("Julien Marchetti"), 16);
+        assert_eq!(width("a\tb"), "a\tb".width());
+    }
+
     /// Widths of columns whose longest words are `word`.
     fn widths(content: &[usize], word: &[usize]) -> Widths {
         Widths {
@@ -665,9 +716,20 @@ mod tests {
         let headers = ["Réf", "Société", "Montant", "Note"];
         let (mut fast, mut slow) = (0, 0);
         for round in 0..200 {
-            let rows: Vec<Vec<String>> = (0..rng.random_range(0..12))
+            let mut rows: Vec<Vec<String>> = (0..rng.random_range(0..12))
                 .map(|_| (0..4).map(|_| random_cell(&mut rng)).collect())
                 .collect();
+            // Texts that come back in a column, as salespeople's names do,
+            // and in another column, as wide or not.
+            for r in 0..rows.len() {
+                for c in 0..4 {
+                    if r > 0 && rng.random_bool(0.3) {
+                        rows[r][c] = rows[rng.random_range(0..r)][c].clone();
+                    } else if rng.random_bool(0.2) {
+                        rows[r][c] = rows[r][(c + 1) % 4].clone();
+                    }
+                }
+            }
             let mut widths = Widths::new(&headers);
             for r in &rows {
                 widths.add(r);
