@@ -18,6 +18,7 @@
 # Needs GNU time (/usr/bin/time). Writes nothing outside $BENCH_DIR.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ALERTS_SQL=$PWD/benches/duckdb-alerts.sql
 ROWS=("${@:-100000 1000000}")
 # shellcheck disable=SC2206
 ROWS=(${ROWS[*]})
@@ -82,7 +83,7 @@ for rows in "${ROWS[@]}"; do
     measure "ref: csv crate, count+sum per stage" - "$REF" stages prospects.csv; REF_STAGES=$LAST
     measure "ref: csv crate, count+sum per product" - "$REF" products prospects.csv; REF_PRODUCTS=$LAST
     measure "ref: csv crate, change one row, rewrite" - "$REF" move prospects.csv P-0000042 Perdu copy.csv
-    DUCK_STAGES=-; DUCK_READ=-; DUCK_PRODUCTS=$REF_PRODUCTS; DUCK_OWNERS=$REF_STAGES
+    DUCK_STAGES=-; DUCK_READ=-; DUCK_PRODUCTS=$REF_PRODUCTS; DUCK_OWNERS=$REF_STAGES; DUCK_ALERTS=$REF_STAGES
     if [ -n "$DUCKDB" ]; then
         q="select \"Étape\", count(*), sum(try_cast(replace(replace(\"Montant HT\", ' ', ''), ',', '.') as decimal(18,2))) from read_csv('prospects.csv', delim=';', header=true, all_varchar=true) group by 1"
         measure "duckdb: count+sum per stage" - "$DUCKDB" -c "$q"; DUCK_STAGES=$LAST
@@ -93,6 +94,11 @@ for rows in "${ROWS[@]}"; do
         measure "duckdb: count+sum per product" - "$DUCKDB" -c "$q"; DUCK_PRODUCTS=$LAST
         q="select \"Commercial\", count(*), sum(try_cast(replace(replace(\"Montant HT\", ' ', ''), ',', '.') as decimal(18,2))) from read_csv('prospects.csv', delim=';', header=true, all_varchar=true) group by 1"
         measure "duckdb: count+sum per owner" - "$DUCKDB" -c "$q"; DUCK_OWNERS=$LAST
+        # What `pipe alerts` computes: both files read, four rules, the
+        # alerts written out (benches/duckdb-alerts.sql).
+        q=$(sed "s/@TODAY@/$TODAY/g" "$ALERTS_SQL")
+        measure "duckdb: the alerts, from both files" - "$DUCKDB" -c "$q"; DUCK_ALERTS=$LAST
+        rm -f duck-alerts.csv
     fi
     if [ -n "$BASE" ]; then
         measure "base: pipe check" "$DUCK_READ" "$BASE" --today $TODAY check
@@ -122,12 +128,15 @@ for rows in "${ROWS[@]}"; do
     if "$PIPE" alerts --help >/dev/null 2>&1; then
         # As a table, 100 columns wide (the width when not on a terminal).
         if [ -n "$BASE" ]; then
-            measure "base: pipe alerts" "$DUCK_STAGES" env COLUMNS=100 "$BASE" --today $TODAY alerts
+            measure "base: pipe alerts" "$DUCK_ALERTS" env COLUMNS=100 "$BASE" --today $TODAY alerts
         fi
-        measure "pipe alerts" "$DUCK_STAGES" env COLUMNS=100 "$PIPE" --today $TODAY alerts
-        measure "pipe alerts --format csv" "$DUCK_STAGES" "$PIPE" --today $TODAY alerts --format csv
+        measure "pipe alerts" "$DUCK_ALERTS" env COLUMNS=100 "$PIPE" --today $TODAY alerts
+        measure "pipe alerts --format csv" "$DUCK_ALERTS" "$PIPE" --today $TODAY alerts --format csv
+        if [ "$DUCK_STAGES" != "-" ]; then
+            printf '%-44s %33s\n' "  the same, over duckdb's count per stage" "$(awk -v a="$LAST" -v b="$DUCK_STAGES" 'BEGIN { printf "%.2f", a / b }')"
+        fi
         RESET="rm -f .prospects.csv.pipe-cache"
-        measure "pipe alerts --format csv, first run" "$DUCK_STAGES" "$PIPE" --today $TODAY alerts --format csv
+        measure "pipe alerts --format csv, first run" "$DUCK_ALERTS" "$PIPE" --today $TODAY alerts --format csv
         RESET=""
     fi
     # Every row out, as programs read it: written as the register is read.
@@ -165,4 +174,4 @@ for rows in "${ROWS[@]}"; do
     cd - >/dev/null
 done
 echo
-echo "ratio: pipe's median over the reference of the same task (duckdb when installed, else the csv-crate program; cat for move; one move for --batch)"
+echo "ratio: pipe's median over the reference of the same task (duckdb when installed, else the csv-crate program; for alerts duckdb computing them, benches/duckdb-alerts.sql; cat for move; one move for --batch)"
