@@ -665,15 +665,24 @@ mod tests {
         let want = whole.to_string() + "\n";
         assert!(want.lines().all(|l| l.chars().count() == 60), "{want}");
         for size in [1, 2, 3, 7] {
-            let mut got = Vec::new();
-            let blocks: Vec<&[Vec<String>]> = rows.chunks(size).collect();
-            for (k, b) in blocks.iter().enumerate() {
-                table
-                    .write_block(b.to_vec(), k == 0, k + 1 == blocks.len(), &mut got)
-                    .unwrap();
-            }
-            assert_eq!(String::from_utf8(got).unwrap(), want, "blocks of {size}");
+            assert_eq!(in_blocks(&table, &rows, size), want, "blocks of {size}");
         }
+    }
+
+    /// The table of `rows` written in blocks of `size` rows (the header
+    /// alone when there are none).
+    fn in_blocks(table: &BlockTable, rows: &[Vec<String>], size: usize) -> String {
+        let mut got = Vec::new();
+        let blocks: Vec<&[Vec<String>]> = rows.chunks(size).collect();
+        for (k, b) in blocks.iter().enumerate() {
+            table
+                .write_block(b.to_vec(), k == 0, k + 1 == blocks.len(), &mut got)
+                .unwrap();
+        }
+        if rows.is_empty() {
+            table.write_block(Vec::new(), true, true, &mut got).unwrap();
+        }
+        String::from_utf8(got).unwrap()
     }
 
     /// A cell of random text: words of every width comfy-table measures
@@ -752,18 +761,8 @@ mod tests {
                 }
             }
             let size = rng.random_range(1..5);
-            let mut got = Vec::new();
-            let blocks: Vec<&[Vec<String>]> = rows.chunks(size).collect();
-            for (k, b) in blocks.iter().enumerate() {
-                table
-                    .write_block(b.to_vec(), k == 0, k + 1 == blocks.len(), &mut got)
-                    .unwrap();
-            }
-            if rows.is_empty() {
-                table.write_block(Vec::new(), true, true, &mut got).unwrap();
-            }
             assert_eq!(
-                String::from_utf8(got).unwrap(),
+                in_blocks(&table, &rows, size),
                 want,
                 "round {round}: {rows:?}"
             );
