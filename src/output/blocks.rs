@@ -191,7 +191,7 @@ impl BlockTable {
             None => {
                 let lines: Vec<String> = self.comfy(rows, false).lines().collect();
                 // Without the borders above and below.
-                for line in lines.iter().take(lines.len() - 1).skip(1) {
+                for line in lines.iter().take(lines.len().saturating_sub(1)).skip(1) {
                     out.write_all(line.as_bytes())?;
                     out.write_all(b"\n")?;
                 }
@@ -217,18 +217,18 @@ impl BlockTable {
 
     /// The block's rows as comfy-table lays them out: a cell whose lines fit
     /// its column is padded here, and the others are wrapped by comfy-table,
-    /// a column at a time ([`BlockTable::wrap`]), each text once. `None` when the style
-    /// leaves a border out or a row has more cells than the table has
-    /// columns: comfy-table then lays out the whole block.
+    /// a column at a time, each text once ([`BlockTable::wrap`]). `None`
+    /// when the style leaves a border out or a row has more cells than the
+    /// table has columns: comfy-table then lays out the whole block.
     fn lay_out(&self, rows: &[Vec<String>]) -> Option<String> {
         let [left, between, right] = self.rules?;
         let n = self.widths.len();
         if rows.iter().any(|r| r.len() != n) {
             return None;
         }
-        // The rows whose cell wraps, column by column, and the cells' lines.
-        // Each with its text's place among the column's texts to wrap: a
-        // salesperson's name wraps the same in every row, and is wrapped once.
+        // The rows whose cell wraps, column by column, each with its text's
+        // place among the column's texts to wrap: a salesperson's name
+        // wraps the same in every row, and is wrapped once.
         let mut wrapping: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
         let mut texts: Vec<Vec<&str>> = vec![Vec::new(); n];
         let mut seen: HashMap<(usize, &str), usize> = HashMap::new();
@@ -249,19 +249,19 @@ impl BlockTable {
         }
         let mut taken = vec![0; n];
         // A line of the table: its columns, and a border on each side and between them.
-        let line: usize = self
+        let line_len: usize = self
             .widths
             .iter()
             .map(|&w| usize::from(w) + 1)
             .sum::<usize>()
             + 2;
-        let mut out = String::with_capacity(rows.len() * line);
+        let mut out = String::with_capacity(rows.len() * line_len);
         let mut laid: Vec<Option<&Vec<String>>> = Vec::with_capacity(n);
         for (r, row) in rows.iter().enumerate() {
             // Each cell's lines as comfy-table wrapped them, if it did.
             laid.clear();
             laid.extend((0..n).map(|c| match wrapping[c].get(taken[c]) {
-                Some(&(row, at)) if row == r => {
+                Some(&(wraps, at)) if wraps == r => {
                     taken[c] += 1;
                     Some(&wrapped[c][at])
                 }
