@@ -2,7 +2,7 @@
 //! pipeline declares. Day/month order is configured, never guessed.
 
 use chrono::format::{Item, Numeric, Pad, Parsed, StrftimeItems};
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate};
 
 pub const ISO: &str = "%Y-%m-%d";
 
@@ -130,12 +130,54 @@ pub fn is_rfc3339(s: &str) -> bool {
 }
 
 fn fast_rfc3339(s: &[u8]) -> bool {
-    if s.len() < 20 || s[10] != b'T' || s[13] != b':' || s[16] != b':' {
-        return false;
+    rfc3339_parts(s).is_some()
+}
+
+/// The instant an RFC 3339 time stands for, as seconds since 1970 (UTC)
+/// and nanoseconds, as chrono gives it (`timestamp`,
+/// `timestamp_subsec_nanos`); `None` when chrono does not read it. The
+/// usual shape is read here, anything else by chrono. Two times written
+/// with different offsets for one instant give the same.
+pub fn rfc3339_instant(s: &str) -> Option<(i64, u32)> {
+    match rfc3339_parts(s.as_bytes()) {
+        Some(Parts {
+            date,
+            seconds,
+            nanos,
+            offset,
+        }) => {
+            let days = i64::from(date.num_days_from_ce()) - UNIX_DAYS_FROM_CE;
+            Some((
+                days * 86_400 + i64::from(seconds) - i64::from(offset),
+                nanos,
+            ))
+        }
+        None => DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| (t.timestamp(), t.timestamp_subsec_nanos())),
     }
-    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+}
+
+/// 1970-01-01 counted from 0001-01-01 as chrono counts days.
+const UNIX_DAYS_FROM_CE: i64 = 719_163;
+
+/// An RFC 3339 time of the usual shape, read by position.
+struct Parts {
+    date: NaiveDate,
+    /// Seconds into the day.
+    seconds: u32,
+    nanos: u32,
+    /// The offset east of UTC, in seconds.
+    offset: i32,
+}
+
+fn rfc3339_parts(s: &[u8]) -> Option<Parts> {
+    if s.len() < 20 || s[10] != b'T' || s[13] != b':' || s[16] != b':' {
+        return None;
+    }
+    let digits = |r: &[u8]| -> Option<u32> {
         let mut v = 0u32;
-        for &b in &s[r] {
+        for &b in r {
             if !b.is_ascii_digit() {
                 return None;
             }
@@ -143,34 +185,43 @@ fn fast_rfc3339(s: &[u8]) -> bool {
         }
         Some(v)
     };
-    if ISO_FIXED.parse(&s[..10]).is_none() {
-        return false;
-    }
-    let (Some(h), Some(m), Some(sec)) = (digits(11..13), digits(14..16), digits(17..19)) else {
-        return false;
-    };
+    let date = ISO_FIXED.parse(&s[..10])?;
+    let (h, m, sec) = (
+        digits(&s[11..13])?,
+        digits(&s[14..16])?,
+        digits(&s[17..19])?,
+    );
     if h > 23 || m > 59 || sec > 59 {
-        return false;
+        return None;
     }
     let mut rest = &s[19..];
+    let mut nanos = 0;
     if let [b'.', tail @ ..] = rest {
         let n = tail.iter().take_while(|b| b.is_ascii_digit()).count();
         if n == 0 || n > 9 {
-            return false;
+            return None;
         }
+        nanos = digits(&tail[..n])? * 10u32.pow(9 - n as u32);
         rest = &tail[n..];
     }
-    match rest {
-        [b'Z'] => true,
-        [b'+' | b'-', a, b, b':', c, d] => {
-            let two = |x: u8, y: u8| {
-                (x.is_ascii_digit() && y.is_ascii_digit())
-                    .then(|| u32::from(x - b'0') * 10 + u32::from(y - b'0'))
-            };
-            matches!((two(*a, *b), two(*c, *d)), (Some(oh), Some(om)) if oh <= 23 && om <= 59)
+    let offset = match rest {
+        [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), a, b, b':', c, d] => {
+            let (oh, om) = (digits(&[*a, *b])?, digits(&[*c, *d])?);
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            let east = (oh * 3600 + om * 60) as i32;
+            if *sign == b'-' { -east } else { east }
         }
-        _ => false,
-    }
+        _ => return None,
+    };
+    Some(Parts {
+        date,
+        seconds: h * 3600 + m * 60 + sec,
+        nanos,
+        offset,
+    })
 }
 
 /// The date formats a register accepts, ISO first.
@@ -474,7 +525,56 @@ mod tests {
             if fast_rfc3339(s.as_bytes()) {
                 assert!(DateTime::parse_from_rfc3339(s).is_ok(), "{s:?}");
             }
+            let chrono = DateTime::parse_from_rfc3339(s)
+                .ok()
+                .map(|t| (t.timestamp(), t.timestamp_subsec_nanos()));
+            assert_eq!(rfc3339_instant(s), chrono, "{s:?}");
         }
+    }
+
+    /// Times of every shape and offset, read here and by chrono: the same
+    /// instants; one instant written at two offsets, one.
+    #[test]
+    fn rfc3339_instants_are_chronos() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        for _ in 0..5000 {
+            let frac = match rng.random_range(0..4) {
+                0 => String::new(),
+                n => format!(".{:09}", rng.random_range(0..1_000_000_000u32))[..n * 3 - 1]
+                    .to_string(),
+            };
+            let offset = match rng.random_range(0..3) {
+                0 => "Z".to_string(),
+                _ => format!(
+                    "{}{:02}:{:02}",
+                    if rng.random_bool(0.5) { '+' } else { '-' },
+                    rng.random_range(0..24),
+                    rng.random_range(0..60)
+                ),
+            };
+            let s = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{frac}{offset}",
+                rng.random_range(1..10000),
+                rng.random_range(1..13),
+                rng.random_range(1..32),
+                rng.random_range(0..24),
+                rng.random_range(0..60),
+                rng.random_range(0..60)
+            );
+            let chrono = DateTime::parse_from_rfc3339(&s)
+                .ok()
+                .map(|t| (t.timestamp(), t.timestamp_subsec_nanos()));
+            assert_eq!(rfc3339_instant(&s), chrono, "{s:?}");
+        }
+        assert_eq!(
+            rfc3339_instant("2026-01-01T01:30:00+01:00"),
+            rfc3339_instant("2026-01-01T00:30:00Z")
+        );
+        assert_eq!(
+            rfc3339_instant("1970-01-01T00:00:01.5Z"),
+            Some((1, 500_000_000))
+        );
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! Reports replay the journal, `pipe check` compares the register with it and
 //! `pipe alerts` looks back on it; none of them reads who made a change or
 //! why. A step keeps what they read: the line, the date, the kind, the stages
-//! (or the field and its two values) and the prospect's number, given in order
-//! of first appearance. The ids come back numbered ([`Ids`]), so that each
+//! (or the field and its two values), whether it opens a command (what `pipe
+//! undo` takes back together) and the prospect's number, given in order of
+//! first appearance. The ids come back numbered ([`Ids`]), so that each
 //! scan keys its per-prospect state by number.
 //!
 //! A large journal is read once as CSV and its steps are kept in a cache
@@ -105,10 +106,14 @@ pub struct Step<'a> {
     pub id: u32,
     pub kind: Kind,
     pub change: Change<'a>,
+    /// Whether the entry opens a command: its `at` is not the instant of
+    /// the entry before it. A command's entries share one `at`, and `pipe
+    /// undo` takes them back together.
+    pub opens: bool,
 }
 
 impl<'a> Step<'a> {
-    fn of(e: &EntryRef<'a>, id: u32) -> Step<'a> {
+    fn of(e: &EntryRef<'a>, id: u32, opens: bool) -> Step<'a> {
         let change = if e.is_stage() {
             Change::Stage {
                 from: Named::of(e.from, e.from_stage),
@@ -127,7 +132,47 @@ impl<'a> Step<'a> {
             id,
             kind: e.kind,
             change,
+            opens,
         }
+    }
+}
+
+/// The instant of the last entry read, to tell whether the next one opens a
+/// command: as [`crate::journal::Commands`] tells them apart, by the `at`
+/// text, then, when it differs, by the instant it stands for (one instant
+/// may be written with two offsets).
+#[derive(Debug, Clone, Default)]
+pub struct Opening {
+    text: String,
+    instant: Option<(i64, u32)>,
+}
+
+impl Opening {
+    /// After an entry at `instant` whose text is not known (the last one a
+    /// cache holds).
+    pub fn after(instant: Option<(i64, u32)>) -> Opening {
+        Opening {
+            text: String::new(),
+            instant,
+        }
+    }
+
+    /// Whether the entry at `at` (a time the scan checked) opens a command.
+    pub fn opens(&mut self, at: &str) -> bool {
+        if self.instant.is_some() && self.text == at {
+            return false;
+        }
+        let instant = crate::dates::rfc3339_instant(at);
+        let opens = instant.is_none() || self.instant != instant;
+        self.text.clear();
+        self.text.push_str(at);
+        self.instant = instant;
+        opens
+    }
+
+    /// The instant of the last entry, if any.
+    pub fn instant(&self) -> Option<(i64, u32)> {
+        self.instant
     }
 }
 
@@ -207,6 +252,14 @@ pub fn staged_among(
     Ok(Some(found))
 }
 
+/// Reads the journal at `path` and makes its cache whatever its size, as
+/// `PIPE_CACHE=1` does; for the tests of what is read from a cache.
+#[cfg(test)]
+pub fn cache_now(path: &Path, p: &Pipeline) {
+    scan_with(path, p, cache::Policy::Always, None, None, || (), |_, _| {})
+        .expect("the journal read");
+}
+
 /// [`scan`] with the cache used as `policy` says; `concurrent` says whether a
 /// cache is checked on a second thread while it is replayed (by default, when
 /// [`crate::par::worth_it`]).
@@ -226,9 +279,11 @@ fn scan_with<S>(
         // shares the work best between the two.
         let mut state = fresh();
         let mut ids = Ids::default();
+        let mut opening = Opening::default();
         let scan = Journal::scan(path, p, |e| {
             let (id, _) = ids.insert(e.id);
-            visit(&mut state, &Step::of(e, id));
+            let opens = opening.opens(e.at);
+            visit(&mut state, &Step::of(e, id, opens));
         })?;
         return Ok((state, ids, scan));
     };
@@ -326,6 +381,7 @@ impl<'a> Plan<'a> {
             return self.read_all(journal, p, fresh, visit);
         };
         let covered = cached.covers();
+        let last_at = cached.last_at();
         let mut writer = self.writer(covered);
         let mut state = fresh();
         let replayed = Plan::check_and_replay(
@@ -351,6 +407,7 @@ impl<'a> Plan<'a> {
                     ids,
                     entries,
                     writer,
+                    opening: Opening::after(last_at),
                 };
                 let (ids, scan) = rest.feed(self.path, self.len, p, &mut state, visit)?;
                 return Ok((state, ids, scan));
@@ -389,6 +446,7 @@ impl<'a> Plan<'a> {
             ids: Ids::default(),
             entries: 0,
             writer: self.writer(0),
+            opening: Opening::default(),
         };
         let mut state = fresh();
         let (ids, scan) = rest.feed(self.path, self.len, p, &mut state, visit)?;
@@ -449,6 +507,8 @@ struct Rest {
     ids: Ids,
     entries: u64,
     writer: Option<cache::Writer>,
+    /// The last entry the cache's steps gave.
+    opening: Opening,
 }
 
 impl Rest {
@@ -507,6 +567,7 @@ impl Rest {
             mut ids,
             entries,
             mut writer,
+            mut opening,
         } = self;
         let file = path.display().to_string();
         let mut scan = Scan {
@@ -518,7 +579,7 @@ impl Rest {
         let mut source = cache::Hashing::new(journal, hasher, covered, writer.is_some());
         let end = Journal::scan_source(&mut source, resume, p, &mut scan, |e, clean| {
             let (id, _) = ids.insert(e.id);
-            let step = Step::of(e, id);
+            let step = Step::of(e, id, opening.opens(e.at));
             // A journal with a problem is not cached: the cache being
             // written is dropped at the first one, not carried to the end.
             if !clean {
@@ -546,7 +607,14 @@ impl Rest {
             && !end.bad_header
             && read_to > 0
         {
-            w.finish(read_to, source.finish(), end.next_line, scan.entries, &ids);
+            w.finish(
+                read_to,
+                source.finish(),
+                end.next_line,
+                scan.entries,
+                &ids,
+                opening.instant(),
+            );
         }
         Ok((ids, scan))
     }
@@ -566,6 +634,7 @@ struct Packed {
     id: u32,
     kind: Kind,
     change: PackedChange,
+    opens: bool,
 }
 
 enum PackedChange {
@@ -610,6 +679,7 @@ impl StepBatch {
             id: s.id,
             kind: s.kind,
             change,
+            opens: s.opens,
         });
     }
 
@@ -629,6 +699,7 @@ impl StepBatch {
             id: s.id,
             kind: s.kind,
             change,
+            opens: s.opens,
         }
     }
 }
@@ -671,7 +742,23 @@ mod tests {
         let kinds = ["add", "move", "set", "undo", "sync"];
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut next = |k: usize| rng.random_range(0..k);
+        // Commands of one to three entries that share an `at`, at times
+        // written at another offset for the same instant.
+        let start = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00+00:00").unwrap();
+        let (mut minute, mut left) = (0i64, 0);
         for _ in 0..n {
+            if left == 0 {
+                left = 1 + next(3);
+                minute += 1 + next(90) as i64;
+            }
+            left -= 1;
+            let t = start + chrono::Duration::minutes(minute);
+            let at = if next(4) == 0 {
+                t.with_timezone(&chrono::FixedOffset::east_opt(3600).unwrap())
+                    .to_rfc3339()
+            } else {
+                t.to_rfc3339()
+            };
             let field = fields[next(fields.len())];
             let (from, to) = if field == "stage" {
                 (stages[next(6)], stages[next(6)])
@@ -685,7 +772,7 @@ mod tests {
             };
             writeln!(
                 text,
-                "2026-01-01T00:00:00+00:00,2026-{:02}-{:02},{id},{},{field},{from},{to},me,,",
+                "{at},2026-{:02}-{:02},{id},{},{field},{from},{to},me,,",
                 1 + next(12),
                 1 + next(28),
                 kinds[next(5)],
@@ -734,7 +821,10 @@ mod tests {
             scan_with(path, p, policy, Some(concurrent), None, Vec::new, |v, s| {
                 v.push((
                     s.id,
-                    format!("{:?} {} {:?} {:?}", s.line, s.date, s.kind, s.change),
+                    format!(
+                        "{:?} {} {:?} {:?} {}",
+                        s.line, s.date, s.kind, s.change, s.opens
+                    ),
                 ))
             })
             .unwrap();
@@ -862,20 +952,55 @@ mod tests {
         );
 
         // An edit before the end of what is cached: the journal is read again.
-        let edited = grown.replacen(
-            "2026-01-01T00:00:00+00:00,2026-",
-            "2026-01-01T00:00:00+00:00,2025-",
-            7,
-        );
+        let edited = grown.replacen(",2026-", ",2025-", 7);
+        assert_ne!(edited, grown);
         std::fs::write(&path, &edited).unwrap();
         let plain = read(&path, &p, Policy::Off);
         assert_eq!(read(&path, &p, Policy::Always), plain);
         // Cut short (an undone append): read again too.
         let cut = &edited[..edited.len() / 2];
-        let cut = &cut[..cut.rfind("\n2026-01-01").unwrap() + 1];
+        let cut = &cut[..cut.rfind("\n2026-").unwrap() + 1];
         std::fs::write(&path, cut).unwrap();
         let plain = read(&path, &p, Policy::Off);
         assert_eq!(read(&path, &p, Policy::Always), plain);
+    }
+
+    /// An entry appended at the instant of the last one the cache holds
+    /// (written at another offset) goes on with its command; the next one
+    /// opens a command. The cache's steps then the appended ones say so as
+    /// the journal read whole does, and so does the cache made of both.
+    #[test]
+    fn an_entry_appended_to_the_last_cached_command_opens_none() {
+        let p = pipeline();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.csv");
+        let cache = cache::path_for(&path);
+        let text = format!("{HEADER}{}", journal(300, 8));
+        std::fs::write(&path, &text).unwrap();
+        read(&path, &p, Policy::Always);
+        let made = std::fs::read(&cache).unwrap();
+        let last = &text[text.rfind("\n2026-").unwrap() + 1..];
+        let at = chrono::DateTime::parse_from_rfc3339(&last[..last.find(',').unwrap()]).unwrap();
+        let west = chrono::FixedOffset::west_opt(7200).unwrap();
+        let same = at.with_timezone(&west).to_rfc3339();
+        let later = (at + chrono::Duration::minutes(1)).to_rfc3339();
+        let mut grown = text.clone();
+        for at in [&same, &later] {
+            grown.push_str(&format!(
+                "{at},2026-02-01,P-0000001,move,stage,suspect,chaud,me,,\n"
+            ));
+        }
+        std::fs::write(&path, &grown).unwrap();
+        let plain = read(&path, &p, Policy::Off);
+        let steps = &plain.0;
+        assert!(steps[300].ends_with(" false"), "{}", steps[300]);
+        assert!(steps[301].ends_with(" true"), "{}", steps[301]);
+        assert!(steps.iter().filter(|s| s.ends_with(" true")).count() > 100);
+        assert_eq!(read(&path, &p, Policy::Auto), plain, "cache and tail");
+        assert_eq!(std::fs::read(&cache).unwrap(), made);
+        assert_eq!(read(&path, &p, Policy::Always), plain, "made again");
+        assert_ne!(std::fs::read(&cache).unwrap(), made);
+        assert_eq!(read(&path, &p, Policy::Auto), plain, "the cache made again");
     }
 
     #[test]

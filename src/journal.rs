@@ -169,8 +169,10 @@ impl CommandAt {
 /// back the latest command not taken back yet. Each command carries `T`,
 /// what the caller notes of it.
 struct Commands<T> {
+    /// The `at` of the command being read.
+    at: Option<CommandAt>,
     /// The command being read, whether it is an undo, and its `T`.
-    open: Option<(CommandAt, bool, T)>,
+    open: Option<(bool, T)>,
     /// The commands read and not taken back, oldest first.
     kept: Vec<T>,
 }
@@ -178,6 +180,7 @@ struct Commands<T> {
 impl<T> Commands<T> {
     fn new() -> Commands<T> {
         Commands {
+            at: None,
             open: None,
             kept: Vec::new(),
         }
@@ -188,19 +191,38 @@ impl<T> Commands<T> {
     /// the command an undo took back as it closed, if any. Returns the open
     /// command's `T`, and whether it is an undo.
     fn entry(&mut self, e: &EntryRef<'_>, open: impl FnOnce(Option<T>) -> T) -> (&mut T, bool) {
-        if let Some(at) = CommandAt::after(self.open.as_ref().map(|(at, _, _)| at), e) {
+        let opens = match CommandAt::after(self.at.as_ref(), e) {
+            Some(at) => {
+                self.at = Some(at);
+                true
+            }
+            None => false,
+        };
+        self.step(opens, e.kind == Kind::Undo, open)
+    }
+
+    /// [`Commands::entry`] for an entry already told apart: whether it
+    /// opens a command, and whether it is an undo
+    /// ([`crate::digest::Step::opens`]).
+    fn step(
+        &mut self,
+        opens: bool,
+        undo: bool,
+        open: impl FnOnce(Option<T>) -> T,
+    ) -> (&mut T, bool) {
+        if opens || self.open.is_none() {
             let dropped = self.close();
-            self.open = Some((at, e.kind == Kind::Undo, open(dropped)));
+            self.open = Some((undo, open(dropped)));
         }
-        let (_, undo, data) = self.open.as_mut().expect("an entry opens a command");
+        let (undo, data) = self.open.as_mut().expect("an entry opens a command");
         (data, *undo)
     }
 
     /// Closes the open command; returns the command it took back if it is an undo.
     fn close(&mut self) -> Option<T> {
         match self.open.take() {
-            Some((_, true, _)) => self.kept.pop(),
-            Some((_, false, t)) => {
+            Some((true, _)) => self.kept.pop(),
+            Some((false, t)) => {
                 self.kept.push(t);
                 None
             }
@@ -774,25 +796,30 @@ impl Journal {
     /// journal streams past: only the stage entries are kept, 24 bytes each,
     /// and an undo drops the latest command's entries kept as it comes.
     ///
-    /// A journal without an undo has every stage entry in effect: its steps
-    /// then come from the journal's cache, when it has one
-    /// ([`crate::digest::scan`]), instead of a parse of every entry; one
-    /// with an undo is read as CSV, whose commands tell what each undo took
-    /// back (the cache's steps do not keep the entries' `at`).
-    ///
-    /// So a journal with an undo is read twice, its cache then its CSV
-    /// (about 8 % more at 1M); without the cache (`PIPE_CACHE=0`), once.
+    /// The steps come from the journal's cache, when it has one
+    /// ([`crate::digest::scan`]), instead of a parse of every entry; they
+    /// tell which entries open a command, so an undo takes back the same
+    /// entries as in [`Journal::effective_stage_events_of`].
     pub fn effective_stage_events_at(path: &Path, p: &Pipeline) -> Result<(StageEventsById, Scan)> {
         if crate::digest::cache::Policy::from_env() == crate::digest::cache::Policy::Off {
             return Journal::effective_stage_events_of(path, p, |_| true);
         }
-        let mut undone = false;
-        let (events, ids, scan) = crate::digest::scan(
+        type Kept = (Vec<(u32, KeptEvent)>, Commands<usize>);
+        let ((mut events, commands), ids, scan) = crate::digest::scan(
             path,
             p,
-            Vec::new,
-            |events: &mut Vec<(u32, KeptEvent)>, s| {
-                undone |= s.kind == Kind::Undo;
+            || (Vec::new(), Commands::new()),
+            |(events, commands): &mut Kept, s| {
+                // Each command notes where its events start, to drop them if undone.
+                let (_, undo) = commands.step(s.opens, s.kind == Kind::Undo, |dropped| {
+                    if let Some(start) = dropped {
+                        events.truncate(start);
+                    }
+                    events.len()
+                });
+                if undo {
+                    return;
+                }
                 if let crate::digest::Change::Stage { to, .. } = s.change
                     && let Ok(Some(stage)) = to.known()
                 {
@@ -805,9 +832,8 @@ impl Journal {
                 }
             },
         )?;
-        if undone {
-            drop(events);
-            return Journal::effective_stage_events_of(path, p, |_| true);
+        if let (_, Some(start)) = commands.finish() {
+            events.truncate(start);
         }
         Ok((StageEventsById::grouped(ids, events), scan))
     }
@@ -1071,10 +1097,39 @@ mod tests {
             std::fs::write(&path, without_undo).unwrap();
             let [got, want] = events(&Journal::read(&path, &p).unwrap().0);
             assert_eq!(got, want, "seed {seed} without undo");
-            std::fs::write(&path, text).unwrap();
+            std::fs::write(&path, &text).unwrap();
             let (held, _) = Journal::read(&path, &p).unwrap();
             let [got, want] = events(&held);
             assert_eq!(got, want, "seed {seed}");
+            // From the journal's cache, whose steps tell the commands apart
+            // (only a journal without a problem is cached: no unknown stage).
+            let text = text.replace(",nope,", ",chaud,");
+            std::fs::write(&path, &text).unwrap();
+            let (held, diags) = Journal::read(&path, &p).unwrap();
+            assert!(diags.is_empty(), "{diags:?}");
+            let cache = crate::digest::cache::path_for(&path);
+            crate::digest::cache_now(&path, &p);
+            assert!(cache.exists());
+            let [got, want] = events(&held);
+            assert_eq!(got, want, "seed {seed} from the cache");
+            // Then with entries appended after it: the first goes on with the
+            // last cached command (its instant written at another offset), an
+            // undo follows.
+            let last = &text[text.rfind("\n2026-").unwrap() + 1..];
+            let at = DateTime::parse_from_rfc3339(&last[..last.find(',').unwrap()]).unwrap();
+            let same = at
+                .with_timezone(&FixedOffset::west_opt(3600).unwrap())
+                .to_rfc3339();
+            let later = (at + chrono::Duration::seconds(1)).to_rfc3339();
+            let grown = format!(
+                "{text}{same},2026-03-01,P-001,move,stage,,chaud,me,,\n{later},2026-03-02,P-002,undo,stage,,suspect,me,,\n"
+            );
+            std::fs::write(&path, &grown).unwrap();
+            let (grown_held, _) = Journal::read(&path, &p).unwrap();
+            let [got, want] = events(&grown_held);
+            assert_eq!(got, want, "seed {seed} from the cache and the rest");
+            std::fs::remove_file(&cache).unwrap();
+            std::fs::write(&path, &text).unwrap();
             let want: HashMap<String, StageEvent> = held
                 .last_stages(&p)
                 .into_iter()

@@ -254,6 +254,26 @@ fn the_journal_cache_changes_no_output() {
     cached(&["set", "P-0020", "amount=1234,50"]).expect(0);
     let moved = cached(&["report", "movement", "--format", "csv"]).expect(0);
     same_with_the_cache(&s, "generated, moved");
+
+    // Undone since the cache was made, then cached: a move of two entries
+    // and a set taken back, what `effort` and `calibration` leave out.
+    cached(&["report", "funnel"]).expect(0);
+    cached(&["move", "P-0030", "perdu", "--reason", "prix"]).expect(0);
+    cached(&["set", "P-0040", "amount=99"]).expect(0);
+    cached(&["undo"]).expect(0);
+    cached(&["undo"]).expect(0);
+    for args in [
+        &["effort"][..],
+        &["report", "calibration", "--format", "csv"],
+    ] {
+        let plain = run_with(&s, &[("PIPE_CACHE", "0")], args);
+        assert_same(
+            &format!("undone, pipe {}", args.join(" ")),
+            &plain,
+            &cached(args),
+        );
+    }
+    same_with_the_cache(&s, "generated, undone");
     assert_eq!(
         run_with(
             &s,

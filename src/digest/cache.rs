@@ -24,8 +24,11 @@
 //!
 //! ## Format
 //! A header of [`HEADER_LEN`] bytes (little-endian numbers), then blocks of
-//! steps, then the ids. A block is its length and step count (`u32` each),
-//! then its steps; each step is a tag byte (kind, field change or stage), its
+//! steps, then the ids. The header ends with the instant of the last entry,
+//! so that an entry appended after it is known to open a command or not. A
+//! block is its length and step count (`u32` each), then its steps; each
+//! step is a tag byte (kind, field change or stage, whether it opens a
+//! command), its
 //! line and date as differences from the step before in the block (LEB128,
 //! the date zigzagged), its prospect's number, and its stages or its field's
 //! name and two values. Blocks start afresh, so a rewrite copies the blocks
@@ -50,8 +53,8 @@ use xxhash_rust::xxh3::Xxh3;
 
 const MAGIC: &[u8; 8] = b"pipe-jc1";
 /// Bumped whenever the layout or the meaning of a step changes.
-const FORMAT_VERSION: u32 = 5;
-pub const HEADER_LEN: usize = 8 + 16 + 8 + 16 + 8 + 8 + 8 + 8 + 8 + 8 + 16 + 16;
+const FORMAT_VERSION: u32 = 6;
+pub const HEADER_LEN: usize = 8 + 16 + 8 + 16 + 8 + 8 + 8 + 8 + 8 + 8 + 16 + 16 + 8 + 8;
 /// A block is written once it holds this many bytes.
 const BLOCK: usize = 64 * 1024;
 /// Journals smaller than this are read as CSV every time unless `PIPE_CACHE=1`.
@@ -200,7 +203,15 @@ struct Header {
     body_hash: u128,
     /// The hash of the body from `ids_at` on: the ids and the marks.
     ids_hash: u128,
+    /// The instant of the last entry (seconds since 1970 and nanoseconds;
+    /// `NO_NANOS` for none), to tell whether the entry after it opens a
+    /// command.
+    last_secs: u64,
+    last_nanos: u64,
 }
+
+/// `last_nanos` of a cache whose last entry has no instant (none at all).
+const NO_NANOS: u64 = u64::MAX;
 
 impl Header {
     /// Whether `body`, read to its end, is the contents this header describes.
@@ -221,6 +232,8 @@ impl Header {
             .u64(self.body_len)
             .u128(self.body_hash)
             .u128(self.ids_hash)
+            .u64(self.last_secs)
+            .u64(self.last_nanos)
             .done()
     }
 
@@ -238,6 +251,8 @@ impl Header {
             body_len: t.u64(),
             body_hash: t.u128(),
             ids_hash: t.u128(),
+            last_secs: t.u64(),
+            last_nanos: t.u64(),
         })
     }
 }
@@ -304,6 +319,12 @@ impl Cached {
 
     pub fn covers(&self) -> u64 {
         self.header.covers
+    }
+
+    /// The instant of the last entry the steps are of, if there is one.
+    pub fn last_at(&self) -> Option<(i64, u32)> {
+        let h = &self.header;
+        (h.last_nanos != NO_NANOS).then_some((h.last_secs as i64, h.last_nanos as u32))
     }
 
     /// What the journal must start with for the steps to be its own.
@@ -484,6 +505,7 @@ fn decode_block(b: &[u8], count: u32, ids: u64, sink: &mut dyn FnMut(&Step<'_>))
             id,
             kind,
             change,
+            opens: tag & OPENS != 0,
         });
     }
     if r.at != b.len() {
@@ -493,6 +515,8 @@ fn decode_block(b: &[u8], count: u32, ids: u64, sink: &mut dyn FnMut(&Step<'_>))
 }
 
 const FIELD: u8 = 8;
+/// The tag's bit for a step that opens a command.
+const OPENS: u8 = 16;
 
 pub(crate) fn zigzag(v: i64) -> u64 {
     ((v << 1) ^ (v >> 63)) as u64
@@ -643,7 +667,7 @@ impl Writer {
         };
         let field = matches!(s.change, Change::Field { .. });
         let b = &mut self.block;
-        b.push(kind | if field { FIELD } else { 0 });
+        b.push(kind | if field { FIELD } else { 0 } | if s.opens { OPENS } else { 0 });
         put_varint(b, s.line - self.line);
         let day = i64::from(s.date.num_days_from_ce());
         put_varint(b, zigzag(day - self.day));
@@ -699,8 +723,8 @@ impl Writer {
 
     /// Puts the cache in place: it holds the steps of the journal's first
     /// `covers` bytes, which hash to `journal_hash`, hold `entries` entries
-    /// and end before line `next_line`; `ids` numbers their prospects. Any
-    /// failure leaves no file behind.
+    /// and end before line `next_line`; `ids` numbers their prospects; the
+    /// last entry is at `last_at`. Any failure leaves no file behind.
     pub fn finish(
         mut self,
         covers: u64,
@@ -708,6 +732,7 @@ impl Writer {
         next_line: u64,
         entries: u64,
         ids: &Ids,
+        last_at: Option<(i64, u32)>,
     ) {
         self.flush_block();
         let (ids_at, _) = self.file.body();
@@ -737,6 +762,8 @@ impl Writer {
             body_len,
             body_hash,
             ids_hash: self.ids_hash.as_ref().map_or(0, Xxh3::digest128),
+            last_secs: last_at.map_or(0, |(secs, _)| secs as u64),
+            last_nanos: last_at.map_or(NO_NANOS, |(_, nanos)| u64::from(nanos)),
         };
         self.file.place(&header.bytes());
     }
@@ -794,6 +821,8 @@ mod tests {
             body_len: 99,
             body_hash: 17,
             ids_hash: 19,
+            last_secs: (-86_400i64) as u64,
+            last_nanos: 999_999_999,
         };
         assert_eq!(Header::parse(&h.bytes()), Some(h));
         let mut bad = h.bytes();
