@@ -141,8 +141,8 @@ impl<'a> Step<'a> {
 /// command: as [`crate::journal::Commands`] tells them apart, by the `at`
 /// text, then, when it differs, by the instant it stands for (one instant
 /// may be written with two offsets).
-#[derive(Debug, Clone, Default)]
-pub struct Opening {
+#[derive(Default)]
+struct Opening {
     text: String,
     instant: Option<(i64, u32)>,
 }
@@ -150,7 +150,7 @@ pub struct Opening {
 impl Opening {
     /// After an entry at `instant` whose text is not known (the last one a
     /// cache holds).
-    pub fn after(instant: Option<(i64, u32)>) -> Opening {
+    fn after(instant: Option<(i64, u32)>) -> Opening {
         Opening {
             text: String::new(),
             instant,
@@ -158,7 +158,7 @@ impl Opening {
     }
 
     /// Whether the entry at `at` (a time the scan checked) opens a command.
-    pub fn opens(&mut self, at: &str) -> bool {
+    fn opens(&mut self, at: &str) -> bool {
         if self.instant.is_some() && self.text == at {
             return false;
         }
@@ -171,7 +171,7 @@ impl Opening {
     }
 
     /// The instant of the last entry, if any.
-    pub fn instant(&self) -> Option<(i64, u32)> {
+    fn instant(&self) -> Option<(i64, u32)> {
         self.instant
     }
 }
