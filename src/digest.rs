@@ -18,7 +18,7 @@
 pub mod cache;
 
 use crate::ids::Ids;
-use crate::journal::{EntryRef, Journal, Kind, Resume, Scan};
+use crate::journal::{EntryRef, Journal, Kind, Opening, Resume, Scan};
 use crate::pipeline::Pipeline;
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -134,45 +134,6 @@ impl<'a> Step<'a> {
             change,
             opens,
         }
-    }
-}
-
-/// The instant of the last entry read, to tell whether the next one opens a
-/// command: as [`crate::journal::Commands`] tells them apart, by the `at`
-/// text, then, when it differs, by the instant it stands for (one instant
-/// may be written with two offsets).
-#[derive(Default)]
-struct Opening {
-    text: String,
-    instant: Option<(i64, u32)>,
-}
-
-impl Opening {
-    /// After an entry at `instant` whose text is not known (the last one a
-    /// cache holds).
-    fn after(instant: Option<(i64, u32)>) -> Opening {
-        Opening {
-            text: String::new(),
-            instant,
-        }
-    }
-
-    /// Whether the entry at `at` (a time the scan checked) opens a command.
-    fn opens(&mut self, at: &str) -> bool {
-        if self.instant.is_some() && self.text == at {
-            return false;
-        }
-        let instant = crate::dates::rfc3339_instant(at);
-        let opens = instant.is_none() || self.instant != instant;
-        self.text.clear();
-        self.text.push_str(at);
-        self.instant = instant;
-        opens
-    }
-
-    /// The instant of the last entry, if any.
-    fn instant(&self) -> Option<(i64, u32)> {
-        self.instant
     }
 }
 

@@ -139,38 +139,53 @@ pub struct Journal {
     pub entries: Vec<Entry>,
 }
 
-/// The `at` of the command whose entries a scan is reading: one command's
-/// entries share it (the same text, or the same instant written otherwise).
-struct CommandAt {
+/// The `at` of the last entry a scan read, to tell whether the next one
+/// opens a command: one command's entries share it (the same text, or the
+/// same instant written at another offset). The text is compared first;
+/// the time is read only when it differs.
+#[derive(Default)]
+pub struct Opening {
     text: String,
-    instant: DateTime<FixedOffset>,
+    /// Seconds since 1970 and nanoseconds ([`crate::dates::rfc3339_instant`]).
+    instant: Option<(i64, u32)>,
 }
 
-impl CommandAt {
-    /// `None` when `e` is another entry of the `current` command, else `e`'s
-    /// own `at`: it starts a command (its time parsed once, and only when its
-    /// text differs from the current command's).
-    fn after(current: Option<&CommandAt>, e: &EntryRef<'_>) -> Option<CommandAt> {
-        if current.is_some_and(|c| c.text == e.at) {
-            return None;
+impl Opening {
+    /// After an entry at `instant` whose text is not known (the last one a
+    /// journal's cache holds).
+    pub fn after(instant: Option<(i64, u32)>) -> Opening {
+        Opening {
+            text: String::new(),
+            instant,
         }
-        let instant = e.at();
-        current
-            .is_none_or(|c| c.instant != instant)
-            .then(|| CommandAt {
-                text: e.at.to_string(),
-                instant,
-            })
+    }
+
+    /// Whether the entry at `at` (a time the scan checked) opens a command.
+    pub fn opens(&mut self, at: &str) -> bool {
+        if self.instant.is_some() && self.text == at {
+            return false;
+        }
+        let instant = crate::dates::rfc3339_instant(at);
+        let opens = instant.is_none() || self.instant != instant;
+        self.text.clear();
+        self.text.push_str(at);
+        self.instant = instant;
+        opens
+    }
+
+    /// The instant of the last entry, if any.
+    pub fn instant(&self) -> Option<(i64, u32)> {
+        self.instant
     }
 }
 
 /// A journal's commands as `pipe undo` walks them, read as they stream past:
-/// each command's entries share an `at` ([`CommandAt`]), and an undo takes
+/// each command's entries share an `at` ([`Opening`]), and an undo takes
 /// back the latest command not taken back yet. Each command carries `T`,
 /// what the caller notes of it.
 struct Commands<T> {
-    /// The `at` of the command being read.
-    at: Option<CommandAt>,
+    /// The `at` of the entry last read.
+    at: Opening,
     /// The command being read, whether it is an undo, and its `T`.
     open: Option<(bool, T)>,
     /// The commands read and not taken back, oldest first.
@@ -180,7 +195,7 @@ struct Commands<T> {
 impl<T> Commands<T> {
     fn new() -> Commands<T> {
         Commands {
-            at: None,
+            at: Opening::default(),
             open: None,
             kept: Vec::new(),
         }
@@ -191,13 +206,7 @@ impl<T> Commands<T> {
     /// the command an undo took back as it closed, if any. Returns the open
     /// command's `T`, and whether it is an undo.
     fn entry(&mut self, e: &EntryRef<'_>, open: impl FnOnce(Option<T>) -> T) -> (&mut T, bool) {
-        let opens = match CommandAt::after(self.at.as_ref(), e) {
-            Some(at) => {
-                self.at = Some(at);
-                true
-            }
-            None => false,
-        };
+        let opens = self.at.opens(e.at);
         self.step(opens, e.kind == Kind::Undo, open)
     }
 
