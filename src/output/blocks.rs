@@ -26,11 +26,6 @@ use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use unicode_width::UnicodeWidthStr;
 
-/// How wide a cell's content is on screen: its widest line.
-pub fn content_width(s: &str) -> usize {
-    s.lines().map(width).max().unwrap_or(0)
-}
-
 /// How wide a text is on screen, as comfy-table measures it
 /// (`UnicodeWidthStr::width`): printable ASCII, one column a byte, is
 /// counted without looking characters up.
@@ -63,11 +58,42 @@ impl Widths {
     pub fn add<S: AsRef<str>>(&mut self, row: &[S]) {
         for (i, cell) in row.iter().enumerate().take(self.content.len()) {
             let cell = cell.as_ref();
-            self.content[i] = self.content[i].max(content_width(cell));
-            let word = cell.split_whitespace().map(width).max();
-            self.word[i] = self.word[i].max(word.unwrap_or(0));
+            // No text is wider on screen than its bytes are long (a
+            // character two columns wide takes three bytes or four), so a
+            // line or a word no longer than what its column already holds
+            // cannot widen it: most are passed over without being measured.
+            let (content, word) = (self.content[i], self.word[i]);
+            if cell.len() > content {
+                let widest = cell.lines().filter(|l| l.len() > content).map(width);
+                self.content[i] = widest.fold(content, usize::max);
+            }
+            if cell.len() > word {
+                self.word[i] = widest_word(cell, word);
+            }
         }
     }
+}
+
+/// The width of the widest word of `cell` (as `split_whitespace` splits
+/// it), or `known` if none is wider: the cell is split at its ASCII spaces
+/// by bytes first, and only the stretches longer than `known` bytes are
+/// split into words and measured.
+fn widest_word(cell: &str, known: usize) -> usize {
+    let mut widest = known;
+    let mut start = 0;
+    let ends = cell
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| b.is_ascii_whitespace());
+    for end in ends.map(|(at, _)| at).chain([cell.len()]) {
+        // An ASCII byte ends a character: the stretch is whole characters.
+        let run = &cell[start..end];
+        if run.len() > widest {
+            widest = run.split_whitespace().map(width).fold(widest, usize::max);
+        }
+        start = end + 1;
+    }
+    widest
 }
 
 impl Widths {
@@ -172,7 +198,7 @@ impl BlockTable {
     /// Prints one block: the header above the first, the bottom border under the last.
     pub fn write_block(
         &self,
-        mut rows: Vec<Vec<String>>,
+        rows: &Rows,
         first: bool,
         last: bool,
         out: &mut dyn Write,
@@ -180,15 +206,16 @@ impl BlockTable {
         if first {
             out.write_all(self.above.as_bytes())?;
         }
-        // A missing cell is an empty one, as in a table laid out whole.
-        for row in &mut rows {
-            if row.len() < self.widths.len() {
-                row.resize(self.widths.len(), String::new());
-            }
-        }
-        match self.lay_out(&rows) {
+        match self.lay_out(rows) {
             Some(laid) => out.write_all(laid.as_bytes())?,
             None => {
+                // A missing cell is an empty one, as in a table laid out whole.
+                let mut rows = rows.to_vecs();
+                for row in &mut rows {
+                    if row.len() < self.widths.len() {
+                        row.resize(self.widths.len(), String::new());
+                    }
+                }
                 let lines: Vec<String> = self.comfy(rows, false).lines().collect();
                 // Without the borders above and below.
                 for line in lines.iter().take(lines.len().saturating_sub(1)).skip(1) {
@@ -220,10 +247,10 @@ impl BlockTable {
     /// a column at a time, each text once ([`BlockTable::wrap`]). `None`
     /// when the style leaves a border out or a row has more cells than the
     /// table has columns: comfy-table then lays out the whole block.
-    fn lay_out(&self, rows: &[Vec<String>]) -> Option<String> {
+    fn lay_out(&self, rows: &Rows) -> Option<String> {
         let [left, between, right] = self.rules?;
         let n = self.widths.len();
-        if rows.iter().any(|r| r.len() != n) {
+        if (0..rows.len()).any(|r| rows.row_len(r) > n) {
             return None;
         }
         // The rows whose cell wraps, column by column, each with its text's
@@ -232,8 +259,9 @@ impl BlockTable {
         let mut wrapping: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
         let mut texts: Vec<Vec<&str>> = vec![Vec::new(); n];
         let mut seen: HashMap<(usize, &str), usize> = HashMap::new();
-        for (r, row) in rows.iter().enumerate() {
-            for (c, cell) in row.iter().enumerate() {
+        for r in 0..rows.len() {
+            for c in 0..n {
+                let cell = rows.cell(r, c);
                 if !self.fits(c, cell) {
                     let at = *seen.entry((c, cell)).or_insert_with(|| {
                         texts[c].push(cell);
@@ -257,7 +285,7 @@ impl BlockTable {
             + 2;
         let mut out = String::with_capacity(rows.len() * line_len);
         let mut laid: Vec<Option<&Vec<String>>> = Vec::with_capacity(n);
-        for (r, row) in rows.iter().enumerate() {
+        for r in 0..rows.len() {
             // Each cell's lines as comfy-table wrapped them, if it did.
             laid.clear();
             laid.extend((0..n).map(|c| match wrapping[c].get(taken[c]) {
@@ -268,18 +296,18 @@ impl BlockTable {
                 _ => None,
             }));
             let height = (0..n)
-                .map(|c| laid[c].map_or_else(|| row[c].split('\n').count(), Vec::len))
+                .map(|c| laid[c].map_or_else(|| rows.cell(r, c).split('\n').count(), Vec::len))
                 .max()
                 .unwrap_or(1);
             for k in 0..height {
                 out.push(left);
-                for c in 0..n {
+                for (c, wrapped) in laid.iter().enumerate() {
                     if c > 0 {
                         out.push(between);
                     }
-                    let line = match laid[c] {
+                    let line = match wrapped {
                         Some(lines) => lines.get(k).map(|l| (l.as_str(), true)),
-                        None => row[c].split('\n').nth(k).map(|l| (l, false)),
+                        None => rows.cell(r, c).split('\n').nth(k).map(|l| (l, false)),
                     };
                     match line {
                         Some((text, true)) => out.push_str(text),
@@ -354,6 +382,129 @@ fn push_spaces(out: &mut String, n: usize) {
     out.extend(std::iter::repeat_n(' ', n));
 }
 
+/// Rows of cells, their texts one after another in one string: a block of
+/// rows read back from a spool takes a few allocations, not one a cell, and
+/// a block recycled for the next one none.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Rows {
+    text: String,
+    /// Where each cell's text ends in `text`.
+    cells: Vec<usize>,
+    /// Where each row's cells end in `cells`.
+    rows: Vec<usize>,
+}
+
+impl Rows {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.cells.clear();
+        self.rows.clear();
+    }
+
+    /// Adds a row.
+    pub fn push<S: AsRef<str>>(&mut self, row: &[S]) {
+        for cell in row {
+            self.text.push_str(cell.as_ref());
+            self.cells.push(self.text.len());
+        }
+        self.rows.push(self.cells.len());
+    }
+
+    /// Where row `r`'s cells are in `cells`.
+    fn span(&self, r: usize) -> std::ops::Range<usize> {
+        (if r == 0 { 0 } else { self.rows[r - 1] })..self.rows[r]
+    }
+
+    /// How many cells row `r` has.
+    fn row_len(&self, r: usize) -> usize {
+        self.span(r).len()
+    }
+
+    /// Cell `c` of row `r`: empty past the row's end, as a missing cell is
+    /// in a table laid out whole.
+    fn cell(&self, r: usize, c: usize) -> &str {
+        let span = self.span(r);
+        if c >= span.len() {
+            return "";
+        }
+        let k = span.start + c;
+        let start = if k == 0 { 0 } else { self.cells[k - 1] };
+        &self.text[start..self.cells[k]]
+    }
+
+    /// The rows as lists of strings, for comfy-table.
+    fn to_vecs(&self) -> Vec<Vec<String>> {
+        (0..self.len())
+            .map(|r| {
+                (0..self.row_len(r))
+                    .map(|c| self.cell(r, c).to_string())
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Adds `count` rows of `columns` cells as [`spool_row`] set them aside.
+    fn read_spooled(&mut self, r: &mut impl Read, columns: usize, count: usize) -> Result<()> {
+        let mut bytes = std::mem::take(&mut self.text).into_bytes();
+        let first = self.cells.len();
+        let read = (|| -> io::Result<()> {
+            for _ in 0..count {
+                for _ in 0..columns {
+                    let mut len = [0; 4];
+                    r.read_exact(&mut len)?;
+                    let at = bytes.len();
+                    bytes.resize(at + u32::from_le_bytes(len) as usize, 0);
+                    r.read_exact(&mut bytes[at..])?;
+                    self.cells.push(bytes.len());
+                }
+                self.rows.push(self.cells.len());
+            }
+            Ok(())
+        })();
+        // The block's text is checked once, not cell by cell (each cell was
+        // a string when set aside, so it should end at a character's edge).
+        let checked = read.map_err(anyhow::Error::from).and_then(|()| {
+            let text = String::from_utf8(bytes)?;
+            if self.cells[first..]
+                .iter()
+                .all(|&e| text.is_char_boundary(e))
+            {
+                Ok(text)
+            } else {
+                anyhow::bail!("a cell set aside does not end at a character's edge")
+            }
+        });
+        match checked {
+            Ok(text) => {
+                self.text = text;
+                Ok(())
+            }
+            Err(e) => {
+                self.clear();
+                Err(e)
+            }
+        }
+    }
+}
+
+impl<'a, S: AsRef<str> + 'a> FromIterator<&'a Vec<S>> for Rows {
+    fn from_iter<I: IntoIterator<Item = &'a Vec<S>>>(rows: I) -> Rows {
+        let mut all = Rows::default();
+        for row in rows {
+            all.push(row);
+        }
+        all
+    }
+}
+
 /// How many rows a block holds.
 const BLOCK: usize = 512;
 
@@ -397,59 +548,76 @@ pub fn write_spooled(
 ) -> Result<()> {
     let n: usize = parts.iter().map(|(rows, _)| rows).sum();
     if n == 0 {
-        return Ok(table.write_block(Vec::new(), true, true, out)?);
+        return Ok(table.write_block(&Rows::default(), true, true, out)?);
     }
+    let blocks = Blocks::new(parts, table.headers.len(), n);
     if crate::par::worth_it(bytes) {
-        return write_on_two_threads(table, parts, n, out);
+        return write_on_two_threads(table, blocks, out);
     }
-    for block in blocks(parts, table.headers.len(), n) {
-        let (rows, first, last) = block?;
-        table.write_block(rows, first, last, out)?;
+    let mut rows = Rows::default();
+    let mut blocks = blocks;
+    while let Some(block) = blocks.next_into(&mut rows) {
+        let (first, last) = block?;
+        table.write_block(&rows, first, last, out)?;
     }
     Ok(())
 }
 
-/// The rows of `parts` (`n` in all, of `columns` cells) read back a block at
-/// a time, each with whether it is the first and the last.
-fn blocks(
-    parts: Vec<(usize, Spooled)>,
+/// The rows of spools read back a block at a time.
+struct Blocks {
+    /// Each spool and how many rows it holds, in order.
+    parts: std::vec::IntoIter<(usize, Spooled)>,
+    /// The spool being read, and how many of its rows are left.
+    part: Option<(usize, Spooled)>,
     columns: usize,
+    /// How many rows there are in all, and how many were read.
     n: usize,
-) -> impl Iterator<Item = Result<(Vec<Vec<String>>, bool, bool)>> {
-    let mut parts = parts.into_iter();
-    let mut part: Option<(usize, Spooled)> = None;
-    let mut read = 0;
-    std::iter::from_fn(move || {
-        if read == n {
+    read: usize,
+}
+
+impl Blocks {
+    /// The rows of `parts` (`n` in all, of `columns` cells).
+    fn new(parts: Vec<(usize, Spooled)>, columns: usize, n: usize) -> Blocks {
+        Blocks {
+            parts: parts.into_iter(),
+            part: None,
+            columns,
+            n,
+            read: 0,
+        }
+    }
+
+    /// Reads the next block into `rows` (emptied first); whether it is the
+    /// first and the last. `None` once every row is read.
+    fn next_into(&mut self, rows: &mut Rows) -> Option<Result<(bool, bool)>> {
+        if self.read == self.n {
             return None;
         }
-        let first = read == 0;
-        let size = BLOCK.min(n - read);
-        let mut rows = Vec::with_capacity(size);
+        rows.clear();
+        let first = self.read == 0;
+        let size = BLOCK.min(self.n - self.read);
         while rows.len() < size {
-            match &mut part {
+            match &mut self.part {
                 Some((left, r)) if *left > 0 => {
-                    *left -= 1;
-                    match read_row(r, columns) {
-                        Ok(row) => rows.push(row),
-                        Err(e) => {
-                            read = n;
-                            return Some(Err(e));
-                        }
+                    let take = (size - rows.len()).min(*left);
+                    *left -= take;
+                    if let Err(e) = rows.read_spooled(r, self.columns, take) {
+                        self.read = self.n;
+                        return Some(Err(e));
                     }
                 }
-                _ => part = Some(parts.next()?),
+                _ => self.part = Some(self.parts.next()?),
             }
         }
-        read += size;
-        Some(Ok((rows, first, read == n)))
-    })
+        self.read += size;
+        Some(Ok((first, self.read == self.n)))
+    }
 }
 
 /// A block of the table on its way out: its rows, or its lines once laid out.
 #[derive(Default)]
 struct Block {
-    rows: Vec<Vec<String>>,
+    rows: Rows,
     first: bool,
     last: bool,
     laid: Vec<u8>,
@@ -466,23 +634,16 @@ impl crate::par::Batch for Block {
 /// layout is most of the work): a second thread reads the rows back and
 /// lays out the blocks this one would not get to, and this one lays out
 /// the others and writes every block in order.
-fn write_on_two_threads(
-    table: &BlockTable,
-    parts: Vec<(usize, Spooled)>,
-    n: usize,
-    out: &mut dyn Write,
-) -> Result<()> {
+fn write_on_two_threads(table: &BlockTable, mut blocks: Blocks, out: &mut dyn Write) -> Result<()> {
     let mut failed = None;
     crate::par::pipelined(
         |feed: &mut crate::par::Feed<Block>| -> Result<()> {
             let mut block = Block::default();
-            for next in blocks(parts, table.headers.len(), n) {
-                let (rows, first, last) = next?;
-                (block.first, block.last) = (first, last);
-                if feed.share() {
-                    block.rows = rows;
-                } else {
-                    table.write_block(rows, first, last, &mut block.laid)?;
+            while let Some(next) = blocks.next_into(&mut block.rows) {
+                (block.first, block.last) = next?;
+                if !feed.share() {
+                    table.write_block(&block.rows, block.first, block.last, &mut block.laid)?;
+                    block.rows.clear();
                 }
                 if !feed.pass(&mut block) {
                     return Ok(());
@@ -497,8 +658,7 @@ fn write_on_two_threads(
             let written = if block.rows.is_empty() {
                 out.write_all(&block.laid)
             } else {
-                let rows = std::mem::take(&mut block.rows);
-                table.write_block(rows, block.first, block.last, out)
+                table.write_block(&block.rows, block.first, block.last, out)
             };
             failed = written.err();
         },
@@ -564,6 +724,11 @@ fn layout(content: &Widths, (wide, percent): (usize, u16), width: usize) -> Vec<
 mod tests {
     use super::*;
 
+    /// How wide a cell's content is on screen: its widest line.
+    fn content_width(s: &str) -> usize {
+        s.lines().map(width).max().unwrap_or(0)
+    }
+
     #[test]
     fn content_width_counts_what_the_screen_shows() {
         assert_eq!(content_width("Élodie\nGarnier-Dubois"), 14);
@@ -591,6 +756,89 @@ mod tests {
         }
         assert_eq!(width("Julien Marchetti"), 16);
         assert_eq!(width("a\tb"), "a\tb".width());
+    }
+
+    /// What lets [`Widths::add`] pass over a cell without measuring it: no
+    /// character, and no sequence of them, is wider on screen than its bytes.
+    #[test]
+    fn no_text_is_wider_than_its_bytes() {
+        for c in (0..=0x10_FFFF).filter_map(char::from_u32) {
+            let s = c.to_string();
+            assert!(s.width() <= s.len(), "{c:?}");
+        }
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        // Sequences unicode-width reads as one: emoji and variation
+        // selectors, joiners, flags, keycaps, lam-alef.
+        let parts = [
+            "#", "1", "a", "\u{fe0f}", "\u{fe0e}", "\u{200d}", "\u{20e3}", "❤", "©", "👩", "🇫",
+            "🇷", "\u{644}", "\u{627}", "\u{301}", "日", "\r", "\n", "\t", " ",
+        ];
+        for _ in 0..20_000 {
+            let s: String = (0..rng.random_range(1..8))
+                .map(|_| parts[rng.random_range(0..parts.len())])
+                .collect();
+            assert!(width(&s) <= s.len(), "{s:?}");
+        }
+    }
+
+    /// Measured row by row, passing over the cells that cannot widen their
+    /// column, the widths are those of every cell measured.
+    #[test]
+    fn widths_passed_over_are_the_widths_measured() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
+        let words = [
+            "Élodie",
+            "Garnier-Dubois",
+            "日本",
+            "a",
+            "\n",
+            " ",
+            "x\ty",
+            "👍",
+            "devis",
+            "\u{301}",
+            "\u{a0}",
+            "\u{3000}",
+            "\u{b}",
+            "\u{c}",
+            "\r\n",
+            "Société\u{2009}Générale",
+        ];
+        for _ in 0..300 {
+            let cols = rng.random_range(1..5);
+            let rows: Vec<Vec<String>> = (0..rng.random_range(0..40))
+                .map(|_| {
+                    (0..cols)
+                        .map(|_| {
+                            (0..rng.random_range(0..6))
+                                .map(|_| words[rng.random_range(0..words.len())])
+                                .collect()
+                        })
+                        .collect()
+                })
+                .collect();
+            let headers = &["id", "Nom", "", "Étape"][..cols];
+            let mut grown = Widths::new(headers);
+            for r in &rows {
+                grown.add(r);
+            }
+            for c in 0..cols {
+                let cells = || rows.iter().map(|r| r[c].as_str()).chain([headers[c]]);
+                let content = cells().map(content_width).max().unwrap_or(0).max(1);
+                let word = cells()
+                    .filter_map(|s| s.split_whitespace().map(width).max())
+                    .max()
+                    .unwrap_or(0)
+                    .max(1);
+                assert_eq!(
+                    (grown.content[c], grown.word[c]),
+                    (content, word),
+                    "{rows:?}"
+                );
+            }
+        }
     }
 
     /// Widths of columns whose longest words are `word`.
@@ -675,12 +923,15 @@ mod tests {
         let mut got = Vec::new();
         let blocks: Vec<&[Vec<String>]> = rows.chunks(size).collect();
         for (k, b) in blocks.iter().enumerate() {
+            let block: Rows = b.iter().collect();
             table
-                .write_block(b.to_vec(), k == 0, k + 1 == blocks.len(), &mut got)
+                .write_block(&block, k == 0, k + 1 == blocks.len(), &mut got)
                 .unwrap();
         }
         if rows.is_empty() {
-            table.write_block(Vec::new(), true, true, &mut got).unwrap();
+            table
+                .write_block(&Rows::default(), true, true, &mut got)
+                .unwrap();
         }
         String::from_utf8(got).unwrap()
     }
@@ -750,7 +1001,8 @@ mod tests {
             }
             let want = table.comfy(rows.clone(), true).to_string() + "\n";
             // Without comfy-table laying out the whole block.
-            assert!(table.lay_out(&rows).is_some(), "round {round}: {rows:?}");
+            let all: Rows = rows.iter().collect();
+            assert!(table.lay_out(&all).is_some(), "round {round}: {rows:?}");
             for r in &rows {
                 for (c, cell) in r.iter().enumerate() {
                     if table.fits(c, cell) {
@@ -783,20 +1035,84 @@ mod tests {
         let widths = Widths::new(&headers);
         let table = BlockTable::new(&headers, &widths, (1, 50), 80);
         let row = |cells: &[&str]| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>();
-        assert_eq!(table.lay_out(&[row(&["x", "y"])]).unwrap(), "│ x ┆ y │\n");
-        assert_eq!(table.lay_out(&[row(&["x", "y", "z"])]), None);
+        let one = |cells: &[&str]| [row(cells)].iter().collect::<Rows>();
+        assert_eq!(table.lay_out(&one(&["x", "y"])).unwrap(), "│ x ┆ y │\n");
+        assert_eq!(table.lay_out(&one(&["x"])).unwrap(), "│ x ┆   │\n");
+        assert_eq!(table.lay_out(&one(&["x", "y", "z"])), None);
         // The second row is too wide for its column and wraps.
         let rows = vec![vec!["x".to_string()], vec!["xy".to_string()]];
         let want = table.comfy(rows.clone(), true).to_string() + "\n";
         assert!(want.contains("│ x ┆   │\n│ x ┆   │\n│ y ┆   │\n"), "{want}");
         let mut got = Vec::new();
         table
-            .write_block(rows[..1].to_vec(), true, false, &mut got)
+            .write_block(&rows[..1].iter().collect(), true, false, &mut got)
             .unwrap();
         table
-            .write_block(rows[1..].to_vec(), false, true, &mut got)
+            .write_block(&rows[1..].iter().collect(), false, true, &mut got)
             .unwrap();
         assert_eq!(String::from_utf8(got).unwrap(), want);
+    }
+
+    /// Rows of any length keep their cells, one string after another;
+    /// read back from a spool, they are the rows set aside.
+    #[test]
+    fn rows_keep_their_cells() {
+        let given: Vec<Vec<String>> = vec![
+            vec!["P-1".into(), "Élodie\nGarnier".into(), "".into()],
+            vec![],
+            vec!["日本".into()],
+            vec!["".into(), "".into(), "".into(), "x".into()],
+        ];
+        let rows: Rows = given.iter().collect();
+        assert_eq!(rows.len(), 4);
+        assert_eq!(rows.to_vecs(), given);
+        assert_eq!(rows.cell(0, 1), "Élodie\nGarnier");
+        assert_eq!((rows.cell(1, 0), rows.cell(2, 3)), ("", ""));
+        assert_eq!((rows.row_len(1), rows.row_len(3)), (0, 4));
+        let mut spool = Vec::new();
+        for r in [&given[0], &given[2], &given[0]] {
+            let mut row = r.clone();
+            row.resize(3, String::new());
+            spool_row(&mut spool, &row).unwrap();
+        }
+        let mut back = Rows::default();
+        let mut read = &spool[..];
+        back.read_spooled(&mut read, 3, 1).unwrap();
+        back.read_spooled(&mut read, 3, 2).unwrap();
+        assert!(read.is_empty());
+        let want = vec![
+            given[0].clone(),
+            vec!["日本".into(), "".into(), "".into()],
+            given[0].clone(),
+        ];
+        assert_eq!(back.to_vecs(), want);
+    }
+
+    /// A damaged spool is an error, never a cell cut inside a character,
+    /// and leaves no rows behind.
+    #[test]
+    fn a_damaged_spool_is_refused() {
+        let cells = |parts: &[&[u8]]| {
+            let mut spool = Vec::new();
+            for p in parts {
+                spool.extend_from_slice(&(p.len() as u32).to_le_bytes());
+                spool.extend_from_slice(p);
+            }
+            spool
+        };
+        let mut rows = Rows::default();
+        rows.push(&["kept"]);
+        // "é" cut in two between the cells.
+        let cut = cells(&[b"a\xc3", b"\xa9b"]);
+        assert!(rows.read_spooled(&mut &cut[..], 2, 1).is_err());
+        assert!(rows.is_empty());
+        let invalid = cells(&[b"\xff", b"b"]);
+        assert!(rows.read_spooled(&mut &invalid[..], 2, 1).is_err());
+        let short = cells(&[b"a"]);
+        assert!(rows.read_spooled(&mut &short[..], 2, 1).is_err());
+        let whole = cells(&[b"a\xc3\xa9", b"b"]);
+        rows.read_spooled(&mut &whole[..], 2, 1).unwrap();
+        assert_eq!(rows.to_vecs(), [["aé", "b"]]);
     }
 
     /// Rows set aside in spools (in memory, and in a temporary file) come
@@ -821,7 +1137,7 @@ mod tests {
         let table = BlockTable::new(&headers, &widths, (1, 30), 70).align_right(&[2]);
         let mut want = Vec::new();
         table
-            .write_block(rows.clone(), true, true, &mut want)
+            .write_block(&rows.iter().collect(), true, true, &mut want)
             .unwrap();
         assert!(String::from_utf8_lossy(&want).contains(&format!(" {} € │", 1299 * 7)));
         for in_memory in [0, 1 << 20] {
