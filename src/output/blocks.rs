@@ -11,19 +11,22 @@
 //! ([`spool_row`]), then come back a block at a time ([`write_spooled`]).
 //!
 //! comfy-table builds several strings for every cell it lays out, which for
-//! a register's worth of rows is most of the time a table takes. A cell
-//! whose every line fits its column unwrapped has nothing to lay out: its
-//! lines are padded to the column's width here. Only the cells with a line
-//! to wrap go to comfy-table, a column at a time, and the rows are joined
-//! between the borders of the table's style; the header and the borders
-//! above and below are comfy-table's too. A test holds the result to the
-//! bytes comfy-table prints for the whole table.
+//! a register's worth of rows is most of the time a table takes. So the
+//! rows are laid out here, between the borders of the table's style: a
+//! cell whose every line fits its column is padded to the column's width,
+//! and a line that does not fit is broken as comfy-table breaks it (a port
+//! of its `split_line`). The header and the borders above and below are
+//! comfy-table's. Tests hold each wrapped cell to what comfy-table prints
+//! for it, and the result to the bytes comfy-table prints for the whole
+//! table.
 
 use super::spool::Spooled;
 use anyhow::Result;
 use comfy_table::{CellAlignment, ColumnConstraint, Table, TableComponent, Width};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
+use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
 /// How wide a text is on screen, as comfy-table measures it
@@ -243,8 +246,8 @@ impl BlockTable {
     }
 
     /// The block's rows as comfy-table lays them out: a cell whose lines fit
-    /// its column is padded here, and the others are wrapped by comfy-table,
-    /// a column at a time, each text once ([`BlockTable::wrap`]). `None`
+    /// its column is padded, and the others are wrapped as comfy-table
+    /// wraps them, each text of a column once ([`BlockTable::wrap`]). `None`
     /// when the style leaves a border out or a row has more cells than the
     /// table has columns: comfy-table then lays out the whole block.
     fn lay_out(&self, rows: &Rows) -> Option<String> {
@@ -273,7 +276,7 @@ impl BlockTable {
         }
         let mut wrapped = Vec::with_capacity(n);
         for (c, texts) in texts.iter().enumerate() {
-            wrapped.push(self.wrap(c, texts.iter().copied())?);
+            wrapped.push(texts.iter().map(|t| self.wrap(c, t)).collect::<Vec<_>>());
         }
         let mut taken = vec![0; n];
         // A line of the table: its columns, and a border on each side and between them.
@@ -337,45 +340,114 @@ impl BlockTable {
         out.push(' ');
     }
 
-    /// The lines comfy-table wraps each of these cells of column `c` into,
-    /// aligned and padded: the cells are laid out as the rows of a table of
-    /// that one column, with a line between rows to tell where each ends.
-    /// `None` should that table not read back as one cell per row.
-    fn wrap<'a>(&self, c: usize, cells: impl Iterator<Item = &'a str>) -> Option<Vec<Vec<String>>> {
-        let mut t = Table::new();
-        t.load_preset(comfy_table::presets::UTF8_FULL);
-        let mut count = 0;
-        for cell in cells {
-            t.add_row([cell]);
-            count += 1;
-        }
-        if count == 0 {
-            return Some(Vec::new());
-        }
-        t.set_constraints([ColumnConstraint::Absolute(Width::Fixed(self.widths[c]))]);
-        if self.right.contains(&c)
-            && let Some(col) = t.column_mut(0)
-        {
-            col.set_cell_alignment(CellAlignment::Right);
-        }
-        let (edge, end) = (
-            t.style(TableComponent::LeftBorder)?,
-            t.style(TableComponent::RightBorder)?,
-        );
-        let lines: Vec<String> = t.lines().collect();
-        let mut laid = Vec::with_capacity(count);
-        let mut cell = Vec::new();
-        // Without the borders above and below.
-        for line in lines.iter().take(lines.len().saturating_sub(1)).skip(1) {
-            match line.strip_prefix(edge).and_then(|l| l.strip_suffix(end)) {
-                Some(inner) => cell.push(inner.to_string()),
-                // The line between two rows.
-                None => laid.push(std::mem::take(&mut cell)),
+    /// The lines comfy-table wraps `cell` into in column `c`, aligned and
+    /// padded, as its table prints them between the borders: each line of
+    /// the cell that does not fit is broken as comfy-table breaks it
+    /// ([`split_line`]).
+    fn wrap(&self, c: usize, cell: &str) -> Vec<String> {
+        let room = self.room(c);
+        let mut lines = Vec::new();
+        for line in cell.split('\n') {
+            if width(line) > room {
+                lines.extend(split_line(line, room));
+            } else {
+                lines.push(line.to_string());
             }
         }
-        laid.push(cell);
-        (laid.len() == count && laid.iter().all(|c| !c.is_empty())).then_some(laid)
+        let right = self.right.contains(&c);
+        lines
+            .into_iter()
+            .map(|line| {
+                let gap = room.saturating_sub(width(&line));
+                let mut out = String::with_capacity(line.len() + gap + PADDING);
+                out.push(' ');
+                if right {
+                    push_spaces(&mut out, gap);
+                    out.push_str(&line);
+                } else {
+                    out.push_str(&line);
+                    push_spaces(&mut out, gap);
+                }
+                out.push(' ');
+                out
+            })
+            .collect()
     }
+}
+
+/// Fewer free columns than this at the end of a line, and comfy-table
+/// starts the next word on a new line rather than breaking it.
+const MIN_FREE_CHARS: usize = 2;
+
+/// comfy-table's `split_line` (7.2.2, without its `custom_styling`
+/// feature), step for step and measure for measure: `line` broken at its
+/// spaces into lines `room` columns wide, a word wider than that broken
+/// between graphemes. The tests hold it to comfy-table's own output.
+fn split_line(line: &str, room: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut words: Vec<Cow<str>> = line.split(' ').rev().map(Cow::Borrowed).collect();
+    // A line nearly full is ended.
+    let end_if_full = |lines: &mut Vec<String>, current: String| {
+        if width(&current) > room.saturating_sub(MIN_FREE_CHARS) {
+            lines.push(current);
+            String::new()
+        } else {
+            current
+        }
+    };
+    let mut current = String::new();
+    while let Some(next) = words.pop() {
+        let (current_width, next_width) = (width(&current), width(&next));
+        let gap = usize::from(!current.is_empty());
+        let free = room.saturating_sub(current_width).saturating_sub(gap);
+        if current_width + gap + next_width <= room {
+            if gap == 1 {
+                current.push(' ');
+            }
+            current.push_str(&next);
+            current = end_if_full(&mut lines, current);
+        } else if gap == 1 && free <= MIN_FREE_CHARS {
+            words.push(next);
+            lines.push(std::mem::take(&mut current));
+        } else if next_width > room {
+            if gap == 1 {
+                current.push(' ');
+            }
+            let (mut head, mut rest) = split_long_word(free, &next);
+            // A line holds at least one character.
+            if gap == 0 && head.is_empty() {
+                let mut chars = rest.chars();
+                head.extend(chars.next());
+                rest = chars.as_str();
+            }
+            current.push_str(&head);
+            words.push(Cow::Owned(rest.to_string()));
+            lines.push(std::mem::take(&mut current));
+        } else {
+            lines.push(std::mem::take(&mut current));
+            current = end_if_full(&mut lines, next.into_owned());
+        }
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    lines
+}
+
+/// comfy-table's `split_long_word`: the graphemes of `word` that fit in
+/// `allowed` columns, and the rest.
+fn split_long_word(allowed: usize, word: &str) -> (String, &str) {
+    let mut used = 0;
+    let mut end = 0;
+    for g in word.graphemes(true) {
+        let w = width(g);
+        if used + w > allowed {
+            break;
+        }
+        used += w;
+        end += g.len();
+    }
+    (word[..end].to_string(), &word[end..])
 }
 
 fn push_spaces(out: &mut String, n: usize) {
@@ -724,6 +796,30 @@ fn layout(content: &Widths, (wide, percent): (usize, u16), width: usize) -> Vec<
 mod tests {
     use super::*;
 
+    impl BlockTable {
+        /// The lines comfy-table prints for `cell` in column `c`, between
+        /// the borders of a table of that one cell.
+        fn comfy_cell(&self, c: usize, cell: &str) -> Vec<String> {
+            let mut t = Table::new();
+            t.load_preset(comfy_table::presets::UTF8_FULL);
+            t.add_row([cell]);
+            t.set_constraints([ColumnConstraint::Absolute(Width::Fixed(self.widths[c]))]);
+            if self.right.contains(&c)
+                && let Some(col) = t.column_mut(0)
+            {
+                col.set_cell_alignment(CellAlignment::Right);
+            }
+            let lines: Vec<String> = t.lines().collect();
+            lines[1..lines.len() - 1]
+                .iter()
+                .map(|l| {
+                    let inner = l.strip_prefix('│').and_then(|l| l.strip_suffix('│'));
+                    inner.expect("a line between the borders").to_string()
+                })
+                .collect()
+        }
+    }
+
     /// How wide a cell's content is on screen: its widest line.
     fn content_width(s: &str) -> usize {
         s.lines().map(width).max().unwrap_or(0)
@@ -1051,6 +1147,88 @@ mod tests {
             .write_block(&rows[1..].iter().collect(), false, true, &mut got)
             .unwrap();
         assert_eq!(String::from_utf8(got).unwrap(), want);
+    }
+
+    /// Each cell wraps into the lines comfy-table prints for it, in columns
+    /// as narrow as one character, whatever the words and graphemes.
+    #[test]
+    fn cells_wrap_as_comfy_table_wraps_them() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        const PIECES: [&str; 18] = [
+            "Relancer",
+            "le",
+            "devis",
+            "Fromagerie-du-Gier",
+            "e\u{301}",
+            "日本語",
+            "🙂\u{200d}↕\u{fe0f}",
+            "🇫🇷",
+            "👍🏽",
+            "\u{200b}",
+            "\t",
+            " ",
+            "  ",
+            "\n",
+            "",
+            "a",
+            "128 589,34 €",
+            "https://exemple.fr/un/tres/long/chemin",
+        ];
+        let mut wrapped = 0;
+        for round in 0..3000 {
+            let cells: Vec<String> = (0..rng.random_range(1..6))
+                .map(|_| {
+                    (0..rng.random_range(0..9))
+                        .map(|_| PIECES[rng.random_range(0..PIECES.len())])
+                        .collect::<Vec<_>>()
+                        .join(if rng.random_bool(0.7) { " " } else { "" })
+                })
+                .collect();
+            let headers = ["Note"];
+            let mut table = BlockTable::new(&headers, &Widths::new(&headers), (0, 50), 80);
+            table.widths = vec![rng.random_range(1..16)];
+            if round % 2 == 1 {
+                table = table.align_right(&[0]);
+            }
+            for cell in &cells {
+                let got = table.wrap(0, cell);
+                assert_eq!(
+                    got,
+                    table.comfy_cell(0, cell),
+                    "round {round}: {cell:?}, {:?}",
+                    table.widths
+                );
+                wrapped += usize::from(got.len() > 1);
+            }
+        }
+        assert!(wrapped > 3000, "{wrapped} cells wrapped");
+    }
+
+    /// A line of spaces wider than its column wraps into no line at all:
+    /// the row is as tall as its other cells, or takes no line when none
+    /// has one, as in the table comfy-table prints whole.
+    #[test]
+    fn a_cell_of_spaces_wraps_into_no_line() {
+        let headers = ["A", "B"];
+        let table = BlockTable::new(&headers, &Widths::new(&headers), (1, 50), 80);
+        assert_eq!(table.room(1), 1);
+        assert!(table.wrap(1, "      ").is_empty());
+        let row = |a: &str, b: &str| vec![a.to_string(), b.to_string()];
+        let rows = vec![
+            row("x", "      "),
+            row("      ", "      "),
+            row("y\nz", "  "),
+            row("w", "v"),
+        ];
+        let want = table.comfy(rows.clone(), true).to_string() + "\n";
+        assert!(
+            want.contains("│ x ┆   │\n│ y ┆   │\n│ z ┆   │\n│ w ┆ v │"),
+            "{want}"
+        );
+        for size in [1, 2, 4] {
+            assert_eq!(in_blocks(&table, &rows, size), want, "blocks of {size}");
+        }
     }
 
     /// Rows of any length keep their cells, one string after another;
