@@ -30,14 +30,25 @@ use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
 /// How wide a text is on screen, as comfy-table measures it
-/// (`UnicodeWidthStr::width`): printable ASCII, one column a byte, is
-/// counted without looking characters up.
+/// (`UnicodeWidthStr::width`). Text of printable ASCII and the letters of
+/// Latin-1 and Latin Extended-A (U+00C0 to U+017F: French accents, `œ`;
+/// two bytes each, whose first is 0xC3, 0xC4 or 0xC5), one column each, is
+/// counted without looking characters up: none of these takes part in the
+/// sequences unicode-width measures as a whole. Anything else is measured
+/// by unicode-width.
 fn width(s: &str) -> usize {
-    if s.bytes().all(|b| (b' '..=b'~').contains(&b)) {
-        s.len()
-    } else {
-        s.width()
+    let b = s.as_bytes();
+    let (mut i, mut columns) = (0, 0);
+    while i < b.len() {
+        match b[i] {
+            b' '..=b'~' => i += 1,
+            // A first byte, followed by its one continuation byte in valid UTF-8.
+            0xC3..=0xC5 => i += 2,
+            _ => return s.width(),
+        }
+        columns += 1;
     }
+    columns
 }
 
 /// The widest content of each column, header included, and its longest
@@ -843,14 +854,24 @@ mod tests {
                 .map(|_| match rng.random_range(0..4) {
                     0 => char::from(rng.random_range(0u8..128)),
                     1 => char::from(rng.random_range(b' '..=b'~')),
-                    2 => ['é', '€', '\u{301}', '日', '\u{200b}', '👍', '\u{a0}']
-                        [rng.random_range(0..7)],
+                    2 => [
+                        'é', '€', '\u{301}', '日', '\u{200b}', '👍', '\u{a0}', 'œ', 'À', '×', 'ÿ',
+                        'Ā',
+                    ][rng.random_range(0..12)],
                     _ => ' ',
                 })
                 .collect();
             assert_eq!(width(&s), s.width(), "{s:?}");
         }
         assert_eq!(width("Julien Marchetti"), 16);
+        assert_eq!(width("Hélène Œuvray"), 13);
+        // Every character counted as one column without a look-up is one.
+        for c in (0..=0x17F).filter_map(char::from_u32) {
+            let s = c.to_string();
+            if matches!(s.as_bytes()[0], b' '..=b'~' | 0xC3..=0xC5) {
+                assert_eq!(s.width(), 1, "{c:?}");
+            }
+        }
         assert_eq!(width("a\tb"), "a\tb".width());
     }
 
