@@ -95,19 +95,25 @@ impl Widths {
 fn widest_word(cell: &str, known: usize) -> usize {
     let mut widest = known;
     let mut start = 0;
-    let ends = cell
-        .bytes()
-        .enumerate()
-        .filter(|(_, b)| b.is_ascii_whitespace());
-    for end in ends.map(|(at, _)| at).chain([cell.len()]) {
-        // An ASCII byte ends a character: the stretch is whole characters.
-        let run = &cell[start..end];
-        if run.len() > widest {
-            widest = run.split_whitespace().map(width).fold(widest, usize::max);
+    for (at, &b) in cell.as_bytes().iter().enumerate() {
+        if b.is_ascii_whitespace() {
+            if at - start > widest {
+                widest = widest_in(&cell[start..at], widest);
+            }
+            start = at + 1;
         }
-        start = end + 1;
+    }
+    if cell.len() - start > widest {
+        widest = widest_in(&cell[start..], widest);
     }
     widest
+}
+
+/// The width of the widest word of `run`, a stretch of a cell between ASCII
+/// spaces (so whole characters: an ASCII byte ends one), or `known` if none
+/// is wider.
+fn widest_in(run: &str, known: usize) -> usize {
+    run.split_whitespace().map(width).fold(known, usize::max)
 }
 
 impl Widths {
@@ -251,9 +257,23 @@ impl BlockTable {
 
     /// Whether every line of `cell` fits column `c` unwrapped (comfy-table
     /// splits a cell at each `\n`, and nowhere else).
+    #[cfg(test)]
     fn fits(&self, c: usize, cell: &str) -> bool {
+        !matches!(self.fit(c, cell), Fit::Wraps)
+    }
+
+    /// How `cell` is laid out in column `c`.
+    fn fit(&self, c: usize, cell: &str) -> Fit {
         let room = self.room(c);
-        cell.split('\n').all(|line| width(line) <= room)
+        if memchr::memchr(b'\n', cell.as_bytes()).is_none() {
+            let w = width(cell);
+            return if w <= room { Fit::One(w) } else { Fit::Wraps };
+        }
+        if cell.split('\n').all(|line| width(line) <= room) {
+            Fit::Lines
+        } else {
+            Fit::Wraps
+        }
     }
 
     /// The block's rows as comfy-table lays them out: a cell whose lines fit
@@ -272,11 +292,15 @@ impl BlockTable {
         // wraps the same in every row, and is wrapped once.
         let mut wrapping: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
         let mut texts: Vec<Vec<&str>> = vec![Vec::new(); n];
-        let mut seen: HashMap<(usize, &str), usize> = HashMap::new();
+        let mut seen: HashMap<(usize, &str), usize, foldhash::fast::RandomState> =
+            HashMap::default();
+        let mut fits = Vec::with_capacity(rows.len() * n);
         for r in 0..rows.len() {
             for c in 0..n {
                 let cell = rows.cell(r, c);
-                if !self.fits(c, cell) {
+                let fit = self.fit(c, cell);
+                fits.push(fit);
+                if let Fit::Wraps = fit {
                     let at = *seen.entry((c, cell)).or_insert_with(|| {
                         texts[c].push(cell);
                         texts[c].len() - 1
@@ -309,8 +333,13 @@ impl BlockTable {
                 }
                 _ => None,
             }));
+            let fits = &fits[r * n..(r + 1) * n];
             let height = (0..n)
-                .map(|c| laid[c].map_or_else(|| rows.cell(r, c).split('\n').count(), Vec::len))
+                .map(|c| match (laid[c], fits[c]) {
+                    (Some(lines), _) => lines.len(),
+                    (None, Fit::One(_)) => 1,
+                    (None, _) => rows.cell(r, c).split('\n').count(),
+                })
                 .max()
                 .unwrap_or(1);
             for k in 0..height {
@@ -319,13 +348,18 @@ impl BlockTable {
                     if c > 0 {
                         out.push(between);
                     }
-                    let line = match wrapped {
-                        Some(lines) => lines.get(k).map(|l| (l.as_str(), true)),
-                        None => rows.cell(r, c).split('\n').nth(k).map(|l| (l, false)),
+                    let line = match (wrapped, fits[c]) {
+                        (Some(lines), _) => lines.get(k).map(|l| (l.as_str(), None)),
+                        (None, Fit::One(w)) => (k == 0).then(|| (rows.cell(r, c), Some(w))),
+                        (None, _) => rows
+                            .cell(r, c)
+                            .split('\n')
+                            .nth(k)
+                            .map(|l| (l, Some(width(l)))),
                     };
                     match line {
-                        Some((text, true)) => out.push_str(text),
-                        Some((text, false)) => self.pad(c, text, &mut out),
+                        Some((text, None)) => out.push_str(text),
+                        Some((text, Some(w))) => self.pad(c, text, w, &mut out),
                         // Under a cell's last line, the column's width of spaces.
                         None => push_spaces(&mut out, self.room(c) + PADDING),
                     }
@@ -337,9 +371,10 @@ impl BlockTable {
         Some(out)
     }
 
-    /// A line that fits column `c`, aligned and padded as comfy-table does.
-    fn pad(&self, c: usize, text: &str, out: &mut String) {
-        let gap = self.room(c) - width(text);
+    /// A line `width` columns wide that fits column `c`, aligned and
+    /// padded as comfy-table does.
+    fn pad(&self, c: usize, text: &str, width: usize, out: &mut String) {
+        let gap = self.room(c) - width;
         out.push(' ');
         if self.right.contains(&c) {
             push_spaces(out, gap);
@@ -384,6 +419,17 @@ impl BlockTable {
             })
             .collect()
     }
+}
+
+/// How a cell is laid out in its column.
+#[derive(Debug, Clone, Copy)]
+enum Fit {
+    /// One line, this wide.
+    One(usize),
+    /// Several lines, each of which fits.
+    Lines,
+    /// A line wider than the column, to wrap.
+    Wraps,
 }
 
 /// Fewer free columns than this at the end of a line, and comfy-table
