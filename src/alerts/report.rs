@@ -98,6 +98,8 @@ impl<'p> Head<'p> {
     /// What people read (table and Markdown): the headers, and for each
     /// alert its cells. Short facts are stacked two to a cell so that the
     /// finding keeps most of the width.
+    /// The columns of the table for people: the alert, the prospect, its
+    /// salesperson and stage, and the finding (the wide column: [`WIDE`]).
     fn people_headers(&self) -> [String; 4] {
         let p = self.p;
         let h = |f: Field| p.register.header(f);
@@ -124,6 +126,9 @@ impl<'p> Head<'p> {
         ]
     }
 }
+
+/// The table's wide column, the finding: it takes the width the others leave.
+const WIDE: usize = 3;
 
 /// The CSV's stable English headers.
 const CSV_HEADERS: [&str; 10] = [
@@ -218,7 +223,7 @@ impl<'p> Writer<'p> {
             Format::Table | Format::Html => {
                 let headers = head.people_headers();
                 let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-                Some(Widths::new(&headers))
+                Some(Widths::new(&headers).without_words(&[WIDE]))
             }
             _ => None,
         };
@@ -392,7 +397,7 @@ impl<'p> Writer<'p> {
                     let headers = self.head.people_headers();
                     let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
                     let widths = self.widths.unwrap_or_else(|| Widths::new(&headers));
-                    let table = BlockTable::new(&headers, &widths, (3, 45), render::width());
+                    let table = BlockTable::new(&headers, &widths, (WIDE, 45), render::width());
                     let mut parts = Vec::new();
                     for g in self.groups {
                         parts.push((g.count, g.into_reader()?));

@@ -62,7 +62,7 @@ fn write_for_people(
     // Opened first: a register that cannot be read writes nothing.
     let reader = Prospect::open(p)?;
     let headers = short_headers(p);
-    let mut widths = Widths::new(&headers);
+    let mut widths = Widths::new(&headers).without_words(&[WIDE, NUMBERS[0], NUMBERS[1]]);
     let mut spool = spool::new(spool::IN_MEMORY);
     let (mut rows, mut bytes) = (0, 0);
     let mut failed = None;

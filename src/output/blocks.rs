@@ -57,6 +57,10 @@ fn width(s: &str) -> usize {
 pub struct Widths {
     content: Vec<usize>,
     word: Vec<usize>,
+    /// The columns whose words are not measured ([`Widths::without_words`]).
+    unworded: Vec<usize>,
+    /// The columns kept whole ([`Widths::keep_whole`]).
+    whole: Vec<usize>,
 }
 
 impl Widths {
@@ -64,9 +68,21 @@ impl Widths {
         let mut w = Widths {
             content: vec![1; headers.len()],
             word: vec![1; headers.len()],
+            unworded: Vec::new(),
+            whole: Vec::new(),
         };
         w.add(headers);
         w
+    }
+
+    /// Leaves the longest words of these columns unmeasured, for columns
+    /// whose words the layout does not use: the wide one, which takes its
+    /// share of the width whatever its words ([`layout`]), and those kept
+    /// whole ([`Widths::keep_whole`]). Their rows' words are most of what
+    /// measuring words costs (the wide column holds the long texts).
+    pub fn without_words(mut self, columns: &[usize]) -> Widths {
+        self.unworded = columns.to_vec();
+        self
     }
 
     pub fn add<S: AsRef<str>>(&mut self, row: &[S]) {
@@ -81,7 +97,7 @@ impl Widths {
                 let widest = cell.lines().filter(|l| l.len() > content).map(width);
                 self.content[i] = widest.fold(content, usize::max);
             }
-            if cell.len() > word {
+            if cell.len() > word && !self.unworded.contains(&i) {
                 self.word[i] = widest_word(cell, word);
             }
         }
@@ -120,6 +136,7 @@ impl Widths {
     /// These columns' cells are not to be broken (numbers): their longest
     /// word is their whole content.
     pub fn keep_whole(&mut self, columns: &[usize]) {
+        self.whole.extend_from_slice(columns);
         for &i in columns {
             if i < self.word.len() {
                 self.word[i] = self.word[i].max(self.content[i]);
@@ -156,6 +173,13 @@ impl BlockTable {
     /// other columns get their longest word when they can, then share what is
     /// left, those that need the least more served first.
     pub fn new(headers: &[&str], content: &Widths, wide: (usize, u16), width: u16) -> BlockTable {
+        debug_assert!(
+            content
+                .unworded
+                .iter()
+                .all(|c| *c == wide.0 || content.whole.contains(c)),
+            "only the wide column and those kept whole may leave their words unmeasured"
+        );
         BlockTable {
             headers: headers.iter().map(|h| h.to_string()).collect(),
             widths: layout(content, wide, usize::from(width)),
@@ -1004,11 +1028,51 @@ mod tests {
         }
     }
 
+    /// The wide column's words, and those of columns kept whole, are left
+    /// unmeasured: the layout is the same as with every word measured.
+    #[test]
+    fn words_left_unmeasured_change_no_layout() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(12);
+        let headers = ["Réf", "Société", "Montant", "Note"];
+        let (mut narrowed, mut rounds) = (0, 0);
+        while rounds < 400 {
+            let rows: Vec<Vec<String>> = (0..rng.random_range(1..30))
+                .map(|_| (0..4).map(|_| random_cell(&mut rng)).collect())
+                .collect();
+            let wide = rng.random_range(0..4);
+            let whole = if wide == 2 { vec![] } else { vec![2] };
+            let mut unworded = whole.clone();
+            unworded.push(wide);
+            let (mut all, mut some) = (
+                Widths::new(&headers),
+                Widths::new(&headers).without_words(&unworded),
+            );
+            for r in &rows {
+                all.add(r);
+                some.add(r);
+            }
+            all.keep_whole(&whole);
+            some.keep_whole(&whole);
+            for width in [30, 50, 80, 120] {
+                let a = BlockTable::new(&headers, &all, (wide, 40), width);
+                let b = BlockTable::new(&headers, &some, (wide, 40), width);
+                assert_eq!(a.widths, b.widths, "{rows:?}, wide {wide}, {width}");
+                narrowed += usize::from(a.widths[wide] < all.content[wide] as u16 + 2);
+            }
+            rounds += 1;
+        }
+        // The wide column gave up width, where its words would matter if any did.
+        assert!(narrowed > 400, "{narrowed}");
+    }
+
     /// Widths of columns whose longest words are `word`.
     fn widths(content: &[usize], word: &[usize]) -> Widths {
         Widths {
             content: content.to_vec(),
             word: word.to_vec(),
+            unworded: Vec::new(),
+            whole: Vec::new(),
         }
     }
 
