@@ -37,6 +37,13 @@ use unicode_width::UnicodeWidthStr;
 /// sequences unicode-width measures as a whole. Anything else is measured
 /// by unicode-width.
 fn width(s: &str) -> usize {
+    plain_width(s).unwrap_or_else(|| s.width())
+}
+
+/// The width of a text of printable ASCII and Latin letters only (see
+/// [`width`]): its count of characters, which adds up as texts are joined.
+/// `None` for any other text.
+fn plain_width(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     let (mut i, mut columns) = (0, 0);
     while i < b.len() {
@@ -44,11 +51,11 @@ fn width(s: &str) -> usize {
             b' '..=b'~' => i += 1,
             // A first byte, followed by its one continuation byte in valid UTF-8.
             0xC3..=0xC5 => i += 2,
-            _ => return s.width(),
+            _ => return None,
         }
         columns += 1;
     }
-    columns
+    Some(columns)
 }
 
 /// The widest content of each column, header included, and its longest
@@ -467,18 +474,24 @@ const MIN_FREE_CHARS: usize = 2;
 fn split_line(line: &str, room: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut words: Vec<Cow<str>> = line.split(' ').rev().map(Cow::Borrowed).collect();
+    // The line being filled, and its width while it is plain text
+    // ([`plain_width`]): then the sum of its words' and spaces' widths,
+    // instead of the line measured again at every word.
+    let mut current = String::new();
+    let mut plain = Some(0);
+    let measure = |text: &str, plain: Option<usize>| plain.unwrap_or_else(|| width(text));
     // A line nearly full is ended.
-    let end_if_full = |lines: &mut Vec<String>, current: String| {
-        if width(&current) > room.saturating_sub(MIN_FREE_CHARS) {
+    let end_if_full = |lines: &mut Vec<String>, current: String, plain: Option<usize>| {
+        if measure(&current, plain) > room.saturating_sub(MIN_FREE_CHARS) {
             lines.push(current);
-            String::new()
+            (String::new(), Some(0))
         } else {
-            current
+            (current, plain)
         }
     };
-    let mut current = String::new();
     while let Some(next) = words.pop() {
-        let (current_width, next_width) = (width(&current), width(&next));
+        let next_plain = plain_width(&next);
+        let (current_width, next_width) = (measure(&current, plain), measure(&next, next_plain));
         let gap = usize::from(!current.is_empty());
         let free = room.saturating_sub(current_width).saturating_sub(gap);
         if current_width + gap + next_width <= room {
@@ -486,10 +499,12 @@ fn split_line(line: &str, room: usize) -> Vec<String> {
                 current.push(' ');
             }
             current.push_str(&next);
-            current = end_if_full(&mut lines, current);
+            let joined = plain.zip(next_plain).map(|(a, b)| a + gap + b);
+            (current, plain) = end_if_full(&mut lines, current, joined);
         } else if gap == 1 && free <= MIN_FREE_CHARS {
             words.push(next);
             lines.push(std::mem::take(&mut current));
+            plain = Some(0);
         } else if next_width > room {
             if gap == 1 {
                 current.push(' ');
@@ -504,9 +519,10 @@ fn split_line(line: &str, room: usize) -> Vec<String> {
             current.push_str(&head);
             words.push(Cow::Owned(rest.to_string()));
             lines.push(std::mem::take(&mut current));
+            plain = Some(0);
         } else {
             lines.push(std::mem::take(&mut current));
-            current = end_if_full(&mut lines, next.into_owned());
+            (current, plain) = end_if_full(&mut lines, next.into_owned(), next_plain);
         }
     }
     if !current.is_empty() {
