@@ -5,7 +5,7 @@ use crate::context::Context;
 use crate::error::Exit;
 use crate::field::Field;
 use crate::filter::FilterArgs;
-use crate::output::blocks::{BlockTable, Widths, read_row, spool_row, write_spooled};
+use crate::output::blocks::{BlockTable, Rows, Widths, spool_row, write_spooled};
 use crate::output::{self, Format, OutputArgs, spool};
 use crate::pipeline::Pipeline;
 use crate::prospect::Prospect;
@@ -210,9 +210,11 @@ fn write_markdown(
         })
         .collect();
     writeln!(out, "| {} |", aligns.join(" | "))?;
+    let mut row = Rows::default();
     for _ in 0..rows {
-        let row = read_row(&mut spooled, headers.len())?;
-        out.write_all(output::markdown_row(row.iter().map(String::as_str)).as_bytes())?;
+        row.clear();
+        row.read_spooled(&mut spooled, headers.len(), 1)?;
+        out.write_all(output::markdown_row(row.row(0)).as_bytes())?;
     }
     out.write_all(output::markdown_note(note).as_bytes())?;
     Ok(())

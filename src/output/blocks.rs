@@ -402,10 +402,11 @@ impl BlockTable {
         Some(out)
     }
 
-    /// A line `width` columns wide that fits column `c`, aligned and
-    /// padded as comfy-table does.
+    /// A line `width` columns wide of column `c`, aligned and padded as
+    /// comfy-table does (a line wider than the column, a character of two
+    /// columns in a column of one, is not aligned).
     fn pad(&self, c: usize, text: &str, width: usize, out: &mut String) {
-        let gap = self.room(c) - width;
+        let gap = self.room(c).saturating_sub(width);
         out.push(' ');
         if self.right.contains(&c) {
             push_spaces(out, gap);
@@ -431,21 +432,11 @@ impl BlockTable {
                 lines.push(line.to_string());
             }
         }
-        let right = self.right.contains(&c);
         lines
             .into_iter()
             .map(|line| {
-                let gap = room.saturating_sub(width(&line));
-                let mut out = String::with_capacity(line.len() + gap + PADDING);
-                out.push(' ');
-                if right {
-                    push_spaces(&mut out, gap);
-                    out.push_str(&line);
-                } else {
-                    out.push_str(&line);
-                    push_spaces(&mut out, gap);
-                }
-                out.push(' ');
+                let mut out = String::with_capacity(room.max(line.len()) + PADDING);
+                self.pad(c, &line, width(&line), &mut out);
                 out
             })
             .collect()
@@ -620,8 +611,13 @@ impl Rows {
             .collect()
     }
 
+    /// The cells of row `r`.
+    pub fn row(&self, r: usize) -> impl Iterator<Item = &str> {
+        (0..self.row_len(r)).map(move |c| self.cell(r, c))
+    }
+
     /// Adds `count` rows of `columns` cells as [`spool_row`] set them aside.
-    fn read_spooled(&mut self, r: &mut impl Read, columns: usize, count: usize) -> Result<()> {
+    pub fn read_spooled(&mut self, r: &mut impl Read, columns: usize, count: usize) -> Result<()> {
         let mut bytes = std::mem::take(&mut self.text).into_bytes();
         let first = self.cells.len();
         let read = (|| -> io::Result<()> {
@@ -690,19 +686,6 @@ pub fn spool_row<S: AsRef<str>>(out: &mut impl Write, row: &[S]) -> io::Result<u
         written += 4 + u64::from(len);
     }
     Ok(written)
-}
-
-/// A row of `columns` cells as [`spool_row`] set it aside.
-pub fn read_row(r: &mut impl Read, columns: usize) -> Result<Vec<String>> {
-    let mut row = Vec::with_capacity(columns);
-    for _ in 0..columns {
-        let mut len = [0; 4];
-        r.read_exact(&mut len)?;
-        let mut cell = vec![0; u32::from_le_bytes(len) as usize];
-        r.read_exact(&mut cell)?;
-        row.push(String::from_utf8(cell)?);
-    }
-    Ok(row)
 }
 
 /// The rows of `parts` (each a count of rows and their spool), in order, as
