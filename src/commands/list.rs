@@ -66,11 +66,12 @@ fn write_for_people(
     let mut spool = spool::new(spool::IN_MEMORY);
     let (mut rows, mut bytes) = (0, 0);
     let mut failed = None;
+    let mut row: [String; 7] = Default::default();
     let skipped = Prospect::scan_from(reader, p, |x| {
         if failed.is_some() || !filter.accepts(p, x) {
             return;
         }
-        let row = short_row(ctx, x);
+        short_row(ctx, x, &mut row);
         widths.add(&row);
         match spool_row(&mut spool, &row) {
             Ok(b) => bytes += b,
@@ -175,20 +176,25 @@ const WIDE: usize = 3;
 /// The days in the stage and the amount, right-aligned.
 const NUMBERS: [usize; 2] = [2, 5];
 
-/// A prospect's cells under [`short_headers`].
-fn short_row(ctx: &Context, x: &Prospect) -> [String; 7] {
+/// A prospect's cells under [`short_headers`], into `row`, whose strings
+/// are reused from prospect to prospect.
+fn short_row(ctx: &Context, x: &Prospect, row: &mut [String; 7]) {
+    use std::fmt::Write as _;
     let p = &ctx.pipeline;
-    [
-        x.id.clone(),
-        p.stages[x.stage].label.clone(),
-        x.stage_since
-            .map(|d| (ctx.today - d).num_days().to_string())
-            .unwrap_or_default(),
-        x.display_name().to_string(),
-        x.owner.clone(),
-        x.amount.map(|v| render::money(p, v)).unwrap_or_default(),
-        render::opt_date(p, x.expected_close),
-    ]
+    for cell in row.iter_mut() {
+        cell.clear();
+    }
+    row[0].push_str(&x.id);
+    row[1].push_str(&p.stages[x.stage].label);
+    if let Some(d) = x.stage_since {
+        let _ = write!(row[2], "{}", (ctx.today - d).num_days());
+    }
+    row[3].push_str(x.display_name());
+    row[4].push_str(&x.owner);
+    if let Some(v) = x.amount {
+        row[5].push_str(&render::money(p, v));
+    }
+    row[6].push_str(&render::opt_date(p, x.expected_close));
 }
 
 /// The rows as a Markdown table, the numbers right-aligned, and the count under it.
