@@ -316,14 +316,16 @@ impl Alert {
         }
     }
 
-    /// The finding in words, in the pipeline's locale.
+    /// [`Alert::write_message`] into a string of its own.
+    #[cfg(test)]
     pub fn message(&self, p: &Pipeline, today: NaiveDate) -> String {
         let mut out = String::new();
         self.write_message(p, today, &mut out);
         out
     }
 
-    /// [`Alert::message`], appended to `out` (a report writes a great many).
+    /// The finding in words, in the pipeline's locale, appended to `out` (a
+    /// report writes a great many).
     pub fn write_message(&self, p: &Pipeline, today: NaiveDate, out: &mut String) {
         use std::fmt::Write as _;
         let label = self.stage_label(p);

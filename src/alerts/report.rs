@@ -111,19 +111,24 @@ impl<'p> Head<'p> {
         ]
     }
 
-    fn people_row(&self, a: &Alert) -> [String; 4] {
+    /// The cells of an alert under [`Head::people_headers`], into `row`,
+    /// whose strings are reused from alert to alert.
+    fn people_row(&self, a: &Alert, row: &mut [String; 4]) {
         let p = self.p;
-        let two = |a: &str, b: &str| match (a.is_empty(), b.is_empty()) {
-            (_, true) => a.to_string(),
-            (true, false) => b.to_string(),
-            (false, false) => format!("{a}\n{b}"),
+        // Two texts on two lines, or the one that is not empty.
+        let two = |cell: &mut String, a: &str, b: &str| {
+            cell.clear();
+            cell.push_str(a);
+            if !a.is_empty() && !b.is_empty() {
+                cell.push('\n');
+            }
+            cell.push_str(b);
         };
-        [
-            two(a.rule().key(), words::severity(p, a.severity)),
-            two(a.id(), a.name()),
-            two(a.owner(), a.stage_label(p)),
-            a.message(p, self.today),
-        ]
+        two(&mut row[0], a.rule().key(), words::severity(p, a.severity));
+        two(&mut row[1], a.id(), a.name());
+        two(&mut row[2], a.owner(), a.stage_label(p));
+        row[3].clear();
+        a.write_message(p, self.today, &mut row[3]);
     }
 }
 
@@ -160,6 +165,8 @@ pub struct Writer<'p> {
     widths: Option<Widths>,
     /// One JSON object, before it goes to its spool.
     json: Vec<u8>,
+    /// One alert's cells for people (a table, Markdown), before they go to its spool.
+    row: [String; 4],
     /// One alert's message, figure and threshold, before they go to its spool.
     message: String,
     value: String,
@@ -235,6 +242,7 @@ impl<'p> Writer<'p> {
             groups: [Spool::new(in_memory, csv), Spool::new(in_memory, csv)],
             widths,
             json: Vec::new(),
+            row: Default::default(),
             message: String::new(),
             value: String::new(),
             threshold: String::new(),
@@ -318,17 +326,16 @@ impl<'p> Writer<'p> {
                 }
             }
             Format::Md => {
-                let row = self.head.people_row(a);
-                group
-                    .bytes()
-                    .write_all(output::markdown_row(row.iter().map(String::as_str)).as_bytes())?;
+                self.head.people_row(a, &mut self.row);
+                let row = output::markdown_row(self.row.iter().map(String::as_str));
+                group.bytes().write_all(row.as_bytes())?;
             }
             Format::Table | Format::Html => {
-                let row = self.head.people_row(a);
+                self.head.people_row(a, &mut self.row);
                 if let Some(w) = &mut self.widths {
-                    w.add(&row);
+                    w.add(&self.row);
                 }
-                self.spooled += spool_row(group.bytes(), &row)?;
+                self.spooled += spool_row(group.bytes(), &self.row)?;
             }
         }
         group.count += 1;
