@@ -430,10 +430,26 @@ impl Grid {
 
 /// Text in a Markdown table cell or paragraph: no emphasis, no cell break, `<br>` for a new line.
 fn markdown_escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('*', "\\*")
-        .replace('|', "\\|")
-        .replace('\n', "<br>")
+    let mut out = String::with_capacity(s.len());
+    push_markdown_escaped(&mut out, s);
+    out
+}
+
+/// `s` appended to `out` with Markdown's special characters escaped: `\`,
+/// `*` and `|` behind a backslash, a line break as `<br>`.
+fn push_markdown_escaped(out: &mut String, s: &str) {
+    let mut rest = s;
+    while let Some(at) = rest.find(['\\', '*', '|', '\n']) {
+        out.push_str(&rest[..at]);
+        out.push_str(match rest.as_bytes()[at] {
+            b'\\' => "\\\\",
+            b'*' => "\\*",
+            b'|' => "\\|",
+            _ => "<br>",
+        });
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
 }
 
 /// `### Title` and a blank line.
@@ -443,8 +459,15 @@ pub fn markdown_title(title: &str) -> String {
 
 /// `| a | b |` and a new line.
 pub fn markdown_row<'a>(cells: impl Iterator<Item = &'a str>) -> String {
-    let cells: Vec<String> = cells.map(markdown_escape).collect();
-    format!("| {} |\n", cells.join(" | "))
+    let mut out = String::from("| ");
+    for (i, cell) in cells.enumerate() {
+        if i > 0 {
+            out.push_str(" | ");
+        }
+        push_markdown_escaped(&mut out, cell);
+    }
+    out.push_str(" |\n");
+    out
 }
 
 /// A paragraph after a table.
@@ -591,6 +614,32 @@ mod tests {
         );
         assert!(page.contains("<p class=\"note\">a &amp; b</p>"), "{page}");
         assert!(page.contains("<title>Rapport &quot;test&quot;</title>"));
+    }
+
+    /// Escaped in one pass, a text reads as escaped one character kind
+    /// after another; a row is its escaped cells between bars.
+    #[test]
+    fn markdown_escapes_each_special_character_once() {
+        let by_kind = |s: &str| {
+            s.replace('\\', "\\\\")
+                .replace('*', "\\*")
+                .replace('|', "\\|")
+                .replace('\n', "<br>")
+        };
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        let pieces = ["\\", "*", "|", "\n", "é", "a b", "<br>", "\\*", ""];
+        for _ in 0..2000 {
+            let s: String = (0..rng.random_range(0..8))
+                .map(|_| pieces[rng.random_range(0..pieces.len())])
+                .collect();
+            assert_eq!(markdown_escape(&s), by_kind(&s), "{s:?}");
+        }
+        assert_eq!(
+            markdown_row(["a|b", "x\ny", ""].into_iter()),
+            "| a\\|b | x<br>y |  |\n"
+        );
+        assert_eq!(markdown_row(std::iter::empty()), "|  |\n");
     }
 
     #[test]
