@@ -97,9 +97,8 @@ impl<'p> Head<'p> {
 
     /// What people read (table and Markdown): the headers, and for each
     /// alert its cells. Short facts are stacked two to a cell so that the
-    /// finding keeps most of the width.
-    /// The columns of the table for people: the alert, the prospect, its
-    /// salesperson and stage, and the finding (the wide column: [`WIDE`]).
+    /// finding keeps most of the width: it is the table's wide column
+    /// ([`WIDE`]).
     fn people_headers(&self) -> [String; 4] {
         let p = self.p;
         let h = |f: Field| p.register.header(f);

@@ -187,6 +187,7 @@ fn short_row(ctx: &Context, x: &Prospect, row: &mut [String; 7]) {
     row[0].push_str(&x.id);
     row[1].push_str(&p.stages[x.stage].label);
     if let Some(d) = x.stage_since {
+        // Writing to a String cannot fail.
         let _ = write!(row[2], "{}", (ctx.today - d).num_days());
     }
     row[3].push_str(x.display_name());
