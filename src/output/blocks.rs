@@ -3,9 +3,9 @@
 //! comfy-table lays a table out from all its rows at once, and holds every
 //! cell, every wrapped line and every output line until it is done: for a
 //! million alerts, gigabytes. Here the column widths are decided first, from
-//! the widest content of each column, and each block of rows is laid out by
-//! comfy-table with those widths fixed. The blocks join into one table: the
-//! first block prints the header, the last one the bottom border.
+//! the widest content of each column, and each block of rows is laid out
+//! with those widths fixed. The blocks join into one table: the first block
+//! prints the header, the last one the bottom border.
 //!
 //! The rows wait in a spool ([`super::spool`]) while the widths are learnt
 //! ([`spool_row`]), then come back a block at a time ([`write_spooled`]).
@@ -702,12 +702,11 @@ pub fn write_spooled(
     if n == 0 {
         return Ok(table.write_block(&Rows::default(), true, true, out)?);
     }
-    let blocks = Blocks::new(parts, table.headers.len(), n);
+    let mut blocks = Blocks::new(parts, table.headers.len(), n);
     if crate::par::worth_it(bytes) {
         return write_on_two_threads(table, blocks, out);
     }
     let mut rows = Rows::default();
-    let mut blocks = blocks;
     while let Some(block) = blocks.next_into(&mut rows) {
         let (first, last) = block?;
         table.write_block(&rows, first, last, out)?;
@@ -782,8 +781,8 @@ impl crate::par::Batch for Block {
     }
 }
 
-/// [`write_spooled`] with the blocks laid out on two threads (comfy-table's
-/// layout is most of the work): a second thread reads the rows back and
+/// [`write_spooled`] with the blocks laid out on two threads (their layout
+/// is most of the work): a second thread reads the rows back and
 /// lays out the blocks this one would not get to, and this one lays out
 /// the others and writes every block in order.
 fn write_on_two_threads(table: &BlockTable, mut blocks: Blocks, out: &mut dyn Write) -> Result<()> {
@@ -1191,8 +1190,8 @@ mod tests {
             .join(if rng.random_bool(0.5) { " " } else { "" })
     }
 
-    /// Cells that fit unwrapped are padded here, and the others wrapped by
-    /// comfy-table a column at a time: together, the bytes comfy-table
+    /// Cells that fit unwrapped are padded, and the others wrapped as
+    /// comfy-table wraps them: together, the bytes comfy-table
     /// prints for the whole table, whatever the cells hold and wherever the
     /// blocks break.
     #[test]
@@ -1248,7 +1247,7 @@ mod tests {
         // Both ways were taken, many times.
         assert!(
             fast > 250 && slow > 250,
-            "{fast} rows laid out here, {slow} by comfy-table"
+            "{fast} cells padded, {slow} wrapped"
         );
     }
 
