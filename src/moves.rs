@@ -304,9 +304,7 @@ pub fn apply_set(
     let i = ws
         .row_index(id)
         .ok_or_else(|| format!("no prospect has the id `{id}`"))?;
-    let before = ws.rows[i].cells.clone();
-    let n = ws.entries.len();
-    let result = (|| {
+    ws.attempt(i, |ws| {
         let resolved = resolve_sets(ws, sets)?;
         let mut done = Vec::new();
         for (col, value) in &resolved {
@@ -344,10 +342,5 @@ pub fn apply_set(
             ));
         }
         Ok(done)
-    })();
-    if result.is_err() {
-        ws.rows[i].cells = before;
-        ws.entries.truncate(n);
-    }
-    result
+    })
 }

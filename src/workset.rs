@@ -23,12 +23,16 @@ pub struct WorkRow {
     pub offset: u64,
     pub line: u64,
     pub raw: Vec<u8>,
-    /// The cells as read of the columns [`WorkRow::set`] changed (a column
-    /// past the row's end as empty): the row is written again only where a
-    /// cell differs from its value as read. A copy of every cell would cost
-    /// a batch twice the strings of the rows it keeps.
-    pub read_as: Vec<(usize, String)>,
-    pub cells: Vec<String>,
+    /// The cells as read (padded to the header's width), one after another
+    /// in one string: a batch keeps thousands of rows, and a string per
+    /// cell would cost it one allocation per cell to read and to free.
+    text: String,
+    /// Where each cell as read ends in `text`.
+    ends: Vec<u32>,
+    /// The cells changed since the row was read (a column past the row's
+    /// end included), in the order of their first change: the row is
+    /// written again only where one differs from the cell as read.
+    changed: Vec<(usize, String)>,
     pub deleted: bool,
     pub appended: bool,
 }
@@ -36,22 +40,62 @@ pub struct WorkRow {
 impl WorkRow {
     /// A row of the register as read, ready to change.
     fn read(row: &Row) -> Result<WorkRow> {
-        let cells = row
-            .cells()
-            .map_err(|d| invalid(format!("{}: {}", d.location(), d.message)))?;
+        let width = row.schema.headers.len().max(row.record.len());
+        let mut text = String::with_capacity(row.record.raw.len());
+        let mut ends = Vec::with_capacity(width);
+        for c in 0..width {
+            let cell = row
+                .cell(c)
+                .map_err(|d| invalid(format!("{}: {}", d.location(), d.message)))?;
+            text.push_str(&cell);
+            ends.push(end_of(&text)?);
+        }
         Ok(WorkRow {
             offset: row.record.offset,
             line: row.line(),
             raw: row.record.raw.to_vec(),
-            read_as: Vec::new(),
-            cells,
+            text,
+            ends,
+            changed: Vec::new(),
             deleted: false,
             appended: false,
         })
     }
 
+    /// A new row of `width` empty cells, to be appended to the register.
+    pub fn appended(width: usize) -> WorkRow {
+        WorkRow {
+            offset: 0,
+            line: 0,
+            raw: Vec::new(),
+            text: String::new(),
+            ends: vec![0; width],
+            changed: Vec::new(),
+            deleted: false,
+            appended: true,
+        }
+    }
+
+    /// The cell of column `col` as read (empty past the row's end).
+    fn as_read(&self, col: usize) -> &str {
+        let Some(&end) = self.ends.get(col) else {
+            return "";
+        };
+        let start = if col == 0 { 0 } else { self.ends[col - 1] };
+        &self.text[start as usize..end as usize]
+    }
+
     pub fn get(&self, col: usize) -> &str {
-        self.cells.get(col).map_or("", String::as_str)
+        match self.changed.iter().find(|(c, _)| *c == col) {
+            Some((_, value)) => value,
+            None => self.as_read(col),
+        }
+    }
+
+    /// How many cells the row has: those read, and any changed past them.
+    fn width(&self) -> usize {
+        let changed = self.changed.iter().map(|(c, _)| c + 1).max();
+        self.ends.len().max(changed.unwrap_or(0))
     }
 
     pub fn set(&mut self, col: usize, value: String) {
@@ -59,30 +103,40 @@ impl WorkRow {
     }
 
     /// [`WorkRow::set`], giving back the value the cell had, unless it is
-    /// the cell's first change (which the row keeps in `read_as`).
+    /// the cell's first change (the row keeps the cell as read).
     fn replace(&mut self, col: usize, value: String) -> Option<String> {
-        if self.cells.len() <= col {
-            self.cells.resize(col + 1, String::new());
+        match self.changed.iter_mut().find(|(c, _)| *c == col) {
+            Some((_, old)) => Some(std::mem::replace(old, value)),
+            None => {
+                self.changed.push((col, value));
+                None
+            }
         }
-        let old = std::mem::replace(&mut self.cells[col], value);
-        if self.read_as.iter().any(|(c, _)| *c == col) {
-            return Some(old);
-        }
-        self.read_as.push((col, old));
-        None
     }
 
     /// The cells that differ from the row as read, in column order.
     fn changes(&self) -> Vec<(usize, &str)> {
         let mut changes: Vec<(usize, &str)> = self
-            .read_as
+            .changed
             .iter()
-            .filter(|(c, was)| self.get(*c) != was)
-            .map(|(c, _)| (*c, self.get(*c)))
+            .filter(|(c, value)| self.as_read(*c) != value)
+            .map(|(c, value)| (*c, value.as_str()))
             .collect();
         changes.sort_unstable_by_key(|(c, _)| *c);
         changes
     }
+
+    /// Every cell, as changed, for a row written whole.
+    fn cells(&self, width: usize) -> Vec<String> {
+        (0..self.width().max(width))
+            .map(|c| self.get(c).to_string())
+            .collect()
+    }
+}
+
+/// The length of `text` as a cell's end: a row of 4 GiB is refused.
+fn end_of(text: &str) -> Result<u32> {
+    u32::try_from(text.len()).map_err(|_| invalid("a row of the register is longer than 4 GiB"))
 }
 
 pub struct Workset<'p> {
@@ -106,9 +160,6 @@ pub struct Workset<'p> {
     by_id: Option<(usize, HashMap<String, usize, foldhash::fast::RandomState>)>,
     /// Whether `ids` holds every id of the register ([`Workset::load_lean`] leaves it empty).
     all_ids: bool,
-    /// While [`Workset::attempt`] changes a row: its cells' values before
-    /// each change that `read_as` does not keep, to put back on refusal.
-    undo: Option<Vec<(usize, String)>>,
     /// The highest numbered id of the register, found by a lean load.
     highest: HighestId,
 }
@@ -138,7 +189,6 @@ impl<'p> Workset<'p> {
             history: None,
             by_id: None,
             all_ids: false,
-            undo: None,
             highest: HighestId::default(),
         }
     }
@@ -225,14 +275,7 @@ impl<'p> Workset<'p> {
         let by_id = (rows.len() > 16).then(|| {
             let mut map: HashMap<String, usize, foldhash::fast::RandomState> = HashMap::default();
             for (i, r) in rows.iter().enumerate() {
-                map.entry(
-                    r.cells
-                        .get(id_col)
-                        .map_or("", String::as_str)
-                        .trim()
-                        .to_string(),
-                )
-                .or_insert(i);
+                map.entry(r.get(id_col).trim().to_string()).or_insert(i);
             }
             (rows.len(), map)
         });
@@ -422,36 +465,23 @@ impl<'p> Workset<'p> {
 
     /// Sets a cell of row `i` to `text` as it is written in the register.
     pub fn set_cell(&mut self, i: usize, col: usize, text: String) {
-        let old = self.rows[i].replace(col, text);
-        if let (Some(undo), Some(old)) = (&mut self.undo, old) {
-            undo.push((col, old));
-        }
+        self.rows[i].set(col, text);
     }
 
     /// Runs `change` on row `i` (and no other row); when it fails, the row's
     /// cells and the journal's entries are left as they were before it. Only
-    /// the cells it changed are kept aside, not a copy of the row.
+    /// the cells changed before are kept aside (none, for a row's first
+    /// change), not a copy of the row.
     pub fn attempt<T, E>(
         &mut self,
         i: usize,
         change: impl FnOnce(&mut Workset<'p>) -> Result<T, E>,
     ) -> Result<T, E> {
-        let row = &self.rows[i];
-        let (width, first_changes) = (row.cells.len(), row.read_as.len());
+        let changed = self.rows[i].changed.clone();
         let entries = self.entries.len();
-        assert!(self.undo.is_none(), "attempts on rows do not nest");
-        self.undo = Some(Vec::new());
         let result = change(self);
-        let undo = self.undo.take().unwrap_or_default();
         if result.is_err() {
-            let row = &mut self.rows[i];
-            for (col, old) in undo.into_iter().rev() {
-                row.cells[col] = old;
-            }
-            for (col, was) in row.read_as.drain(first_changes..) {
-                row.cells[col] = was;
-            }
-            row.cells.truncate(width);
+            self.rows[i].changed = changed;
             self.entries.truncate(entries);
         }
         result
@@ -488,8 +518,7 @@ impl<'p> Workset<'p> {
         for row in &self.rows {
             if row.appended {
                 if !row.deleted {
-                    let mut cells = row.cells.clone();
-                    cells.resize(width.max(cells.len()), String::new());
+                    let cells = row.cells(width);
                     edits.push(Edit::Append {
                         bytes: register::render_new_row(&cells, &self.dialect, &self.decoder)?,
                         terminator: self.dialect.terminator.bytes(),

@@ -106,15 +106,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     given.extend(a.sets.iter().cloned());
     let resolved = crate::moves::resolve_sets(&ws, &given).map_err(refused)?;
     let width = ws.schema.headers.len();
-    let mut row = WorkRow {
-        offset: 0,
-        line: 0,
-        raw: Vec::new(),
-        read_as: Vec::new(),
-        cells: vec![String::new(); width],
-        deleted: false,
-        appended: true,
-    };
+    let mut row = WorkRow::appended(width);
     row.set(ws.id_col(), id.clone());
     row.set(
         ws.schema.col(Field::Stage).expect("stage column"),
