@@ -259,13 +259,15 @@ impl Commit<'_> {
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         let entries = std::mem::take(&mut self.entries);
-        let render = || AppendLog::render(|w| journal::Entry::write_all(&entries, w));
-        // A batch's thousands of journal lines are written out on a second
-        // thread while this one writes the register.
-        let (body, staged) =
-            crate::par::beside(entries.len() >= 1024, "pipe-lines", render, || {
-                self.stage(dir)
-            });
+        let many = entries.len() >= 1024;
+        let render = move || {
+            let body = AppendLog::render(|w| journal::Entry::write_all(&entries, w));
+            drop(entries);
+            body
+        };
+        // A batch's thousands of journal lines are written out (and its
+        // entries freed) on a second thread while this one writes the register.
+        let (body, staged) = crate::par::beside(many, "pipe-lines", render, || self.stage(dir));
         let (staged, body) = (staged?, body?);
         if stamp(reg).ok().as_ref() != Some(&self.stamp) {
             return Err(conflict(format!(

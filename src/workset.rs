@@ -559,10 +559,14 @@ impl<'p> Workset<'p> {
         // The rows are not needed any more: a batch's thousands of rows are
         // freed on another thread while the commit waits on the disk.
         let rows = std::mem::take(&mut self.rows);
-        let by_id = self.by_id.take();
+        let (by_id, history) = (self.by_id.take(), self.history.take());
         let free = rows.len() >= 1024;
-        let ((), committed) =
-            crate::par::beside(free, "pipe-free", || drop((rows, by_id)), || commit.run());
+        let ((), committed) = crate::par::beside(
+            free,
+            "pipe-free",
+            || drop((rows, by_id, history)),
+            || commit.run(),
+        );
         committed.map(|()| n)
     }
 }

@@ -126,7 +126,8 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     }
     let journal_entries = ws.entries.len();
     let file = ws.file.clone();
-    let lines = commit_telling(ws, &done, p)?;
+    // What a batch read is freed on the telling thread.
+    let lines = commit_telling(ws, done, (requests, wanted, ids), p)?;
     // Buffered: a batch tells of thousands of moves. The moves are written
     // by now, so a standard error that cannot be written to changes nothing.
     let mut told = std::io::BufWriter::new(std::io::stderr().lock());
@@ -144,18 +145,25 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
 
 /// Commits the moves and gives the lines that tell of them, one per move;
 /// a batch's thousands of lines are made on a second thread while the
-/// commit waits on the disk (and dropped if it fails).
-fn commit_telling(ws: Workset, done: &[Moved], p: &Pipeline) -> Result<String> {
-    let tell = || {
+/// commit waits on the disk (and dropped if it fails), which then frees
+/// the moves and what else is `done_with`.
+fn commit_telling(
+    ws: Workset,
+    done: Vec<Moved>,
+    done_with: impl Send,
+    p: &Pipeline,
+) -> Result<String> {
+    let many = done.len() >= 1024;
+    let tell = move || {
         let mut lines = String::new();
-        for m in done {
+        for m in &done {
             lines.push_str(&m.describe(p));
             lines.push('\n');
         }
+        drop((done, done_with));
         lines
     };
-    let (lines, committed) =
-        crate::par::beside(done.len() >= 1024, "pipe-tell", tell, || ws.commit());
+    let (lines, committed) = crate::par::beside(many, "pipe-tell", tell, || ws.commit());
     committed?;
     Ok(lines)
 }
