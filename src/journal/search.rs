@@ -326,11 +326,13 @@ fn walk_region(
     visit: &mut dyn FnMut(&Start<'_>) -> std::io::Result<bool>,
 ) -> std::io::Result<Option<bool>> {
     const BLOCK: usize = 1 << 20;
+    let many = wanted.len() > FEW_IDS;
+    // Many ids: every line is visited, and no id searched for.
     let finders: Vec<memchr::memmem::Finder> = wanted
         .iter()
+        .filter(|_| !many)
         .map(|w| memchr::memmem::Finder::new(w.as_bytes()))
         .collect();
-    let many = wanted.len() > FEW_IDS;
     let mut buf: Vec<u8> = Vec::with_capacity(2 * BLOCK);
     let mut in_quotes = false;
     // The byte before the block (a line break, or nothing at the file's start).
