@@ -392,24 +392,24 @@ impl Reader {
         })
     }
 
-    /// A second reader of the same file for its second half: from the byte
-    /// after the first line break at or past the middle of `path`, decoding
-    /// cells as this reader does; that offset comes with it. Its offsets are
-    /// the file's, its lines count from 1 at that offset. `None` when the
-    /// encoding is not settled yet (`auto` has seen only ASCII: a later cell
-    /// may still decide it for the whole file) or no line break is near the
-    /// middle.
+    /// A second reader of the same file for its second part: from the byte
+    /// after the first line break at or past `first` thousandths of `path`
+    /// (500: the middle), decoding cells as this reader does; that offset
+    /// comes with it. Its offsets are the file's, its lines count from 1 at
+    /// that offset. `None` when the encoding is not settled yet (`auto` has
+    /// seen only ASCII: a later cell may still decide it for the whole file)
+    /// or no line break is near that point.
     ///
     /// A quoted cell may hold line breaks: the caller must prove that the
     /// offset starts a record, by reading up to it from the start.
-    pub fn second_half(&self, path: &Path) -> Result<Option<(u64, Reader)>> {
+    pub fn second_half(&self, path: &Path, first: u64) -> Result<Option<(u64, Reader)>> {
         if self.decoder.undecided() {
             return Ok(None);
         }
         let cannot = || format!("cannot read the register {}", self.file);
         let mut f = File::open(path).with_context(cannot)?;
         let len = f.metadata().with_context(cannot)?.len();
-        let middle = len / 2;
+        let middle = (u128::from(len) * u128::from(first.min(1000)) / 1000) as u64;
         let mut window = Vec::with_capacity(64 * 1024);
         f.seek(SeekFrom::Start(middle)).with_context(cannot)?;
         (&mut f)

@@ -1327,21 +1327,24 @@ fn writing_commands_read_the_register_alike_on_one_thread_and_two() {
 }
 
 #[test]
-fn a_line_break_inside_a_quoted_cell_at_the_middle_is_not_taken_for_a_row() {
+fn a_line_break_inside_a_quoted_cell_at_the_split_is_not_taken_for_a_row() {
     let s = one_line_rows(3_000, 19);
     let register = s.read_string("prospects.csv");
     let mut lines: Vec<String> = register.split("\r\n").map(str::to_string).collect();
-    // A note of many lines from just before the middle of the file to past it.
-    let k = lines.len() / 2 - 1;
+    // A note of many lines from before 30 % of the file to past its middle:
+    // the second part starts inside it, wherever the reading is split (at
+    // the middle, or earlier beside a journal search).
+    let k = lines.len() * 35 / 100;
     let cut = lines[k].rfind(';').unwrap();
     lines[k].truncate(cut + 1);
-    lines[k].push_str(&format!("\"{}fin\"", "suite\r\n".repeat(4_000)));
+    let note_lines = register.len() / 2 / "suite\r\n".len();
+    lines[k].push_str(&format!("\"{}fin\"", "suite\r\n".repeat(note_lines)));
     let register = lines.join("\r\n");
     let start = register.find("\"suite\r\n").unwrap();
-    let middle = register.len() / 2;
-    assert!(start < middle && middle + 100 < register.rfind("fin\"").unwrap());
+    let end = register.rfind("fin\"").unwrap();
+    assert!(start < register.len() * 3 / 10 && register.len() / 2 + 100 < end);
     s.write("prospects.csv", &register);
-    write_commands_both_ways(&s, "a note across the middle");
+    write_commands_both_ways(&s, "a note across the split");
 }
 
 /// A line with its `dd/mm/yyyy` dates written ISO if `iso`, else removed.
