@@ -755,24 +755,56 @@ pub fn id_hash(id: &str) -> u64 {
 
 /// The ids a command wants kept from a lean load, looked up for every row
 /// of the register: first by the hash the load took of the row's id, in a
-/// table of numbers, then by text. A row not wanted costs one probe, not a
-/// string's hash and the comparisons with the ids its hash's group holds.
+/// set of bits (one bit in 64 set for each id wanted), then in a table of
+/// numbers, then by text. A row not wanted costs one bit read, mostly, and
+/// otherwise one probe; not a string's hash and the comparisons with the
+/// ids its hash's group holds.
 #[derive(Default)]
 pub struct Wanted {
+    /// A bit for each id's hash, at the place its top bits give.
+    bits: Vec<u64>,
     hashes: hashbrown::HashSet<u64, foldhash::fast::RandomState>,
     ids: HashSet<String>,
 }
 
 impl Wanted {
+    /// The place of `hash`'s bit among `words` words of bits (a power of two).
+    fn bit(words: usize, hash: u64) -> (usize, u64) {
+        let places = (words * 64) as u64;
+        // The top bits: the table of numbers places them by the bottom ones.
+        let at = hash >> (64 - places.trailing_zeros());
+        (at as usize / 64, 1 << (at % 64))
+    }
+
+    fn set_bit(&mut self, hash: u64) {
+        let (word, bit) = Wanted::bit(self.bits.len(), hash);
+        self.bits[word] |= bit;
+    }
+
     pub fn insert(&mut self, id: &str) {
-        if self.ids.insert(id.to_string()) {
-            self.hashes.insert(id_hash(id));
+        if !self.ids.insert(id.to_string()) {
+            return;
+        }
+        let hash = id_hash(id);
+        self.hashes.insert(hash);
+        // 64 places an id, at least 1,024: grown, the bits are placed again.
+        let words = self.hashes.len().next_power_of_two().max(16);
+        if words != self.bits.len() {
+            self.bits = vec![0; words];
+            let hashes: Vec<u64> = self.hashes.iter().copied().collect();
+            hashes.into_iter().for_each(|h| self.set_bit(h));
+        } else {
+            self.set_bit(hash);
         }
     }
 
     /// Whether `id`, whose [`id_hash`] is `hash`, is wanted.
     pub fn contains(&self, id: &str, hash: u64) -> bool {
-        self.hashes.contains(&hash) && self.ids.contains(id)
+        if self.bits.is_empty() {
+            return false;
+        }
+        let (word, bit) = Wanted::bit(self.bits.len(), hash);
+        self.bits[word] & bit != 0 && self.hashes.contains(&hash) && self.ids.contains(id)
     }
 
     /// The ids wanted, in no order.
