@@ -6,9 +6,11 @@
 
 use crate::field::Field;
 use crate::journal::Kind;
+use crate::pipeline::Pipeline;
 use crate::prospect::{self, describe_fields};
+use crate::register::Schema;
 use crate::text::or_list;
-use crate::workset::{EntryBase, Workset};
+use crate::workset::{EntryBase, RowEdit, Workset};
 use chrono::NaiveDate;
 
 /// One requested move, from the command line or a batch line.
@@ -62,16 +64,17 @@ pub fn entries(n: usize) -> String {
 
 /// Resolves `FIELD=VALUE` pairs to columns and canonical values, or says what is wrong.
 pub fn resolve_sets(
-    ws: &Workset,
+    schema: &Schema,
+    p: &Pipeline,
     sets: &[(String, String)],
 ) -> Result<Vec<(usize, String)>, String> {
     let mut out = Vec::new();
     for (name, value) in sets {
-        let Some(col) = ws.schema.find(name) else {
+        let Some(col) = schema.find(name) else {
             let mut known: Vec<&str> = Field::keys()
-                .filter(|k| ws.schema.col(Field::from_key(k).unwrap()).is_some())
+                .filter(|k| schema.col(Field::from_key(k).unwrap()).is_some())
                 .collect();
-            known.extend(ws.schema.headers.iter().map(String::as_str));
+            known.extend(schema.headers.iter().map(String::as_str));
             let near = crate::text::suggest(name, known);
             let hint = if near.is_empty() {
                 String::new()
@@ -82,7 +85,7 @@ pub fn resolve_sets(
                 "the register has no field or column `{name}`{hint}"
             ));
         };
-        let field = ws.schema.field_of(col);
+        let field = schema.field_of(col);
         match field {
             Some(Field::Id) => return Err("a prospect's id cannot be changed".into()),
             Some(Field::Stage) => {
@@ -92,47 +95,149 @@ pub fn resolve_sets(
             }
             _ => {}
         }
-        let canonical = prospect::canonical(field, value, ws.p)?;
+        let canonical = prospect::canonical(field, value, p)?;
         out.push((col, canonical));
     }
     Ok(out)
 }
 
-/// Moves one prospect; on refusal nothing in the workset has changed.
-pub fn apply_move(
+/// The refusal of a move of an id the register does not have.
+fn unknown_id(ws: &Workset, id: &str) -> String {
+    let near = ws.near_ids(id);
+    if near.is_empty() {
+        format!("no prospect has the id `{id}`")
+    } else {
+        format!(
+            "no prospect has the id `{id}`; did you mean {}?",
+            or_list(&near)
+        )
+    }
+}
+
+/// What became of a requested move: done, nothing to do, or refused.
+pub type Outcome = Result<Option<Moved>, String>;
+
+/// How many moves a batch has before its rows are changed in two parts at once.
+const APART_FROM: usize = 1024;
+
+/// Applies the moves in order, each left undone when refused (its row and
+/// the journal's entries as they were before it). A
+/// large batch, on two cores, changes its rows in two parts at once (each
+/// part's moves in order on a thread of its own, a prospect's moves in one
+/// part): a move reads and changes its own row only.
+pub fn apply_moves(
     ws: &mut Workset,
+    today: NaiveDate,
+    requests: &[MoveRequest],
+    base: &EntryBase,
+) -> Vec<Outcome> {
+    let rows: Vec<Option<usize>> = requests.iter().map(|r| ws.row_index(&r.id)).collect();
+    if requests.len() >= APART_FROM
+        && crate::par::worth_it(u64::MAX)
+        && let Some(outcomes) = apply_apart(ws, today, requests, &rows, base)
+    {
+        return outcomes;
+    }
+    requests
+        .iter()
+        .zip(&rows)
+        .map(|(req, row)| match *row {
+            Some(i) => move_prospect(&mut ws.edit(i), today, req, base),
+            None => Err(unknown_id(ws, &req.id)),
+        })
+        .collect()
+}
+
+/// [`apply_moves`] in two parts of the rows (in register order, each with
+/// about half the moves), one on each thread: the same outcomes, cells and
+/// journal entries, in the same order, as one after another. `None` when
+/// the workset cannot be changed so ([`Workset::apart`]), and nothing was.
+fn apply_apart(
+    ws: &mut Workset,
+    today: NaiveDate,
+    requests: &[MoveRequest],
+    rows: &[Option<usize>],
+    base: &EntryBase,
+) -> Option<Vec<Outcome>> {
+    let mut moves = vec![0usize; ws.rows.len()];
+    for &i in rows.iter().flatten() {
+        moves[i] += 1;
+    }
+    let half = moves.iter().sum::<usize>() / 2;
+    let mut part_of = vec![None; moves.len()];
+    let mut before = 0;
+    for (i, &n) in moves.iter().enumerate() {
+        if n > 0 {
+            part_of[i] = Some(usize::from(before >= half));
+            before += n;
+        }
+    }
+    let [mut first, mut second] = ws.apart(|i| part_of[i])?;
+    // Each part's moves, in order: the request, its outcome, its entries.
+    let work = |part: &mut crate::workset::RowsApart, k: usize| {
+        let mut done = Vec::new();
+        for (n, (req, row)) in requests.iter().zip(rows).enumerate() {
+            if let Some(i) = *row
+                && part_of[i] == Some(k)
+            {
+                let before = part.entries.len();
+                let outcome = move_prospect(&mut part.edit(i), today, req, base);
+                done.push((n, outcome, part.entries.len() - before));
+            }
+        }
+        done
+    };
+    let (second_done, first_done) = crate::par::beside(
+        true,
+        "pipe-moves",
+        || work(&mut second, 1),
+        || work(&mut first, 0),
+    );
+    let entries = [first, second].map(|part| part.entries.into_iter());
+    let mut outcomes: Vec<Option<Outcome>> = requests.iter().map(|_| None).collect();
+    let mut made = vec![0; requests.len()];
+    for (n, outcome, entries) in first_done.into_iter().chain(second_done) {
+        outcomes[n] = Some(outcome);
+        made[n] = entries;
+    }
+    // The entries in the order of the moves that made them.
+    let mut entries = entries;
+    for (n, row) in rows.iter().enumerate() {
+        match row.and_then(|i| part_of[i]) {
+            Some(k) => ws.entries.extend(entries[k].by_ref().take(made[n])),
+            None => outcomes[n] = Some(Err(unknown_id(ws, &requests[n].id))),
+        }
+    }
+    Some(
+        outcomes
+            .into_iter()
+            .map(|o| o.expect("every move's outcome"))
+            .collect(),
+    )
+}
+
+/// Moves the prospect of row `e`; on refusal the row has not changed.
+pub fn move_prospect(
+    e: &mut RowEdit,
     today: NaiveDate,
     req: &MoveRequest,
     base: &EntryBase,
 ) -> Result<Option<Moved>, String> {
-    let i = ws.row_index(&req.id).ok_or_else(|| {
-        let near = ws.near_ids(&req.id);
-        if near.is_empty() {
-            format!("no prospect has the id `{}`", req.id)
-        } else {
-            format!(
-                "no prospect has the id `{}`; did you mean {}?",
-                req.id,
-                or_list(&near)
-            )
-        }
-    })?;
-    ws.attempt(i, |ws| move_row(ws, i, today, req, base))
+    e.attempt(|e| move_row(e, today, req, base))
 }
 
 fn move_row(
-    ws: &mut Workset,
-    i: usize,
+    e: &mut RowEdit,
     today: NaiveDate,
     req: &MoveRequest,
     base: &EntryBase,
 ) -> Result<Option<Moved>, String> {
-    let p = ws.p;
-    let current = ws.prospect(i).map_err(|e| {
+    let (p, schema) = (e.p(), e.schema());
+    let current = e.prospect().map_err(|errors| {
         format!(
             "`{}` cannot be moved until its row is fixed:\n{}",
             req.id,
-            ws.row_problems(i, &e)
+            e.row_problems(&errors)
         )
     })?;
     let to = p
@@ -172,7 +277,7 @@ fn move_row(
             }
         ));
     }
-    let sets = resolve_sets(ws, &req.sets)?;
+    let sets = resolve_sets(schema, p, &req.sets)?;
     let mut base = EntryBase {
         at: base.at,
         date,
@@ -193,23 +298,19 @@ fn move_row(
         sets: Vec::new(),
     };
     if to != current.stage {
-        let stage_col = ws
-            .schema
-            .col(Field::Stage)
-            .expect("schema has a stage column");
-        ws.set_cell(i, stage_col, to_stage.label.clone());
-        ws.entries
+        let stage_col = schema.col(Field::Stage).expect("schema has a stage column");
+        e.set_cell(stage_col, to_stage.label.clone());
+        e.entries
             .push(base.make(&id, Kind::Move, "stage", &from_stage.id, &to_stage.id));
         let since = crate::dates::iso(date);
-        if let Some(col) = ws.schema.col(Field::StageSince) {
-            let history = ws
-                .history
-                .as_ref()
+        if let Some(col) = schema.col(Field::StageSince) {
+            let history = e
+                .history()
                 .expect("moves need the history that Workset::load_lean searches for");
             if history.contains(&id) {
                 // Undo finds the replaced date in the journal's earlier stage entry.
-                let text = ws.cell_text(col, &since);
-                ws.set_cell(i, col, text);
+                let text = e.cell_text(col, &since);
+                e.set_cell(col, text);
             } else {
                 // A prospect with no stage history (typed into the spreadsheet):
                 // the date it replaces is recorded nowhere else, so journal it.
@@ -217,7 +318,7 @@ fn move_row(
                     reason: String::new(),
                     ..base.clone()
                 };
-                ws.set_field(i, col, &since, &since_base);
+                e.set_field(col, &since, &since_base);
             }
         }
     } else if sets.is_empty() {
@@ -226,20 +327,20 @@ fn move_row(
     // A reason given for a move to a lost stage is the lost reason, unless set explicitly.
     let mut sets = sets;
     if to_stage.outcome == crate::pipeline::Outcome::Lost
-        && let Some(col) = ws.schema.col(Field::LostReason)
+        && let Some(col) = schema.col(Field::LostReason)
         && !req.reason.trim().is_empty()
         && !sets.iter().any(|(c, _)| *c == col)
-        && ws.rows[i].get(col).trim().is_empty()
+        && e.get(col).trim().is_empty()
     {
         sets.push((col, req.reason.trim().to_string()));
     }
-    if let Some(col) = ws.schema.col(Field::LostReason)
+    if let Some(col) = schema.col(Field::LostReason)
         && !to_stage.lost_reasons.is_empty()
     {
-        let value = sets.iter().find(|(c, _)| *c == col).map_or_else(
-            || ws.rows[i].get(col).trim().to_string(),
-            |(_, v)| v.clone(),
-        );
+        let value = sets
+            .iter()
+            .find(|(c, _)| *c == col)
+            .map_or_else(|| e.get(col).trim().to_string(), |(_, v)| v.clone());
         if !value.is_empty() {
             match to_stage.lost_reason(&value) {
                 Some(r) => {
@@ -262,21 +363,21 @@ fn move_row(
         ..base
     };
     for (col, value) in &sets {
-        let before = ws.entries.len();
-        ws.set_field(i, *col, value, &entry_base);
-        if ws.entries.len() > before {
+        let before = e.entries.len();
+        e.set_field(*col, value, &entry_base);
+        if e.entries.len() > before {
             moved.sets.push(format!(
                 "{} = {}",
-                ws.schema.headers[*col],
+                schema.headers[*col],
                 if value.is_empty() {
                     "(empty)".to_string()
                 } else {
-                    ws.cell_text(*col, value)
+                    e.cell_text(*col, value)
                 }
             ));
         }
     }
-    let after = ws.prospect(i).map_err(|e| ws.row_problems(i, &e))?;
+    let after = e.prospect().map_err(|errors| e.row_problems(&errors))?;
     let missing = prospect::missing_for(to, &after, p);
     if !missing.is_empty() {
         let flags: Vec<String> = missing
@@ -304,40 +405,41 @@ pub fn apply_set(
     let i = ws
         .row_index(id)
         .ok_or_else(|| format!("no prospect has the id `{id}`"))?;
-    ws.attempt(i, |ws| {
-        let resolved = resolve_sets(ws, sets)?;
+    ws.edit(i).attempt(|e| {
+        let (p, schema) = (e.p(), e.schema());
+        let resolved = resolve_sets(schema, p, sets)?;
         let mut done = Vec::new();
         for (col, value) in &resolved {
-            let k = ws.entries.len();
-            ws.set_field(i, *col, value, base);
-            if ws.entries.len() > k {
+            let k = e.entries.len();
+            e.set_field(*col, value, base);
+            if e.entries.len() > k {
                 done.push(format!(
                     "{} = {}",
-                    ws.schema.headers[*col],
+                    schema.headers[*col],
                     if value.is_empty() {
                         "(empty)".to_string()
                     } else {
-                        ws.cell_text(*col, value)
+                        e.cell_text(*col, value)
                     }
                 ));
             }
         }
-        let after = ws.prospect(i).map_err(|e| {
+        let after = e.prospect().map_err(|errors| {
             format!(
                 "`{id}` cannot be changed until its row is fixed:\n{}",
-                ws.row_problems(i, &e)
+                e.row_problems(&errors)
             )
         })?;
-        let missing = prospect::missing_for(after.stage, &after, ws.p);
+        let missing = prospect::missing_for(after.stage, &after, p);
         let cleared: Vec<_> = missing
             .iter()
-            .filter(|f| resolved.iter().any(|(c, _)| Some(*c) == ws.schema.col(**f)))
+            .filter(|f| resolved.iter().any(|(c, _)| Some(*c) == schema.col(**f)))
             .copied()
             .collect();
         if !cleared.is_empty() {
             return Err(format!(
                 "{} requires {}; `{id}` cannot be left without it",
-                ws.p.stages[after.stage].label,
+                p.stages[after.stage].label,
                 describe_fields(&cleared)
             ));
         }

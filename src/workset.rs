@@ -437,26 +437,12 @@ impl<'p> Workset<'p> {
 
     /// Reads the typed prospect of a row as it stands now.
     pub fn prospect(&mut self, i: usize) -> Result<Prospect, Vec<CellError>> {
-        let row = &self.rows[i];
-        Prospect::parse(|c| row.get(c), &self.schema, self.p, &mut self.styles)
+        self.edit(i).prospect()
     }
 
     /// Explains why a row cannot be read, for a refusal.
-    pub fn row_problems(&self, i: usize, errors: &[CellError]) -> String {
-        let row = &self.rows[i];
-        let lines: Vec<String> = errors
-            .iter()
-            .map(|e| {
-                format!(
-                    "  {}:{} ({}): {}",
-                    self.file,
-                    row.line,
-                    self.schema.headers.get(e.col).map_or("", String::as_str),
-                    e.message
-                )
-            })
-            .collect();
-        lines.join("\n")
+    pub fn row_problems(&mut self, i: usize, errors: &[CellError]) -> String {
+        self.edit(i).row_problems(errors)
     }
 
     /// The decimal separator for amounts when the register shows none yet.
@@ -479,47 +465,57 @@ impl<'p> Workset<'p> {
         )
     }
 
-    /// Sets a cell of row `i` to `text` as it is written in the register.
-    pub fn set_cell(&mut self, i: usize, col: usize, text: String) {
-        self.rows[i].set(col, text);
+    /// Row `i`, to change through what [`crate::moves`] works with.
+    pub fn edit(&mut self, i: usize) -> RowEdit<'_> {
+        let (around, styles, rows, entries) = self.parts();
+        RowEdit {
+            around,
+            styles,
+            row: &mut rows[i],
+            entries,
+        }
     }
 
-    /// Runs `change` on row `i` (and no other row); when it fails, the row's
-    /// cells and the journal's entries are left as they were before it. Only
-    /// the cells changed before are kept aside (none, for a row's first
-    /// change), not a copy of the row.
-    pub fn attempt<T, E>(
-        &mut self,
-        i: usize,
-        change: impl FnOnce(&mut Workset<'p>) -> Result<T, E>,
-    ) -> Result<T, E> {
-        let changed = self.rows[i].changed.clone();
-        let entries = self.entries.len();
-        let result = change(self);
-        if result.is_err() {
-            self.rows[i].changed = changed;
-            self.entries.truncate(entries);
-        }
-        result
+    /// What a change of one row reads of the rest, with the rows, styles
+    /// and entries it changes.
+    fn parts(&mut self) -> (Around<'_>, &mut Styles, &mut [WorkRow], &mut Vec<Entry>) {
+        let (plain_decimal, id_col) = (self.plain_decimal(), self.id_col());
+        let around = Around {
+            p: self.p,
+            schema: &self.schema,
+            file: &self.file,
+            history: self.history.as_ref(),
+            plain_decimal,
+            id_col,
+        };
+        (around, &mut self.styles, &mut self.rows, &mut self.entries)
     }
 
-    /// Sets a column of a row from a canonical value; journals a `set` if it changed.
-    pub fn set_field(&mut self, i: usize, col: usize, canonical: &str, entry: &EntryBase) {
-        let field = self.schema.field_of(col);
-        let old = prospect::cell_canonical(field, self.rows[i].get(col), self.p);
-        if prospect::same_value(field, &old, canonical, self.p) {
-            return;
+    /// The rows in two parts (`part` gives each row's: 0, 1 or none), for
+    /// each part to be changed on a thread of its own, with its own copy of
+    /// the styles and its own journal entries. `None` when the styles are
+    /// not all learnt yet: a change in one part could learn one that a
+    /// change in the other would then write with.
+    pub fn apart(&mut self, part: impl Fn(usize) -> Option<usize>) -> Option<[RowsApart<'_>; 2]> {
+        if self.styles.date.is_none() || self.styles.amount.is_none() {
+            return None;
         }
-        let text = self.cell_text(col, canonical);
-        self.set_cell(i, col, text);
-        let id = self.rows[i].get(self.id_col()).trim().to_string();
-        self.entries.push(entry.make(
-            &id,
-            Kind::Set,
-            &self.schema.journal_name(col),
-            &old,
-            canonical,
-        ));
+        let (around, styles, rows, _) = self.parts();
+        let mut parts = [0, 1].map(|_| RowsApart {
+            around: around.clone(),
+            styles: styles.clone(),
+            rows: Vec::new(),
+            entries: Vec::new(),
+        });
+        for part in &mut parts {
+            part.rows.resize_with(rows.len(), || None);
+        }
+        for (i, row) in rows.iter_mut().enumerate() {
+            if let Some(k) = part(i) {
+                parts[k].rows[i] = Some(row);
+            }
+        }
+        Some(parts)
     }
 
     pub fn ctx_date_cell(&self, f: Field, d: NaiveDate) -> Option<(usize, String)> {
@@ -529,38 +525,8 @@ impl<'p> Workset<'p> {
 
     /// Writes the changed rows and the journal entries; returns how many rows changed.
     pub fn commit(mut self) -> Result<usize> {
-        let mut edits = Vec::new();
         let width = self.schema.headers.len();
-        for row in &self.rows {
-            if row.appended {
-                if !row.deleted {
-                    let cells = row.cells(width);
-                    edits.push(Edit::Append {
-                        bytes: register::render_new_row(&cells, &self.dialect, &self.decoder)?,
-                        terminator: self.dialect.terminator.bytes(),
-                    });
-                }
-                continue;
-            }
-            if row.deleted {
-                edits.push(Edit::Delete {
-                    offset: row.offset,
-                    len: row.raw.len() as u64,
-                });
-                continue;
-            }
-            let changes = row.changes();
-            if changes.is_empty() {
-                continue;
-            }
-            let bytes =
-                register::render_row(&row.raw, width, &self.dialect, &self.decoder, &changes)?;
-            edits.push(Edit::Replace {
-                offset: row.offset,
-                len: row.raw.len() as u64,
-                bytes,
-            });
-        }
+        let edits = edits_of(&self.rows, width, &self.dialect, &self.decoder)?;
         let n = edits.len();
         if n == 0 && self.entries.is_empty() {
             return Ok(0);
@@ -585,6 +551,192 @@ impl<'p> Workset<'p> {
         );
         committed.map(|()| n)
     }
+}
+
+/// What a change of one row reads of the rest of its workset.
+#[derive(Clone)]
+struct Around<'a> {
+    p: &'a Pipeline,
+    schema: &'a Schema,
+    file: &'a str,
+    history: Option<&'a HashSet<String>>,
+    plain_decimal: char,
+    id_col: usize,
+}
+
+/// One row of a workset being changed, with what a change reads of the
+/// rest and the journal entries it makes: what [`crate::moves`] changes a
+/// row through, so that a batch's rows can be changed on two threads at
+/// once, each part through its own ([`Workset::apart`]).
+pub struct RowEdit<'a> {
+    around: Around<'a>,
+    styles: &'a mut Styles,
+    row: &'a mut WorkRow,
+    pub entries: &'a mut Vec<Entry>,
+}
+
+impl<'a> RowEdit<'a> {
+    pub fn p(&self) -> &'a Pipeline {
+        self.around.p
+    }
+
+    pub fn schema(&self) -> &'a Schema {
+        self.around.schema
+    }
+
+    /// The ids of the kept rows whose stage history is in the journal
+    /// (moves need it: see [`Workset::load_lean`]).
+    pub fn history(&self) -> Option<&'a HashSet<String>> {
+        self.around.history
+    }
+
+    /// A cell of the row as it stands now.
+    pub fn get(&self, col: usize) -> &str {
+        self.row.get(col)
+    }
+
+    /// Reads the typed prospect of the row as it stands now.
+    pub fn prospect(&mut self) -> Result<Prospect, Vec<CellError>> {
+        let row = &*self.row;
+        Prospect::parse(
+            |c| row.get(c),
+            self.around.schema,
+            self.around.p,
+            self.styles,
+        )
+    }
+
+    /// Explains why the row cannot be read, for a refusal.
+    pub fn row_problems(&self, errors: &[CellError]) -> String {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| {
+                format!(
+                    "  {}:{} ({}): {}",
+                    self.around.file,
+                    self.row.line,
+                    self.around
+                        .schema
+                        .headers
+                        .get(e.col)
+                        .map_or("", String::as_str),
+                    e.message
+                )
+            })
+            .collect();
+        lines.join("\n")
+    }
+
+    /// A value in canonical form as the register writes it.
+    pub fn cell_text(&self, col: usize, canonical: &str) -> String {
+        prospect::to_cell(
+            self.around.schema.field_of(col),
+            canonical,
+            self.around.p,
+            self.styles,
+            self.around.plain_decimal,
+        )
+    }
+
+    /// Sets a cell to `text` as it is written in the register.
+    pub fn set_cell(&mut self, col: usize, text: String) {
+        self.row.set(col, text);
+    }
+
+    /// Sets a column from a canonical value; journals a `set` if it changed.
+    pub fn set_field(&mut self, col: usize, canonical: &str, entry: &EntryBase) {
+        let (p, schema) = (self.around.p, self.around.schema);
+        let field = schema.field_of(col);
+        let old = prospect::cell_canonical(field, self.row.get(col), p);
+        if prospect::same_value(field, &old, canonical, p) {
+            return;
+        }
+        let text = self.cell_text(col, canonical);
+        self.set_cell(col, text);
+        let id = self.row.get(self.around.id_col).trim().to_string();
+        self.entries
+            .push(entry.make(&id, Kind::Set, &schema.journal_name(col), &old, canonical));
+    }
+
+    /// Runs `change` on the row; when it fails, the row's cells and the
+    /// journal's entries are left as they were before it. Only the cells
+    /// changed before are kept aside (none, for a row's first change), not
+    /// a copy of the row.
+    pub fn attempt<T, E>(
+        &mut self,
+        change: impl FnOnce(&mut RowEdit<'a>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let changed = self.row.changed.clone();
+        let entries = self.entries.len();
+        let result = change(self);
+        if result.is_err() {
+            self.row.changed = changed;
+            self.entries.truncate(entries);
+        }
+        result
+    }
+}
+
+/// One of the two parts of a workset's rows that [`Workset::apart`] makes.
+pub struct RowsApart<'a> {
+    around: Around<'a>,
+    styles: Styles,
+    /// The workset's rows, by index: those of this part.
+    rows: Vec<Option<&'a mut WorkRow>>,
+    /// The journal entries of the changes made here, in the order made.
+    pub entries: Vec<Entry>,
+}
+
+impl RowsApart<'_> {
+    /// Row `i`, which must be of this part, to change.
+    pub fn edit(&mut self, i: usize) -> RowEdit<'_> {
+        RowEdit {
+            around: self.around.clone(),
+            styles: &mut self.styles,
+            row: self.rows[i].as_deref_mut().expect("a row of this part"),
+            entries: &mut self.entries,
+        }
+    }
+}
+
+/// The edits that write `rows` back into the register, in their order.
+fn edits_of(
+    rows: &[WorkRow],
+    width: usize,
+    dialect: &Dialect,
+    decoder: &Decoder,
+) -> Result<Vec<Edit>> {
+    let mut edits = Vec::new();
+    for row in rows {
+        if row.appended {
+            if !row.deleted {
+                let cells = row.cells(width);
+                edits.push(Edit::Append {
+                    bytes: register::render_new_row(&cells, dialect, decoder)?,
+                    terminator: dialect.terminator.bytes(),
+                });
+            }
+            continue;
+        }
+        if row.deleted {
+            edits.push(Edit::Delete {
+                offset: row.offset,
+                len: row.raw.len() as u64,
+            });
+            continue;
+        }
+        let changes = row.changes();
+        if changes.is_empty() {
+            continue;
+        }
+        let bytes = register::render_row(&row.raw, width, dialect, decoder, &changes)?;
+        edits.push(Edit::Replace {
+            offset: row.offset,
+            len: row.raw.len() as u64,
+            bytes,
+        });
+    }
+    Ok(edits)
 }
 
 fn register_len(p: &Pipeline) -> u64 {

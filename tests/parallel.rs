@@ -1253,6 +1253,62 @@ fn a_large_batch_writes_alike_on_one_thread_and_more() {
     );
 }
 
+/// A large batch changes its rows in two parts at once, on two threads:
+/// the same outcomes, words, journal and register as one move after
+/// another, with prospects moved twice (the second move done, without
+/// effect, or refused), ids the register lacks, reasons the stage refuses,
+/// and moves in both parts.
+#[test]
+fn a_batch_changed_in_two_parts_tells_and_writes_as_one_move_after_another() {
+    let s = one_line_rows(9_000, 23);
+    let ids = movable_ids(&s, 1, 1_400);
+    assert!(ids.len() >= 1_300, "{} movable prospects", ids.len());
+    // From both ends of the register in turn: the two parts' moves alternate.
+    let (front, back) = ids.split_at(ids.len() / 2);
+    let mut lines: Vec<String> = front
+        .iter()
+        .zip(back.iter().rev())
+        .flat_map(|(a, b)| [a, b])
+        .map(|id| format!("{id},perdu,Prix"))
+        .collect();
+    // Moved again: to the stage it is now in (nothing to do), then on.
+    lines.insert(900, format!("{},perdu,", ids[3]));
+    lines.push(format!("{},a_qualifier,", ids[1_200]));
+    lines.push(format!("{},a_qualifier,", ids[1_250]));
+    let good = format!("id,stage,reason\n{}\n", lines.join("\n"));
+    s.write("good.csv", &good);
+    let run = write_both_ways(&s, &["move", "--batch", "good.csv"], "a batch in two parts");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("`{}` is already in perdu; nothing to do", ids[3])),
+        "{}",
+        run.stderr
+    );
+    // Refused: a move the stage it is in does not allow, a reason Perdu
+    // refuses, an id the register lacks; told in the batch's order.
+    lines.push(format!("{},chaud,", ids[1_300]));
+    lines.insert(10, format!("{},perdu,Météo", ids[1_290]));
+    lines.insert(600, "P-99999999,perdu,Prix".to_string());
+    let bad = format!("id,stage,reason\n{}\n", lines.join("\n"));
+    s.write("bad.csv", &bad);
+    for args in [
+        &["move", "--batch", "bad.csv"][..],
+        &["move", "--batch", "bad.csv", "--dry-run"],
+    ] {
+        let run = write_both_ways(&s, args, "a refused batch in two parts");
+        assert_eq!(run.code, 4, "{}", run.stderr);
+        let told = format!("{}{}", run.stdout, run.stderr);
+        let refused: Vec<u64> = told
+            .lines()
+            .filter_map(|l| l.split("bad.csv:").nth(1))
+            .map(|l| l.split(':').next().unwrap().parse().unwrap())
+            .collect();
+        // Lines 12 (the reason), 602 (the id), and the last.
+        assert_eq!(refused, [12, 602, lines.len() as u64 + 1], "{told}");
+    }
+}
+
 /// A batch of moves learns which prospects have a stage history from the
 /// journal's cache and a search of the entries appended since, or from the
 /// journal alone: the same either way. Among its prospects, one typed into

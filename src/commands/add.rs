@@ -104,7 +104,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     .filter_map(|(f, v)| v.as_ref().map(|v| (f.key().to_string(), v.clone())))
     .collect();
     given.extend(a.sets.iter().cloned());
-    let resolved = crate::moves::resolve_sets(&ws, &given).map_err(refused)?;
+    let resolved = crate::moves::resolve_sets(&ws.schema, p, &given).map_err(refused)?;
     let width = ws.schema.headers.len();
     let mut row = WorkRow::appended(width);
     row.set(ws.id_col(), id.clone());

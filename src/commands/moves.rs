@@ -4,7 +4,7 @@ use crate::batch::{self, Batch};
 use crate::cli::Global;
 use crate::context::{self, Context};
 use crate::error::{Exit, invalid, refused};
-use crate::moves::{MoveRequest, Moved, apply_move};
+use crate::moves::{MoveRequest, Moved, apply_moves};
 use crate::pipeline::Pipeline;
 use crate::render;
 use crate::workset::{EntryBase, Wanted, Workset};
@@ -76,8 +76,9 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let mut refusals = Vec::new();
     // A move makes two entries: its stage, and the date it entered it or its lost reason.
     ws.entries.reserve(2 * requests.len());
-    for req in &requests {
-        match apply_move(&mut ws, ctx.today, req, &base) {
+    let outcomes = apply_moves(&mut ws, ctx.today, &requests, &base);
+    for (req, outcome) in requests.iter().zip(outcomes) {
+        match outcome {
             Ok(Some(m)) => done.push(m),
             Ok(None) => eprintln!("`{}` is already in {}; nothing to do", req.id, req.stage),
             Err(why) => refusals.push(match &a.batch {

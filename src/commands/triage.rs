@@ -4,7 +4,7 @@
 use crate::cli::Global;
 use crate::context::{self, Context};
 use crate::error::{Exit, invalid, refused};
-use crate::moves::{MoveRequest, apply_move};
+use crate::moves::{MoveRequest, apply_moves};
 use crate::output::{Format, OutputArgs};
 use crate::triage::{self, Report};
 use crate::validation;
@@ -93,8 +93,8 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     let base = EntryBase::new(&ctx, ctx.today, context::who(a.by.as_deref()))?;
     let mut done = Vec::new();
     let mut refusals = Vec::new();
-    for req in &requests {
-        match apply_move(&mut ws, ctx.today, req, &base) {
+    for outcome in apply_moves(&mut ws, ctx.today, &requests, &base) {
+        match outcome {
             Ok(Some(m)) => done.push(m),
             Ok(None) => {}
             Err(why) => refusals.push(why),
