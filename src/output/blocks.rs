@@ -620,16 +620,18 @@ impl Rows {
     pub fn read_spooled(&mut self, r: &mut impl Read, columns: usize, count: usize) -> Result<()> {
         let mut bytes = std::mem::take(&mut self.text).into_bytes();
         let first = self.cells.len();
+        let mut lens = vec![0; 4 * columns];
         let read = (|| -> io::Result<()> {
             for _ in 0..count {
-                for _ in 0..columns {
-                    let mut len = [0; 4];
-                    r.read_exact(&mut len)?;
-                    let at = bytes.len();
-                    bytes.resize(at + u32::from_le_bytes(len) as usize, 0);
-                    r.read_exact(&mut bytes[at..])?;
-                    self.cells.push(bytes.len());
+                r.read_exact(&mut lens)?;
+                let mut end = bytes.len();
+                for len in lens.chunks_exact(4) {
+                    end += u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
+                    self.cells.push(end);
                 }
+                let at = bytes.len();
+                bytes.resize(end, 0);
+                r.read_exact(&mut bytes[at..])?;
                 self.rows.push(self.cells.len());
             }
             Ok(())
@@ -673,17 +675,19 @@ impl<'a, S: AsRef<str> + 'a> FromIterator<&'a Vec<S>> for Rows {
 /// How many rows a block holds.
 const BLOCK: usize = 512;
 
-/// Sets a row aside: each cell as its length (4 bytes), then its text.
-/// Gives the bytes written.
+/// Sets a row aside: the length of each cell (4 bytes each), then their
+/// texts one after another, to be read back in two reads. Gives the bytes
+/// written.
 pub fn spool_row<S: AsRef<str>>(out: &mut impl Write, row: &[S]) -> io::Result<u64> {
     let mut written = 0;
     for cell in row {
-        let cell = cell.as_ref().as_bytes();
-        let len =
-            u32::try_from(cell.len()).map_err(|_| io::Error::other("a cell of 4 GB or more"))?;
+        let len = u32::try_from(cell.as_ref().len())
+            .map_err(|_| io::Error::other("a cell of 4 GB or more"))?;
         out.write_all(&len.to_le_bytes())?;
-        out.write_all(cell)?;
         written += 4 + u64::from(len);
+    }
+    for cell in row {
+        out.write_all(cell.as_ref().as_bytes())?;
     }
     Ok(written)
 }
@@ -1399,10 +1403,13 @@ mod tests {
     /// and leaves no rows behind.
     #[test]
     fn a_damaged_spool_is_refused() {
+        // A row as `spool_row` sets it aside: the lengths, then the texts.
         let cells = |parts: &[&[u8]]| {
             let mut spool = Vec::new();
             for p in parts {
                 spool.extend_from_slice(&(p.len() as u32).to_le_bytes());
+            }
+            for p in parts {
                 spool.extend_from_slice(p);
             }
             spool
