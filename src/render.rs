@@ -10,8 +10,71 @@ use std::borrow::Cow;
 
 /// `12 500,50 €` (fr) or `EUR 12,500.50` (en); always two decimals.
 pub fn money(p: &Pipeline, v: Decimal) -> String {
+    let mut out = String::new();
+    money_into(p, v, &mut out);
+    out
+}
+
+/// [`money`], written at the end of `out` from the amount's digits in
+/// cents, without a string of its own (`pipe list` writes an amount a row).
+pub fn money_into(p: &Pipeline, v: Decimal, out: &mut String) {
     let mut r = v.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
     r.rescale(2);
+    if r.scale() != 2 {
+        // Too many digits before the point to keep two after it.
+        out.push_str(&money_by_text(p, r));
+        return;
+    }
+    let cents = r.mantissa().unsigned_abs();
+    // The euros' digits, last first.
+    let mut digits = [0u8; 40];
+    let (mut euros, mut n) = (cents / 100, 0);
+    loop {
+        digits[n] = b'0' + (euros % 10) as u8;
+        n += 1;
+        euros /= 10;
+        if euros == 0 {
+            break;
+        }
+    }
+    if r.is_sign_negative() && !r.is_zero() {
+        out.push('-');
+    }
+    let symbol = currency_symbol(p);
+    let (group, point) = match p.locale {
+        Locale::Fr => ('\u{a0}', ','),
+        Locale::En => {
+            out.push_str(symbol);
+            (',', '.')
+        }
+    };
+    for i in (0..n).rev() {
+        out.push(char::from(digits[i]));
+        if i > 0 && i % 3 == 0 {
+            out.push(group);
+        }
+    }
+    out.push(point);
+    let frac = (cents % 100) as u8;
+    out.push(char::from(b'0' + frac / 10));
+    out.push(char::from(b'0' + frac % 10));
+    if p.locale == Locale::Fr {
+        out.push('\u{a0}');
+        out.push_str(symbol);
+    }
+}
+
+fn currency_symbol(p: &Pipeline) -> &str {
+    match p.currency.as_str() {
+        "EUR" => "€",
+        "USD" => "$",
+        "GBP" => "£",
+        other => other,
+    }
+}
+
+/// [`money`] of an amount already rounded, from its text.
+fn money_by_text(p: &Pipeline, r: Decimal) -> String {
     let text = r.abs().to_string();
     let (int, frac) = text.split_once('.').unwrap_or((&text, "00"));
     let sign = if r.is_sign_negative() && !r.is_zero() {
@@ -19,12 +82,7 @@ pub fn money(p: &Pipeline, v: Decimal) -> String {
     } else {
         ""
     };
-    let symbol = match p.currency.as_str() {
-        "EUR" => "€",
-        "USD" => "$",
-        "GBP" => "£",
-        other => other,
-    };
+    let symbol = currency_symbol(p);
     match p.locale {
         Locale::Fr => format!(
             "{sign}{},{frac}\u{a0}{symbol}",
@@ -171,10 +229,6 @@ fn digits(locale: Locale, d: NaiveDate) -> Option<[u8; 10]> {
     Some(b)
 }
 
-pub fn opt_date(p: &Pipeline, d: Option<NaiveDate>) -> String {
-    d.map(|d| date(p, d)).unwrap_or_default()
-}
-
 pub fn percent(p: &Pipeline, v: Decimal) -> String {
     let s = v.round_dp(1).normalize().to_string();
     match p.locale {
@@ -245,6 +299,58 @@ pub fn warn_skipped(skipped: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Amounts written from their cents as from their text, the way they
+    /// were written before: in both locales, every sign, rounding and size.
+    #[test]
+    fn amounts_are_written_from_their_digits_as_from_their_text() {
+        let toml = include_str!("../pipeline.toml");
+        let fr = Pipeline::from_str(toml, std::path::Path::new("pipeline.toml")).unwrap();
+        let mut en = Pipeline::from_str(toml, std::path::Path::new("pipeline.toml")).unwrap();
+        (en.locale, en.currency) = (Locale::En, "CHF".to_string());
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut values: Vec<Decimal> = [
+            "0",
+            "-0",
+            "0.005",
+            "-0.005",
+            "0.004",
+            "999.995",
+            "-1234567.891",
+            "79228162514264337593543950335",
+            "-7922816251426433759354395.0335",
+            "1000",
+            "100000",
+            "12500.5",
+        ]
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+        for _ in 0..20_000 {
+            let (a, b) = (next(), next());
+            let mantissa = i128::from(a) << 32 | i128::from(b as u32);
+            let mantissa = mantissa >> (next() % 96);
+            let scale = (next() % 29) as u32;
+            let v = Decimal::from_i128_with_scale(mantissa % (1 << 95), scale);
+            values.push(if next() % 2 == 0 { v } else { -v });
+        }
+        for v in values {
+            for p in [&fr, &en] {
+                let mut r = v.round_dp_with_strategy(
+                    2,
+                    rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+                );
+                r.rescale(2);
+                assert_eq!(money(p, v), money_by_text(p, r), "{v}");
+            }
+        }
+    }
 
     #[test]
     fn dates_are_written_as_chrono_writes_them() {

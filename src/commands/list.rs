@@ -193,9 +193,11 @@ fn short_row(ctx: &Context, x: &Prospect, row: &mut [String; 7]) {
     row[3].push_str(x.display_name());
     row[4].push_str(&x.owner);
     if let Some(v) = x.amount {
-        row[5].push_str(&render::money(p, v));
+        render::money_into(p, v, &mut row[5]);
     }
-    row[6].push_str(&render::opt_date(p, x.expected_close));
+    if let Some(d) = x.expected_close {
+        let _ = write!(row[6], "{}", render::date_shown(p, d));
+    }
 }
 
 /// The rows as a Markdown table, the numbers right-aligned, and the count under it.
