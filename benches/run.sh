@@ -60,11 +60,15 @@ measure() {
 
 for rows in "${ROWS[@]}"; do
     work=$DIR/$rows
-    if [ ! -f "$work/prospects.csv" ]; then
+    # The generated files are kept as pristine copies, and every run starts
+    # from them: a file that a command run by hand changed is put back.
+    if [ ! -f "$work/pristine.csv" ] || [ ! -f "$work/pristine-journal.csv" ]; then
         "$GEN" --rows "$rows" --seed 42 --out "$work" 2>/dev/null
+        cp "$work/prospects.csv" "$work/pristine.csv"
+        cp "$work/journal.csv" "$work/pristine-journal.csv"
     fi
-    cp "$work/prospects.csv" "$work/pristine.csv"
-    cp "$work/journal.csv" "$work/pristine-journal.csv"
+    cp "$work/pristine.csv" "$work/prospects.csv"
+    cp "$work/pristine-journal.csv" "$work/journal.csv"
     size=$(du -m "$work/prospects.csv" | cut -f1)
     echo
     echo "== $rows rows, register ${size} MB, $(wc -l < "$work/journal.csv") journal lines; median of $RUNS runs"
