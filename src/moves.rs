@@ -10,7 +10,7 @@ use crate::pipeline::Pipeline;
 use crate::prospect::{self, describe_fields};
 use crate::register::Schema;
 use crate::text::or_list;
-use crate::workset::{EntryBase, RowEdit, Workset};
+use crate::workset::{EntryBase, RowEdit, RowsApart, Workset};
 use chrono::NaiveDate;
 
 /// One requested move, from the command line or a batch line.
@@ -121,10 +121,10 @@ pub type Outcome = Result<Option<Moved>, String>;
 const APART_FROM: usize = 1024;
 
 /// Applies the moves in order, each left undone when refused (its row and
-/// the journal's entries as they were before it). A
-/// large batch, on two cores, changes its rows in two parts at once (each
-/// part's moves in order on a thread of its own, a prospect's moves in one
-/// part): a move reads and changes its own row only.
+/// the journal's entries as they were before it). A large batch, on two
+/// cores, changes its rows in two parts at once (each part's moves in order
+/// on a thread of its own, a prospect's moves in one part): a move reads
+/// and changes its own row only.
 pub fn apply_moves(
     ws: &mut Workset,
     today: NaiveDate,
@@ -174,7 +174,7 @@ fn apply_apart(
     }
     let [mut first, mut second] = ws.apart(|i| part_of[i])?;
     // Each part's moves, in order: the request, its outcome, its entries.
-    let work = |part: &mut crate::workset::RowsApart, k: usize| {
+    let work = |part: &mut RowsApart, k: usize| {
         let mut done = Vec::new();
         for (n, (req, row)) in requests.iter().zip(rows).enumerate() {
             if let Some(i) = *row
@@ -193,7 +193,7 @@ fn apply_apart(
         || work(&mut second, 1),
         || work(&mut first, 0),
     );
-    let entries = [first, second].map(|part| part.entries.into_iter());
+    let mut entries = [first, second].map(|part| part.entries.into_iter());
     let mut outcomes: Vec<Option<Outcome>> = requests.iter().map(|_| None).collect();
     let mut made = vec![0; requests.len()];
     for (n, outcome, entries) in first_done.into_iter().chain(second_done) {
@@ -201,7 +201,6 @@ fn apply_apart(
         made[n] = entries;
     }
     // The entries in the order of the moves that made them.
-    let mut entries = entries;
     for (n, row) in rows.iter().enumerate() {
         match row.and_then(|i| part_of[i]) {
             Some(k) => ws.entries.extend(entries[k].by_ref().take(made[n])),

@@ -98,19 +98,11 @@ impl WorkRow {
         self.ends.len().max(changed.unwrap_or(0))
     }
 
+    /// Sets a cell; the row keeps the cell as read.
     pub fn set(&mut self, col: usize, value: String) {
-        self.replace(col, value);
-    }
-
-    /// [`WorkRow::set`], giving back the value the cell had, unless it is
-    /// the cell's first change (the row keeps the cell as read).
-    fn replace(&mut self, col: usize, value: String) -> Option<String> {
         match self.changed.iter_mut().find(|(c, _)| *c == col) {
-            Some((_, old)) => Some(std::mem::replace(old, value)),
-            None => {
-                self.changed.push((col, value));
-                None
-            }
+            Some((_, old)) => *old = value,
+            None => self.changed.push((col, value)),
         }
     }
 
@@ -441,8 +433,8 @@ impl<'p> Workset<'p> {
     }
 
     /// Explains why a row cannot be read, for a refusal.
-    pub fn row_problems(&mut self, i: usize, errors: &[CellError]) -> String {
-        self.edit(i).row_problems(errors)
+    pub fn row_problems(&self, i: usize, errors: &[CellError]) -> String {
+        problems(&self.file, &self.rows[i], &self.schema, errors)
     }
 
     /// The decimal separator for amounts when the register shows none yet.
@@ -618,23 +610,7 @@ impl<'a> RowEdit<'a> {
 
     /// Explains why the row cannot be read, for a refusal.
     pub fn row_problems(&self, errors: &[CellError]) -> String {
-        let lines: Vec<String> = errors
-            .iter()
-            .map(|e| {
-                format!(
-                    "  {}:{} ({}): {}",
-                    self.around.file,
-                    self.row.line,
-                    self.around
-                        .schema
-                        .headers
-                        .get(e.col)
-                        .map_or("", String::as_str),
-                    e.message
-                )
-            })
-            .collect();
-        lines.join("\n")
+        problems(self.around.file, self.row, self.around.schema, errors)
     }
 
     /// A value in canonical form as the register writes it.
@@ -747,6 +723,23 @@ fn edits_of(
         });
     }
     Ok(edits)
+}
+
+/// Why `row` of the register `file` cannot be read, a line a cell, for a refusal.
+fn problems(file: &str, row: &WorkRow, schema: &Schema, errors: &[CellError]) -> String {
+    let lines: Vec<String> = errors
+        .iter()
+        .map(|e| {
+            format!(
+                "  {}:{} ({}): {}",
+                file,
+                row.line,
+                schema.headers.get(e.col).map_or("", String::as_str),
+                e.message
+            )
+        })
+        .collect();
+    lines.join("\n")
 }
 
 fn register_len(p: &Pipeline) -> u64 {
