@@ -516,7 +516,19 @@ impl<'p> Workset<'p> {
     }
 
     /// Writes the changed rows and the journal entries; returns how many rows changed.
-    pub fn commit(mut self) -> Result<usize> {
+    pub fn commit(self) -> Result<usize> {
+        self.commit_beside(false, || ()).0
+    }
+
+    /// [`Workset::commit`], with `also` (work that need not wait, such as
+    /// words to tell of the changes) done meanwhile: on the thread that
+    /// frees the rows once the register is being written, when `many`.
+    /// Gives what `also` gives, whether the commit went through or not.
+    pub fn commit_beside<T: Send>(
+        mut self,
+        many: bool,
+        also: impl FnOnce() -> T + Send,
+    ) -> (Result<usize>, T) {
         // A batch's thousands of rows are written anew in two halves at once.
         let (first, second) = self.rows.split_at(self.rows.len() / 2);
         let (width, dialect) = (self.schema.headers.len(), &self.dialect);
@@ -527,11 +539,17 @@ impl<'p> Workset<'p> {
             move || edits_of(second, width, dialect, &decoder),
             || edits_of(first, width, dialect, &self.decoder),
         );
-        let mut edits = edits?;
-        edits.append(&mut later?);
+        let edits = edits.and_then(|mut edits| {
+            edits.append(&mut later?);
+            Ok(edits)
+        });
+        let edits = match edits {
+            Ok(edits) => edits,
+            Err(e) => return (Err(e), also()),
+        };
         let n = edits.len();
         if n == 0 && self.entries.is_empty() {
-            return Ok(0);
+            return (Ok(0), also());
         }
         let commit = Commit {
             register: &self.p.register.path,
@@ -545,13 +563,16 @@ impl<'p> Workset<'p> {
         let rows = std::mem::take(&mut self.rows);
         let (by_id, history) = (self.by_id.take(), self.history.take());
         let free = rows.len() >= 1024;
-        let ((), committed) = crate::par::beside(
-            free,
+        let (also, committed) = crate::par::beside(
+            free || many,
             "pipe-free",
-            || drop((rows, by_id, history)),
+            || {
+                drop((rows, by_id, history));
+                also()
+            },
             || commit.run(),
         );
-        committed.map(|()| n)
+        (committed.map(|()| n), also)
     }
 }
 

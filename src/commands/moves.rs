@@ -145,9 +145,9 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
 }
 
 /// Commits the moves and gives the lines that tell of them, one per move;
-/// a batch's thousands of lines are made on a second thread while the
-/// commit waits on the disk (and dropped if it fails), which then frees
-/// the moves and what else is `done_with`.
+/// a batch's thousands of lines are made while the register is written, on
+/// the thread that frees its rows (and dropped if the commit fails), which
+/// then frees the moves and what else is `done_with`.
 fn commit_telling(
     ws: Workset,
     done: Vec<Moved>,
@@ -164,7 +164,7 @@ fn commit_telling(
         drop((done, done_with));
         lines
     };
-    let (lines, committed) = crate::par::beside(many, "pipe-tell", tell, || ws.commit());
+    let (committed, lines) = ws.commit_beside(many, tell);
     committed?;
     Ok(lines)
 }
