@@ -340,9 +340,16 @@ impl BlockTable {
                 }
             }
         }
+        // Each column's wrapped texts, and the lines each text took.
         let mut wrapped = Vec::with_capacity(n);
         for (c, texts) in texts.iter().enumerate() {
-            wrapped.push(texts.iter().map(|t| self.wrap(c, t)).collect::<Vec<_>>());
+            let (mut lines, mut taking) = (Lines::default(), Vec::with_capacity(texts.len()));
+            for t in texts {
+                let first = lines.len();
+                self.wrap(c, t, &mut lines);
+                taking.push((first, lines.len()));
+            }
+            wrapped.push((lines, taking));
         }
         let mut taken = vec![0; n];
         // A line of the table: its columns, and a border on each side and between them.
@@ -353,21 +360,23 @@ impl BlockTable {
             .sum::<usize>()
             + 2;
         let mut out = String::with_capacity(rows.len() * line_len);
-        let mut laid: Vec<Option<&Vec<String>>> = Vec::with_capacity(n);
+        // A wrapped cell's lines: the first and the one after the last.
+        let mut laid: Vec<Option<(&Lines, (usize, usize))>> = Vec::with_capacity(n);
         for r in 0..rows.len() {
             // Each cell's lines as comfy-table wrapped them, if it did.
             laid.clear();
             laid.extend((0..n).map(|c| match wrapping[c].get(taken[c]) {
                 Some(&(wraps, at)) if wraps == r => {
                     taken[c] += 1;
-                    Some(&wrapped[c][at])
+                    let (lines, taking) = &wrapped[c];
+                    Some((lines, taking[at]))
                 }
                 _ => None,
             }));
             let fits = &fits[r * n..(r + 1) * n];
             let height = (0..n)
                 .map(|c| match (laid[c], fits[c]) {
-                    (Some(lines), _) => lines.len(),
+                    (Some((_, (first, end))), _) => end - first,
                     (None, Fit::One(_)) => 1,
                     (None, _) => rows.cell(r, c).split('\n').count(),
                 })
@@ -380,7 +389,9 @@ impl BlockTable {
                         out.push(between);
                     }
                     let line = match (wrapped, fits[c]) {
-                        (Some(lines), _) => lines.get(k).map(|l| (l.as_str(), None)),
+                        (Some((lines, (first, end))), _) => {
+                            (first + k < *end).then(|| (lines.line(first + k), None))
+                        }
                         (None, Fit::One(w)) => (k == 0).then(|| (rows.cell(r, c), Some(w))),
                         (None, _) => rows
                             .cell(r, c)
@@ -419,27 +430,51 @@ impl BlockTable {
     }
 
     /// The lines comfy-table wraps `cell` into in column `c`, aligned and
-    /// padded, as its table prints them between the borders: each line of
-    /// the cell that does not fit is broken as comfy-table breaks it
-    /// ([`split_line`]).
-    fn wrap(&self, c: usize, cell: &str) -> Vec<String> {
+    /// padded, as its table prints them between the borders, added to
+    /// `into`: each line of the cell that does not fit is broken as
+    /// comfy-table breaks it ([`split_line`]).
+    fn wrap(&self, c: usize, cell: &str, into: &mut Lines) {
         let room = self.room(c);
-        let mut lines = Vec::new();
+        let mut emit = |line: &str| {
+            self.pad(c, line, width(line), &mut into.text);
+            into.ends.push(into.text.len());
+        };
         for line in cell.split('\n') {
             if width(line) > room {
-                lines.extend(split_line(line, room));
+                split_line(line, room, &mut into.current, &mut emit);
             } else {
-                lines.push(line.to_string());
+                emit(line);
             }
         }
-        lines
-            .into_iter()
-            .map(|line| {
-                let mut out = String::with_capacity(room.max(line.len()) + PADDING);
-                self.pad(c, &line, width(&line), &mut out);
-                out
-            })
-            .collect()
+    }
+}
+
+/// Lines laid out one after another in one string, as [`BlockTable::wrap`]
+/// writes them: a block's wrapped cells without a string a line.
+#[derive(Default)]
+struct Lines {
+    text: String,
+    /// Where each line ends in `text`.
+    ends: Vec<usize>,
+    /// The line being filled while a line is broken ([`split_line`]).
+    current: String,
+}
+
+impl Lines {
+    /// How many lines there are.
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Line `k`.
+    fn line(&self, k: usize) -> &str {
+        let start = if k == 0 { 0 } else { self.ends[k - 1] };
+        &self.text[start..self.ends[k]]
+    }
+
+    #[cfg(test)]
+    fn to_vec(&self) -> Vec<String> {
+        (0..self.len()).map(|k| self.line(k).to_string()).collect()
     }
 }
 
@@ -461,28 +496,34 @@ const MIN_FREE_CHARS: usize = 2;
 /// comfy-table's `split_line` (7.2.2, without its `custom_styling`
 /// feature), step for step and measure for measure: `line` broken at its
 /// spaces into lines `room` columns wide, a word wider than that broken
-/// between graphemes. The tests hold it to comfy-table's own output.
-fn split_line(line: &str, room: usize) -> Vec<String> {
-    let mut lines = Vec::new();
+/// between graphemes, each handed to `emit` as it is ended (`current`
+/// holds the line being filled). The tests hold it to comfy-table's own
+/// output.
+fn split_line(line: &str, room: usize, current: &mut String, emit: &mut impl FnMut(&str)) {
     let mut words: Vec<Cow<str>> = line.split(' ').rev().map(Cow::Borrowed).collect();
-    // The line being filled, and its width while it is plain text
-    // ([`plain_width`]): then the sum of its words' and spaces' widths,
+    // The line being filled (in `current`), and its width while it is plain
+    // text ([`plain_width`]): then the sum of its words' and spaces' widths,
     // instead of the line measured again at every word.
-    let mut current = String::new();
+    current.clear();
     let mut plain = Some(0);
     let measure = |text: &str, plain: Option<usize>| plain.unwrap_or_else(|| width(text));
+    // Hands the line out; the next one starts empty.
+    let end = |current: &mut String, emit: &mut dyn FnMut(&str)| {
+        emit(current);
+        current.clear();
+        Some(0)
+    };
     // A line nearly full is ended.
-    let end_if_full = |lines: &mut Vec<String>, current: String, plain: Option<usize>| {
-        if measure(&current, plain) > room.saturating_sub(MIN_FREE_CHARS) {
-            lines.push(current);
-            (String::new(), Some(0))
+    let end_if_full = |current: &mut String, plain: Option<usize>, emit: &mut dyn FnMut(&str)| {
+        if measure(current, plain) > room.saturating_sub(MIN_FREE_CHARS) {
+            end(current, emit)
         } else {
-            (current, plain)
+            plain
         }
     };
     while let Some(next) = words.pop() {
         let next_plain = plain_width(&next);
-        let (current_width, next_width) = (measure(&current, plain), measure(&next, next_plain));
+        let (current_width, next_width) = (measure(current, plain), measure(&next, next_plain));
         let gap = usize::from(!current.is_empty());
         let free = room.saturating_sub(current_width).saturating_sub(gap);
         if current_width + gap + next_width <= room {
@@ -491,40 +532,38 @@ fn split_line(line: &str, room: usize) -> Vec<String> {
             }
             current.push_str(&next);
             let joined = plain.zip(next_plain).map(|(a, b)| a + gap + b);
-            (current, plain) = end_if_full(&mut lines, current, joined);
+            plain = end_if_full(current, joined, emit);
         } else if gap == 1 && free <= MIN_FREE_CHARS {
             words.push(next);
-            lines.push(std::mem::take(&mut current));
-            plain = Some(0);
+            plain = end(current, emit);
         } else if next_width > room {
             if gap == 1 {
                 current.push(' ');
             }
-            let (mut head, mut rest) = split_long_word(free, &next);
+            let (head, mut rest) = split_long_word(free, &next);
+            current.push_str(head);
             // A line holds at least one character.
             if gap == 0 && head.is_empty() {
                 let mut chars = rest.chars();
-                head.extend(chars.next());
+                current.extend(chars.next());
                 rest = chars.as_str();
             }
-            current.push_str(&head);
             words.push(Cow::Owned(rest.to_string()));
-            lines.push(std::mem::take(&mut current));
-            plain = Some(0);
+            plain = end(current, emit);
         } else {
-            lines.push(std::mem::take(&mut current));
-            (current, plain) = end_if_full(&mut lines, next.into_owned(), next_plain);
+            end(current, emit);
+            current.push_str(&next);
+            plain = end_if_full(current, next_plain, emit);
         }
     }
     if !current.is_empty() {
-        lines.push(current);
+        end(current, emit);
     }
-    lines
 }
 
 /// comfy-table's `split_long_word`: the graphemes of `word` that fit in
 /// `allowed` columns, and the rest.
-fn split_long_word(allowed: usize, word: &str) -> (String, &str) {
+fn split_long_word(allowed: usize, word: &str) -> (&str, &str) {
     let mut used = 0;
     let mut end = 0;
     for g in word.graphemes(true) {
@@ -535,7 +574,7 @@ fn split_long_word(allowed: usize, word: &str) -> (String, &str) {
         used += w;
         end += g.len();
     }
-    (word[..end].to_string(), &word[end..])
+    (&word[..end], &word[end..])
 }
 
 fn push_spaces(out: &mut String, n: usize) {
@@ -1325,7 +1364,9 @@ mod tests {
                 table = table.align_right(&[0]);
             }
             for cell in &cells {
-                let got = table.wrap(0, cell);
+                let mut lines = Lines::default();
+                table.wrap(0, cell, &mut lines);
+                let got = lines.to_vec();
                 assert_eq!(
                     got,
                     table.comfy_cell(0, cell),
@@ -1346,7 +1387,9 @@ mod tests {
         let headers = ["A", "B"];
         let table = BlockTable::new(&headers, &Widths::new(&headers), (1, 50), 80);
         assert_eq!(table.room(1), 1);
-        assert!(table.wrap(1, "      ").is_empty());
+        let mut lines = Lines::default();
+        table.wrap(1, "      ", &mut lines);
+        assert_eq!(lines.len(), 0);
         let row = |a: &str, b: &str| vec![a.to_string(), b.to_string()];
         let rows = vec![
             row("x", "      "),
