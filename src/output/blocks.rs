@@ -657,8 +657,8 @@ impl Rows {
 
     /// Adds `count` rows of `columns` cells as [`spool_row`] set them aside.
     pub fn read_spooled(&mut self, r: &mut impl Read, columns: usize, count: usize) -> Result<()> {
-        let mut bytes = std::mem::take(&mut self.text).into_bytes();
-        let first = self.cells.len();
+        let (base, first) = (self.text.len(), self.cells.len());
+        let mut bytes = Vec::new();
         let mut lens = vec![0; 4 * columns];
         let read = (|| -> io::Result<()> {
             for _ in 0..count {
@@ -666,7 +666,7 @@ impl Rows {
                 let mut end = bytes.len();
                 for len in lens.chunks_exact(4) {
                     end += u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
-                    self.cells.push(end);
+                    self.cells.push(base + end);
                 }
                 let at = bytes.len();
                 bytes.resize(end, 0);
@@ -678,10 +678,12 @@ impl Rows {
         // The block's text is checked once, not cell by cell (each cell was
         // a string when set aside, so it should end at a character's edge).
         let checked = read.map_err(anyhow::Error::from).and_then(|()| {
-            let text = String::from_utf8(bytes)?;
+            let Ok(text) = simdutf8::basic::from_utf8(&bytes) else {
+                anyhow::bail!("a cell set aside is not UTF-8");
+            };
             if self.cells[first..]
                 .iter()
-                .all(|&e| text.is_char_boundary(e))
+                .all(|&e| text.is_char_boundary(e - base))
             {
                 Ok(text)
             } else {
@@ -690,7 +692,7 @@ impl Rows {
         });
         match checked {
             Ok(text) => {
-                self.text = text;
+                self.text.push_str(text);
                 Ok(())
             }
             Err(e) => {
