@@ -500,7 +500,9 @@ const MIN_FREE_CHARS: usize = 2;
 /// holds the line being filled). The tests hold it to comfy-table's own
 /// output.
 fn split_line(line: &str, room: usize, current: &mut String, emit: &mut impl FnMut(&str)) {
-    let mut words: Vec<Cow<str>> = line.split(' ').rev().map(Cow::Borrowed).collect();
+    let mut words = line.split(' ');
+    // A word taken and put back (whole, or the rest of one broken).
+    let mut back: Option<Cow<str>> = None;
     // The line being filled (in `current`), and its width while it is plain
     // text ([`plain_width`]): then the sum of its words' and spaces' widths,
     // instead of the line measured again at every word.
@@ -521,7 +523,7 @@ fn split_line(line: &str, room: usize, current: &mut String, emit: &mut impl FnM
             plain
         }
     };
-    while let Some(next) = words.pop() {
+    while let Some(next) = back.take().or_else(|| words.next().map(Cow::Borrowed)) {
         let next_plain = plain_width(&next);
         let (current_width, next_width) = (measure(current, plain), measure(&next, next_plain));
         let gap = usize::from(!current.is_empty());
@@ -534,7 +536,7 @@ fn split_line(line: &str, room: usize, current: &mut String, emit: &mut impl FnM
             let joined = plain.zip(next_plain).map(|(a, b)| a + gap + b);
             plain = end_if_full(current, joined, emit);
         } else if gap == 1 && free <= MIN_FREE_CHARS {
-            words.push(next);
+            back = Some(next);
             plain = end(current, emit);
         } else if next_width > room {
             if gap == 1 {
@@ -548,7 +550,7 @@ fn split_line(line: &str, room: usize, current: &mut String, emit: &mut impl FnM
                 current.extend(chars.next());
                 rest = chars.as_str();
             }
-            words.push(Cow::Owned(rest.to_string()));
+            back = Some(Cow::Owned(rest.to_string()));
             plain = end(current, emit);
         } else {
             end(current, emit);
