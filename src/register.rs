@@ -402,7 +402,7 @@ impl Reader {
     ///
     /// A quoted cell may hold line breaks: the caller must prove that the
     /// offset starts a record, by reading up to it from the start.
-    pub fn second_half(&self, path: &Path, first: u64) -> Result<Option<(u64, Reader)>> {
+    pub fn second_part(&self, path: &Path, first: u64) -> Result<Option<(u64, Reader)>> {
         if self.decoder.undecided() {
             return Ok(None);
         }

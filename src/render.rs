@@ -26,14 +26,14 @@ pub fn money_into(p: &Pipeline, v: Decimal, out: &mut String) {
         return;
     }
     let cents = r.mantissa().unsigned_abs();
-    // The euros' digits, last first.
+    // The whole units' digits (euros, dollars…), last first.
     let mut digits = [0u8; 40];
-    let (mut euros, mut n) = (cents / 100, 0);
+    let (mut units, mut n) = (cents / 100, 0);
     loop {
-        digits[n] = b'0' + (euros % 10) as u8;
+        digits[n] = b'0' + (units % 10) as u8;
         n += 1;
-        euros /= 10;
-        if euros == 0 {
+        units /= 10;
+        if units == 0 {
             break;
         }
     }

@@ -254,13 +254,13 @@ impl<'p> Workset<'p> {
         let len = register_len(p);
         let mut lean = Lean::default();
         let second = if crate::par::worth_it(len) {
-            reader.second_half(&p.register.path, first)?
+            reader.second_part(&p.register.path, first)?
         } else {
             None
         };
         match second {
             Some((start, second)) => {
-                lean_in_halves(&mut reader, (start, second), &mut lean, id_col, p, &keep)?;
+                lean_in_parts(&mut reader, (start, second), &mut lean, id_col, p, &keep)?;
             }
             None => {
                 while let Some(row) = reader.next_row()? {
@@ -835,7 +835,7 @@ impl Lean {
 
 /// Reads the register for a lean load in two parts at once: this thread
 /// from the start, a second one from `second`'s start (just after a line
-/// break near the point [`Reader::second_half`] was given). A quoted cell
+/// break near the point [`Reader::second_part`] was given). A quoted cell
 /// may hold line breaks, so that start is only a guess: it is used when
 /// this thread, reading on from the start, finds that the last record
 /// before it ends before it and the next one starts at or after it. Then
@@ -843,7 +843,7 @@ impl Lean {
 /// on. Otherwise, or when the second part met an error (whose line it
 /// cannot tell), this thread reads on to the end itself, as a single thread
 /// would: the result is the same rows, the same errors on the same lines.
-fn lean_in_halves(
+fn lean_in_parts(
     reader: &mut Reader,
     (start, mut second): (u64, Reader),
     lean: &mut Lean,

@@ -127,7 +127,7 @@ pub fn run(g: &Global, a: Args) -> Result<Exit> {
     }
     let journal_entries = ws.entries.len();
     let file = ws.file.clone();
-    // What a batch read is freed on the telling thread.
+    // What a batch read is freed by the thread that tells of its moves.
     let lines = commit_telling(ws, done, (requests, wanted, ids), p)?;
     // Buffered: a batch tells of thousands of moves. The moves are written
     // by now, so a standard error that cannot be written to changes nothing.
